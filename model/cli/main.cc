@@ -1,0 +1,69 @@
+// nibble: command-line entry point. Thin: picks a subcommand and maps errors to exit codes.
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "model/cli/command.h"
+
+namespace {
+
+using nibble::cli::Command;
+
+constexpr Command kCommands[] = {
+    {"formats", "print the number formats: INT4/UINT4 and FP4 code tables, FP16 accumulate rules",
+     nibble::cli::run_formats},
+};
+
+constexpr const char* kVersion = "0.1.0";
+
+void print_help(std::ostream& out) {
+  out << "nibble " << kVersion
+      << ": cycle-approximate model of a 4-bit deep-learning training accelerator\n\n"
+         "Usage: nibble <command> [options]\n"
+         "       nibble --help | --version\n\n"
+         "Commands:\n";
+  for (const Command& c : kCommands) {
+    out << "  " << c.name << std::string(12 - std::string(c.name).size(), ' ') << c.summary
+        << "\n";
+  }
+  out << "\nOptions:\n"
+         "  -h [ --help ]         print this help and exit\n"
+         "  --version             print the version and exit\n\n"
+         "Run 'nibble <command> --help' for a command's options. Reference: docs/cli.md.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> all(argv + 1, argv + argc);
+  if (all.empty()) {
+    print_help(std::cerr);
+    return 2;
+  }
+  const std::string& first = all.front();
+  if (first == "-h" || first == "--help") {
+    print_help(std::cout);
+    return 0;
+  }
+  if (first == "--version") {
+    std::cout << "nibble " << kVersion << "\n";
+    return 0;
+  }
+  for (const Command& c : kCommands) {
+    if (first == c.name) {
+      try {
+        return c.run(std::vector<std::string>(all.begin() + 1, all.end()));
+      } catch (const nibble::cli::UsageError& e) {
+        std::cerr << "nibble " << c.name << ": error: " << e.what() << "\n";
+        return 2;
+      } catch (const std::exception& e) {
+        std::cerr << "nibble " << c.name << ": internal error: " << e.what() << "\n";
+        return 1;
+      }
+    }
+  }
+  std::cerr << "nibble: error: unknown command '" << first << "' (try 'nibble --help')\n";
+  return 2;
+}

@@ -1,0 +1,28 @@
+#include "model/cli/options.h"
+
+#include <iostream>
+
+#include "model/cli/command.h"
+
+namespace nibble::cli {
+
+namespace po = boost::program_options;
+
+bool parse_options(const std::string& command, const std::string& synopsis,
+                   po::options_description& desc, const std::vector<std::string>& args,
+                   po::variables_map& vm) {
+  desc.add_options()("help,h", "print this command's options and exit");
+  try {
+    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    if (vm.count("help") != 0) {
+      std::cout << "Usage: nibble " << command << " " << synopsis << "\n\n" << desc << "\n";
+      return false;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  return true;
+}
+
+}  // namespace nibble::cli

@@ -1,0 +1,81 @@
+#include "model/numerics/fp4.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace nibble::num {
+namespace {
+
+// Magnitude of exponent field e (1..7) on the spec's grid.
+double magnitude(int e, const Fp4Spec& spec) {
+  return std::ldexp(1.0, 2 * (e - spec.bias) + spec.phase);
+}
+
+int floor_div2(int v) { return v >= 0 ? v / 2 : -((1 - v) / 2); }
+
+}  // namespace
+
+void validate(const Fp4Spec& spec) {
+  if (spec.bias < kFp4MinBias || spec.bias > kFp4MaxBias) {
+    throw std::invalid_argument("fp4 bias " + std::to_string(spec.bias) + " outside [" +
+                                std::to_string(kFp4MinBias) + ", " +
+                                std::to_string(kFp4MaxBias) + "]");
+  }
+  if (spec.phase != 0 && spec.phase != 1) {
+    throw std::invalid_argument("fp4 two-phase-rounding phase must be 0 or 1, got " +
+                                std::to_string(spec.phase));
+  }
+}
+
+double fp4_value(Code4 code, const Fp4Spec& spec) {
+  const double m = fp4_is_zero(code) ? 0.0 : magnitude(code & 0x7, spec);
+  return fp4_negative(code) ? -m : m;
+}
+
+double fp4_max(const Fp4Spec& spec) { return magnitude(7, spec); }
+double fp4_min(const Fp4Spec& spec) { return magnitude(1, spec); }
+
+double fp4_threshold(int e, const Fp4Spec& spec) {
+  if (e < 0 || e > 6) {
+    throw std::out_of_range("fp4 threshold index outside [0, 6]: " + std::to_string(e));
+  }
+  const double lo = e == 0 ? 0.0 : magnitude(e, spec);
+  return (lo + magnitude(e + 1, spec)) / 2;  // arithmetic midpoint, exact in binary64
+}
+
+Code4 quantize_fp4(double x, const Fp4Spec& spec, double scale, Rounding mode, Rng* rng) {
+  validate(spec);
+  if (!(scale > 0.0) || !std::isfinite(scale)) {
+    throw std::invalid_argument("fp4 quantizer: scale must be positive and finite");
+  }
+  const uint64_t word = draw_for(mode, rng);
+  const double v = x / scale;
+  if (std::isnan(v)) {
+    return 0;
+  }
+  const double a = std::fabs(v);
+  int field = 7;
+  if (a < fp4_max(spec)) {
+    // e_lo: the largest field whose magnitude is <= a (0 below the smallest magnitude).
+    const int e_lo =
+        a < fp4_min(spec) ? 0 : floor_div2(std::ilogb(a) - spec.phase) + spec.bias;
+    const double lo = e_lo == 0 ? 0.0 : magnitude(e_lo, spec);
+    const double hi = magnitude(e_lo + 1, spec);
+    bool up = false;
+    if (mode == Rounding::kStochastic) {
+      constexpr double kTwoPowMinus53 = 1.0 / 9007199254740992.0;
+      const double u = static_cast<double>(word >> 11) * kTwoPowMinus53;
+      up = u < (a - lo) / (hi - lo);  // a - lo and hi - lo are exact
+    } else {
+      up = a >= (lo + hi) / 2;  // a tie goes away from zero
+    }
+    field = e_lo + (up ? 1 : 0);
+  }
+  if (field == 0) {
+    return 0;
+  }
+  return static_cast<Code4>((v < 0 ? 0x8 : 0x0) | field);
+}
+
+}  // namespace nibble::num

@@ -1,0 +1,42 @@
+#include "model/numerics/int4.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace nibble::num {
+namespace {
+
+void check_scale(double scale, const char* who) {
+  if (!(scale > 0.0) || !std::isfinite(scale)) {
+    throw std::invalid_argument(std::string(who) + ": scale must be positive and finite");
+  }
+}
+
+}  // namespace
+
+Code4 int4_code(int v) {
+  if (v < kInt4Min || v > kInt4Max) {
+    throw std::out_of_range("int4 value out of [-8, 7]: " + std::to_string(v));
+  }
+  return static_cast<Code4>(v & 0xF);
+}
+
+Code4 uint4_code(int v) {
+  if (v < 0 || v > kUint4Max) {
+    throw std::out_of_range("uint4 value out of [0, 15]: " + std::to_string(v));
+  }
+  return static_cast<Code4>(v);
+}
+
+Code4 quantize_int4(double x, double scale, Rounding mode, Rng* rng) {
+  check_scale(scale, "int4 quantizer");
+  return int4_code(round_saturate(x / scale, kInt4Min, kInt4Max, mode, rng));
+}
+
+Code4 quantize_uint4(double x, double scale, Rounding mode, Rng* rng) {
+  check_scale(scale, "uint4 quantizer");
+  return uint4_code(round_saturate(x / scale, 0, kUint4Max, mode, rng));
+}
+
+}  // namespace nibble::num

@@ -1,0 +1,74 @@
+#include "model/numerics/rounding.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace nibble::num {
+
+const char* rounding_name(Rounding r) {
+  switch (r) {
+    case Rounding::kNearestEven:
+      return "rne";
+    case Rounding::kStochastic:
+      return "stochastic";
+  }
+  return "?";
+}
+
+uint64_t draw_for(Rounding mode, Rng* rng) {
+  if (mode != Rounding::kStochastic) {
+    return 0;
+  }
+  if (rng == nullptr) {
+    throw std::invalid_argument("stochastic rounding needs a random source");
+  }
+  return rng->next_u64();
+}
+
+double round_to_integer_with(double v, Rounding mode, uint64_t random_word) {
+  const double lower = std::floor(v);
+  const double frac = v - lower;  // exact: floor(v) is a multiple of v's quantum
+  if (frac == 0.0) {
+    return v;
+  }
+  if (mode == Rounding::kStochastic) {
+    constexpr double kTwoPowMinus53 = 1.0 / 9007199254740992.0;
+    const double u = static_cast<double>(random_word >> 11) * kTwoPowMinus53;
+    return u < frac ? lower + 1.0 : lower;
+  }
+  if (frac > 0.5) {
+    return lower + 1.0;
+  }
+  if (frac < 0.5) {
+    return lower;
+  }
+  return std::fmod(lower, 2.0) == 0.0 ? lower : lower + 1.0;  // a tie goes to the even integer
+}
+
+double round_to_integer(double v, Rounding mode, Rng* rng) {
+  return round_to_integer_with(v, mode, draw_for(mode, rng));
+}
+
+int round_saturate(double v, int lo, int hi, Rounding mode, Rng* rng) {
+  const uint64_t word = draw_for(mode, rng);
+  if (std::isnan(v)) {
+    return 0;
+  }
+  // Beyond hi + 1 (or lo - 1) every mode gives the bound; this also keeps Inf out of floor().
+  if (v >= static_cast<double>(hi) + 1.0) {
+    return hi;
+  }
+  if (v <= static_cast<double>(lo) - 1.0) {
+    return lo;
+  }
+  const double r = round_to_integer_with(v, mode, word);
+  if (r > hi) {
+    return hi;
+  }
+  if (r < lo) {
+    return lo;
+  }
+  return static_cast<int>(r);
+}
+
+}  // namespace nibble::num
