@@ -25,8 +25,7 @@ void print_help(std::ostream& out) {
          "       nibble --help | --version\n\n"
          "Commands:\n";
   for (const Command& c : kCommands) {
-    out << "  " << c.name << std::string(12 - std::string(c.name).size(), ' ') << c.summary
-        << "\n";
+    out << "  " << c.name << std::string(12 - std::string(c.name).size(), ' ') << c.summary << "\n";
   }
   out << "\nOptions:\n"
          "  -h [ --help ]         print this help and exit\n"

@@ -10,7 +10,7 @@ namespace nibble::num {
 
 enum class Format { kInt4, kUint4, kFp4, kFp8E4M3, kFp8E5M2, kFp16, kFp32 };
 
-inline constexpr Format kAllFormats[] = {Format::kInt4,    Format::kUint4, Format::kFp4,
+inline constexpr Format kAllFormats[] = {Format::kInt4,    Format::kUint4,   Format::kFp4,
                                          Format::kFp8E4M3, Format::kFp8E5M2, Format::kFp16,
                                          Format::kFp32};
 

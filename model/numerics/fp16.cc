@@ -20,8 +20,7 @@ constexpr int kFixedExp2 = -24;
 }  // namespace
 
 Fp16 Fp16::from_double(double x, Rounding mode, Rng* rng, Overflow overflow) {
-  return Fp16::from_bits(
-      static_cast<uint16_t>(encode_double(kBinary16, x, mode, overflow, rng)));
+  return Fp16::from_bits(static_cast<uint16_t>(encode_double(kBinary16, x, mode, overflow, rng)));
 }
 
 double Fp16::to_double() const { return decode_to_double(kBinary16, bits_); }

@@ -19,8 +19,8 @@ int floor_div2(int v) { return v >= 0 ? v / 2 : -((1 - v) / 2); }
 void validate(const Fp4Spec& spec) {
   if (spec.bias < kFp4MinBias || spec.bias > kFp4MaxBias) {
     throw std::invalid_argument("fp4 bias " + std::to_string(spec.bias) + " outside [" +
-                                std::to_string(kFp4MinBias) + ", " +
-                                std::to_string(kFp4MaxBias) + "]");
+                                std::to_string(kFp4MinBias) + ", " + std::to_string(kFp4MaxBias) +
+                                "]");
   }
   if (spec.phase != 0 && spec.phase != 1) {
     throw std::invalid_argument("fp4 two-phase-rounding phase must be 0 or 1, got " +
@@ -58,8 +58,7 @@ Code4 quantize_fp4(double x, const Fp4Spec& spec, double scale, Rounding mode, R
   int field = 7;
   if (a < fp4_max(spec)) {
     // e_lo: the largest field whose magnitude is <= a (0 below the smallest magnitude).
-    const int e_lo =
-        a < fp4_min(spec) ? 0 : floor_div2(std::ilogb(a) - spec.phase) + spec.bias;
+    const int e_lo = a < fp4_min(spec) ? 0 : floor_div2(std::ilogb(a) - spec.phase) + spec.bias;
     const double lo = e_lo == 0 ? 0.0 : magnitude(e_lo, spec);
     const double hi = magnitude(e_lo + 1, spec);
     bool up = false;

@@ -5,7 +5,9 @@
 
 namespace nibble::num {
 
-const FloatFormat& fp8_format(Fp8Kind kind) { return kind == Fp8Kind::kE4M3 ? kOfp8E4M3 : kOfp8E5M2; }
+const FloatFormat& fp8_format(Fp8Kind kind) {
+  return kind == Fp8Kind::kE4M3 ? kOfp8E4M3 : kOfp8E5M2;
+}
 
 double fp8_decode(Fp8Kind kind, uint8_t code) { return decode_to_double(fp8_format(kind), code); }
 

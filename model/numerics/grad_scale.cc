@@ -23,8 +23,7 @@ int grad_scale_update(int current_exp, double max_abs_grad, const GradScaleParam
 
 Fp16 grad_scale_factor(int exp) {
   if (exp < -24 || exp > 15) {
-    throw std::out_of_range("gradient scale 2^" + std::to_string(exp) +
-                            " is not a binary16 value");
+    throw std::out_of_range("gradient scale 2^" + std::to_string(exp) + " is not a binary16 value");
   }
   return Fp16::from_double(std::ldexp(1.0, exp));
 }

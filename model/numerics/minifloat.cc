@@ -105,10 +105,9 @@ double decode_to_double(const FloatFormat& fmt, uint32_t bits) {
   const int field = static_cast<int>(magnitude >> fmt.man_bits);
   const uint32_t mantissa = magnitude & ((uint32_t{1} << fmt.man_bits) - 1);
   const double value =
-      field == 0
-          ? std::ldexp(static_cast<double>(mantissa), fmt.min_normal_exp() - fmt.man_bits)
-          : std::ldexp(static_cast<double>(mantissa | (uint32_t{1} << fmt.man_bits)),
-                       field - fmt.bias - fmt.man_bits);
+      field == 0 ? std::ldexp(static_cast<double>(mantissa), fmt.min_normal_exp() - fmt.man_bits)
+                 : std::ldexp(static_cast<double>(mantissa | (uint32_t{1} << fmt.man_bits)),
+                              field - fmt.bias - fmt.man_bits);
   return negative ? -value : value;
 }
 

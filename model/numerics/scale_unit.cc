@@ -43,9 +43,8 @@ void scale_tensor(const Fp16* acc, size_t rows, size_t cols, const Fp16* scales,
                   const OutputSpec& spec, Rng* rng, uint16_t* out) {
   validate(spec);
   if (n_scales != 1 && n_scales != cols) {
-    throw std::invalid_argument("scale unit: " + std::to_string(n_scales) +
-                                " scales for " + std::to_string(cols) +
-                                " channels (need 1 or one per channel)");
+    throw std::invalid_argument("scale unit: " + std::to_string(n_scales) + " scales for " +
+                                std::to_string(cols) + " channels (need 1 or one per channel)");
   }
   for (size_t m = 0; m < rows; ++m) {
     for (size_t n = 0; n < cols; ++n) {
