@@ -1,0 +1,34 @@
+// Reader and writer of nibble's own workload format, the `.trace` file: a header line, an
+// optional workload name and one `gemm` line per GEMM. docs/trace-format.md is the
+// specification (grammar, fields, defaults, errors); this code implements exactly that page.
+#ifndef NIBBLE_MODEL_FRONTEND_TRACE_H_
+#define NIBBLE_MODEL_FRONTEND_TRACE_H_
+
+#include <iosfwd>
+#include <string>
+
+#include "model/frontend/gemm_spec.h"
+
+namespace nibble::frontend {
+
+// The version in the header line `nibble-trace 1`; a reader accepts only its own version.
+inline constexpr int kTraceVersion = 1;
+
+// Reads a whole trace. filename names the source in error messages and in each
+// GemmSpec::where. Throws InputError on the first problem (with its line, what was expected and
+// the offending token); never skips a line it does not understand.
+Workload parse_trace(std::istream& in, const std::string& filename);
+
+// Opens path and parses it. A file that cannot be opened or read is an InputError with line 0.
+Workload read_trace_file(const std::string& path);
+
+// The canonical text of w: the header, `workload <name>` if w.name is not empty, then one line
+// per GEMM with every field in the order m n k a b out pass repeat, no comments. For every
+// workload parse_trace accepts, parse_trace(write_trace(w)) equals w in every field except
+// GemmSpec::where. Throws std::invalid_argument, naming the GEMM, if w could not be read back
+// (an invalid name, a dimension out of range, an operand pair the array cannot multiply, ...).
+std::string write_trace(const Workload& w);
+
+}  // namespace nibble::frontend
+
+#endif  // NIBBLE_MODEL_FRONTEND_TRACE_H_

@@ -1,0 +1,155 @@
+// Keeps docs/ honest: the code tables in docs/numerics.md must equal what model/numerics
+// decodes, and every option `nibble ... --help` prints must be documented in docs/cli.md.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "model/numerics/fp4.h"
+#include "model/numerics/int4.h"
+#include "tests/run_command.h"
+
+namespace {
+
+using nibble::test::read_file;
+using nibble::test::run_command;
+
+std::string doc(const std::string& name) {
+  return read_file(std::string(NIBBLE_SOURCE_DIR) + "/docs/" + name);
+}
+
+// Rows of markdown tables whose first cell is a 4-bit code such as 0xA.
+std::vector<std::vector<std::string>> code_rows(const std::string& text, const std::string& after) {
+  const size_t start = text.find(after);
+  EXPECT_NE(start, std::string::npos) << "section not found: " << after;
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(text.substr(start));
+  std::string line;
+  bool in_table = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("| 0x", 0) == 0) {
+      in_table = true;
+      std::vector<std::string> cells;
+      std::istringstream cs(line.substr(1));
+      std::string cell;
+      while (std::getline(cs, cell, '|')) {
+        const size_t b = cell.find_first_not_of(' ');
+        const size_t e = cell.find_last_not_of(' ');
+        cells.push_back(b == std::string::npos ? "" : cell.substr(b, e - b + 1));
+      }
+      rows.push_back(cells);
+    } else if (in_table) {
+      break;
+    }
+  }
+  return rows;
+}
+
+// "2^-12", "-2^0", "0", "-0" -> value.
+double parse_pow2(const std::string& s) {
+  if (s == "0") {
+    return 0.0;
+  }
+  if (s == "-0") {
+    return -0.0;
+  }
+  const bool neg = s[0] == '-';
+  const std::string body = neg ? s.substr(1) : s;
+  EXPECT_EQ(body.rfind("2^", 0), 0U) << s;
+  const double v = std::ldexp(1.0, std::stoi(body.substr(2)));
+  return neg ? -v : v;
+}
+
+TEST(Docs, Int4TableMatchesCode) {
+  const auto rows = code_rows(doc("numerics.md"), "## INT4 and UINT4");
+  ASSERT_EQ(rows.size(), 16U);
+  for (unsigned c = 0; c < 16; ++c) {
+    SCOPED_TRACE(rows[c][0]);
+    EXPECT_EQ(std::stoul(rows[c][0], nullptr, 16), c);
+    EXPECT_EQ(std::stoi(rows[c][2]), nibble::num::int4_value(nibble::num::Code4(c)));
+    EXPECT_EQ(std::stoi(rows[c][3]), nibble::num::uint4_value(nibble::num::Code4(c)));
+  }
+}
+
+TEST(Docs, Fp4TableMatchesCode) {
+  const auto rows = code_rows(doc("numerics.md"), "### Code table (default bias 7)");
+  ASSERT_EQ(rows.size(), 16U);
+  for (unsigned c = 0; c < 16; ++c) {
+    SCOPED_TRACE(rows[c][0]);
+    const auto code = nibble::num::Code4(c);
+    EXPECT_EQ(std::stoul(rows[c][0], nullptr, 16), c);
+    EXPECT_EQ(std::stoi(rows[c][3]), int(c & 7U));
+    for (int phase = 0; phase < 2; ++phase) {
+      const double documented = parse_pow2(rows[c][size_t(4 + phase)]);
+      const double coded = nibble::num::fp4_value(code, {nibble::num::kFp4DefaultBias, phase});
+      EXPECT_EQ(documented, coded);
+      EXPECT_EQ(std::signbit(documented), std::signbit(coded));
+    }
+  }
+}
+
+TEST(Docs, Fp4ThresholdTableMatchesCode) {
+  const std::string text = doc("numerics.md");
+  const std::regex row(R"(\| (\d) -> (\d) \| ([^|]+) \| ([^|]+) \|)");
+  int seen = 0;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), row); it != std::sregex_iterator();
+       ++it) {
+    const int e = std::stoi((*it)[1]);
+    for (int phase = 0; phase < 2; ++phase) {
+      std::string cell = (*it)[size_t(3 + phase)];
+      cell.erase(cell.find_last_not_of(' ') + 1);
+      double factor = 1.0;
+      if (cell.rfind("2.5 * ", 0) == 0) {
+        factor = 2.5;
+        cell = cell.substr(6);
+      }
+      EXPECT_EQ(factor * parse_pow2(cell),
+                nibble::num::fp4_threshold(e, {nibble::num::kFp4DefaultBias, phase}))
+          << "threshold " << e << " phase " << phase;
+    }
+    ++seen;
+  }
+  EXPECT_EQ(seen, 7);
+}
+
+// Long options (--name) printed by a help text.
+std::set<std::string> options_in_help(const std::string& help) {
+  std::set<std::string> opts;
+  const std::regex opt(R"(--([a-z][a-z0-9-]*))");
+  for (auto it = std::sregex_iterator(help.begin(), help.end(), opt); it != std::sregex_iterator();
+       ++it) {
+    opts.insert((*it)[1]);
+  }
+  return opts;
+}
+
+TEST(Docs, EveryCliOptionIsDocumented) {
+  const std::string cli_doc = doc("cli.md");
+  const auto top = run_command(std::string(NIBBLE_BINARY) + " --help");
+  ASSERT_EQ(top.exit_code, 0);
+  std::vector<std::string> helps = {top.out};
+  // Each "  <name>  <summary>" line under "Commands:" is a subcommand with its own --help.
+  const std::regex command_line(R"(\n  ([a-z]+) {2,})");
+  for (auto it = std::sregex_iterator(top.out.begin(), top.out.end(), command_line);
+       it != std::sregex_iterator(); ++it) {
+    const std::string name = (*it)[1];
+    EXPECT_NE(cli_doc.find("## `nibble " + name), std::string::npos)
+        << "command '" << name << "' has no section in docs/cli.md";
+    const auto sub = run_command(std::string(NIBBLE_BINARY) + " " + name + " --help");
+    EXPECT_EQ(sub.exit_code, 0) << name;
+    helps.push_back(sub.out);
+  }
+  EXPECT_GE(helps.size(), 2U);
+  for (const auto& help : helps) {
+    for (const auto& opt : options_in_help(help)) {
+      EXPECT_NE(cli_doc.find("`--" + opt), std::string::npos)
+          << "option --" << opt << " is not documented in docs/cli.md";
+    }
+  }
+}
+
+}  // namespace
