@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "model/cli/command.h"
+#include "model/frontend/input_error.h"
 
 namespace {
 
@@ -14,6 +15,12 @@ using nibble::cli::Command;
 constexpr Command kCommands[] = {
     {"formats", "print the number formats: INT4/UINT4 and FP4 code tables, FP16 accumulate rules",
      nibble::cli::run_formats},
+    {"run", "time a workload trace on the configured array; write report.json, layers.csv",
+     nibble::cli::run_run},
+    {"scalesim", "read SCALE-Sim v2 .cfg + topology, write its three reports (same cycles)",
+     nibble::cli::run_scalesim},
+    {"config", "print the resolved configuration (defaults, --config file, --set overrides)",
+     nibble::cli::run_config},
 };
 
 constexpr const char* kVersion = "0.1.0";
@@ -55,6 +62,9 @@ int main(int argc, char** argv) {
       try {
         return c.run(std::vector<std::string>(all.begin() + 1, all.end()));
       } catch (const nibble::cli::UsageError& e) {
+        std::cerr << "nibble " << c.name << ": error: " << e.what() << "\n";
+        return 2;
+      } catch (const nibble::frontend::InputError& e) {
         std::cerr << "nibble " << c.name << ": error: " << e.what() << "\n";
         return 2;
       } catch (const std::exception& e) {

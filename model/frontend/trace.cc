@@ -21,6 +21,14 @@
 #include "model/frontend/input_error.h"
 
 namespace nibble::frontend {
+
+using workload::FormatSpec;
+using workload::GemmSpec;
+using workload::Pass;
+using workload::Workload;
+using workload::parse_format_spec;
+using workload::parse_pass;
+
 namespace {
 
 constexpr std::string_view kMagic = "nibble-trace";

@@ -7,7 +7,7 @@
 #include <iosfwd>
 #include <string>
 
-#include "model/frontend/gemm_spec.h"
+#include "model/workload/gemm_spec.h"
 
 namespace nibble::frontend {
 
@@ -17,17 +17,17 @@ inline constexpr int kTraceVersion = 1;
 // Reads a whole trace. filename names the source in error messages and in each
 // GemmSpec::where. Throws InputError on the first problem (with its line, what was expected and
 // the offending token); never skips a line it does not understand.
-Workload parse_trace(std::istream& in, const std::string& filename);
+workload::Workload parse_trace(std::istream& in, const std::string& filename);
 
 // Opens path and parses it. A file that cannot be opened or read is an InputError with line 0.
-Workload read_trace_file(const std::string& path);
+workload::Workload read_trace_file(const std::string& path);
 
 // The canonical text of w: the header, `workload <name>` if w.name is not empty, then one line
 // per GEMM with every field in the order m n k a b out pass repeat, no comments. For every
 // workload parse_trace accepts, parse_trace(write_trace(w)) equals w in every field except
 // GemmSpec::where. Throws std::invalid_argument, naming the GEMM, if w could not be read back
 // (an invalid name, a dimension out of range, an operand pair the array cannot multiply, ...).
-std::string write_trace(const Workload& w);
+std::string write_trace(const workload::Workload& w);
 
 }  // namespace nibble::frontend
 

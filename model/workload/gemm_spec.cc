@@ -1,11 +1,11 @@
-#include "model/frontend/gemm_spec.h"
+#include "model/workload/gemm_spec.h"
 
 #include <stdexcept>
 
 #include "model/numerics/fp4.h"
 #include "model/numerics/product.h"
 
-namespace nibble::frontend {
+namespace nibble::workload {
 namespace {
 
 constexpr Pass kAllPasses[] = {Pass::kNone, Pass::kFwd, Pass::kDgrad, Pass::kWgrad};
@@ -92,4 +92,4 @@ std::optional<std::string> operand_pair_error(const FormatSpec& a, const FormatS
          "fp8 x fp8 or fp16 x fp16";
 }
 
-}  // namespace nibble::frontend
+}  // namespace nibble::workload

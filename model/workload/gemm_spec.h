@@ -4,8 +4,8 @@
 //
 // Convention (as SCALE-Sim's GEMM form): C[M x N] = A[M x K] * B[K x N]. For a convolution
 // lowered to a GEMM, M = output pixels (times batch), N = filters, K = Fh * Fw * Cin.
-#ifndef NIBBLE_MODEL_FRONTEND_GEMM_SPEC_H_
-#define NIBBLE_MODEL_FRONTEND_GEMM_SPEC_H_
+#ifndef NIBBLE_MODEL_WORKLOAD_GEMM_SPEC_H_
+#define NIBBLE_MODEL_WORKLOAD_GEMM_SPEC_H_
 
 #include <cstdint>
 #include <optional>
@@ -15,7 +15,7 @@
 
 #include "model/numerics/format.h"
 
-namespace nibble::frontend {
+namespace nibble::workload {
 
 // Which training GEMM a line is. kNone for inference-only or SCALE-Sim layers.
 enum class Pass { kNone, kFwd, kDgrad, kWgrad };
@@ -49,6 +49,34 @@ struct SourceLocation {
   int line = 0;
 };
 
+// A convolution as SCALE-Sim describes it (no padding, batch 1), kept next to its GEMM lowering
+// because SCALE-Sim's access counts and start/stop cycles depend on which im2col entries fall
+// outside the image. A GEMM row of SCALE-Sim's `-i gemm` form is the conv
+// {H = M, W = K, Fh = 1, Fw = K, C = 1, N, 1, 1}.
+struct ConvShape {
+  int64_t ifmap_h = 1;
+  int64_t ifmap_w = 1;
+  int64_t filter_h = 1;
+  int64_t filter_w = 1;
+  int64_t channels = 1;
+  int64_t num_filters = 1;
+  int64_t stride_h = 1;
+  int64_t stride_w = 1;
+
+  // Output size as SCALE-Sim computes it: ceil((H - Fh + S) / S), no padding.
+  int64_t out_h() const { return (ifmap_h - filter_h + stride_h + stride_h - 1) / stride_h; }
+  int64_t out_w() const { return (ifmap_w - filter_w + stride_w + stride_w - 1) / stride_w; }
+  int64_t gemm_m() const { return out_h() * out_w(); }
+  int64_t gemm_n() const { return num_filters; }
+  int64_t gemm_k() const { return filter_h * filter_w * channels; }
+  // True when every im2col entry lies inside the image (always true for GEMM rows).
+  bool all_windows_inside() const {
+    return (out_h() - 1) * stride_h + filter_h <= ifmap_h &&
+           (out_w() - 1) * stride_w + filter_w <= ifmap_w;
+  }
+  static ConvShape from_gemm(int64_t m, int64_t n, int64_t k) { return {m, k, 1, k, 1, n, 1, 1}; }
+};
+
 struct GemmSpec {
   std::string name;
   int64_t m = 0;
@@ -60,6 +88,8 @@ struct GemmSpec {
   Pass pass = Pass::kNone;
   int64_t repeat = 1;  // identical GEMMs run back to back
   SourceLocation where;
+  // Set for layers read from a SCALE-Sim topology; m, n, k equal its GEMM lowering.
+  std::optional<ConvShape> conv;
 
   int64_t macs() const { return m * n * k; }  // per repeat
 };
@@ -69,6 +99,6 @@ struct Workload {
   std::vector<GemmSpec> gemms;
 };
 
-}  // namespace nibble::frontend
+}  // namespace nibble::workload
 
-#endif  // NIBBLE_MODEL_FRONTEND_GEMM_SPEC_H_
+#endif  // NIBBLE_MODEL_WORKLOAD_GEMM_SPEC_H_

@@ -1,8 +1,12 @@
-// The nibble program's contract with its users: exit codes, one-line errors, and that
-// `nibble formats` prints what model/numerics defines.
+// The nibble program's contract with its users: exit codes, one-line errors, that
+// `nibble formats` prints what model/numerics defines, and that `nibble config` prints a config
+// that reads back.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
 #include <string>
 
 #include "tests/run_command.h"
@@ -71,6 +75,96 @@ TEST(Cli, FormatsPrintsTheTables) {
 
 TEST(Cli, OutputIsDeterministic) {
   EXPECT_EQ(run_command(kNibble + " formats").out, run_command(kNibble + " formats").out);
+  EXPECT_EQ(run_command(kNibble + " config").out, run_command(kNibble + " config").out);
+}
+
+// A file under /tmp holding text, removed at destruction.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& text) {
+    static int counter = 0;
+    path_ =
+        "/tmp/nibble_cli_" + std::to_string(getpid()) + "_" + std::to_string(counter++) + ".yaml";
+    std::ofstream(path_) << text;
+  }
+  ~TempFile() { std::remove(path_.c_str()); }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(Cli, ConfigPrintsYamlThatReadsBack) {
+  const auto plain = run_command(kNibble + " config");
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_TRUE(plain.err.empty());
+  EXPECT_NE(plain.out.find("\narray:\n"), std::string::npos);
+  EXPECT_NE(plain.out.find("\n  rows: "), std::string::npos);
+  EXPECT_NE(plain.out.find("\nclock_ghz: "), std::string::npos);
+  const TempFile defaults(plain.out);
+  EXPECT_EQ(run_command(kNibble + " config --config " + defaults.path()).out, plain.out);
+
+  const auto changed =
+      run_command(kNibble +
+                  " config --set array.rows=48 --set dram.bandwidth_bytes_per_cycle=0.1"
+                  " --set timing.mode=compat --set array.rows=64");
+  ASSERT_EQ(changed.exit_code, 0) << changed.err;
+  EXPECT_NE(changed.out.find("\n  rows: 64\n"), std::string::npos);  // the last --set wins
+  EXPECT_NE(changed.out.find("\n  bandwidth_bytes_per_cycle: 0.1\n"), std::string::npos);
+  EXPECT_NE(changed.out.find("\n  mode: compat\n"), std::string::npos);
+  const TempFile resolved(changed.out);
+  const auto again = run_command(kNibble + " config --config " + resolved.path());
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, changed.out);
+}
+
+TEST(Cli, ConfigListsEveryKey) {
+  const auto r = run_command(kNibble + " config --list");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* key :
+       {"array.rows", "array.dataflow", "pe.fp16_macs_per_cycle", "sram.banks",
+        "sram.double_buffered", "dram.latency_cycles", "timing.mode", "clock_ghz"}) {
+    EXPECT_NE(r.out.find(std::string("\n") + key + " "), std::string::npos) << key;
+  }
+  const auto mixed = run_command(kNibble + " config --list --set array.rows=4");
+  EXPECT_EQ(mixed.exit_code, 2);
+  EXPECT_EQ(lines(mixed.err), 1U) << mixed.err;
+  EXPECT_TRUE(mixed.out.empty());
+}
+
+TEST(Cli, ConfigBadSetIsOneLineExit2) {
+  for (const char* bad : {"array.rows=0", "array.rows=abc", "array.rows=", "array.rowz=4"}) {
+    const auto r = run_command(kNibble + " config --set " + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_EQ(lines(r.err), 1U) << bad << ": " << r.err;
+    EXPECT_EQ(r.err.rfind("nibble config: error: --set: ", 0), 0U) << r.err;
+    EXPECT_NE(r.err.find(std::string(bad).substr(0, 10)), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << bad;
+  }
+}
+
+TEST(Cli, ConfigBadFileIsOneLineWithFileAndLine) {
+  const TempFile bad("array:\n  rows: 16\n  cols: 3.5\n");
+  const auto r = run_command(kNibble + " config --config " + bad.path());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(lines(r.err), 1U) << r.err;
+  EXPECT_EQ(r.err.rfind("nibble config: error: " + bad.path() + ":3: array.cols: ", 0), 0U)
+      << r.err;
+  EXPECT_TRUE(r.out.empty());
+
+  const TempFile syntax("array:\n  rows: [16\n");
+  const auto s = run_command(kNibble + " config --config " + syntax.path());
+  EXPECT_EQ(s.exit_code, 2);
+  EXPECT_EQ(lines(s.err), 1U) << s.err;
+  EXPECT_EQ(s.err.rfind("nibble config: error: " + syntax.path() + ":", 0), 0U) << s.err;
+
+  const auto missing = run_command(kNibble + " config --config /nonexistent/nibble.yaml");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(lines(missing.err), 1U) << missing.err;
+  EXPECT_NE(missing.err.find("/nonexistent/nibble.yaml: "), std::string::npos) << missing.err;
+  EXPECT_TRUE(missing.out.empty());
 }
 
 }  // namespace

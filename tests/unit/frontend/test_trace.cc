@@ -15,21 +15,21 @@
 #include <string>
 #include <vector>
 
-#include "model/frontend/gemm_spec.h"
+#include "model/workload/gemm_spec.h"
 #include "model/frontend/input_error.h"
 #include "model/frontend/trace.h"
 
 namespace {
 
-using nibble::frontend::format_spec_name;
-using nibble::frontend::FormatSpec;
-using nibble::frontend::GemmSpec;
+using nibble::workload::format_spec_name;
+using nibble::workload::FormatSpec;
+using nibble::workload::GemmSpec;
 using nibble::frontend::InputError;
-using nibble::frontend::parse_format_spec;
-using nibble::frontend::parse_pass;
-using nibble::frontend::Pass;
-using nibble::frontend::pass_name;
-using nibble::frontend::Workload;
+using nibble::workload::parse_format_spec;
+using nibble::workload::parse_pass;
+using nibble::workload::Pass;
+using nibble::workload::pass_name;
+using nibble::workload::Workload;
 using nibble::num::Format;
 
 constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
@@ -262,7 +262,7 @@ TEST(TraceParse, OperandPairs) {
       if (pair_allowed(a, b)) {
         const Workload w = parse(text);
         EXPECT_TRUE(w.gemms[0].a == sa && w.gemms[0].b == sb);
-        EXPECT_FALSE(nibble::frontend::operand_pair_error(sa, sb).has_value());
+        EXPECT_FALSE(nibble::workload::operand_pair_error(sa, sb).has_value());
       } else {
         try {
           parse(text);
@@ -273,7 +273,7 @@ TEST(TraceParse, OperandPairs) {
                     std::string::npos)
               << e.what();
         }
-        EXPECT_TRUE(nibble::frontend::operand_pair_error(sa, sb).has_value());
+        EXPECT_TRUE(nibble::workload::operand_pair_error(sa, sb).has_value());
       }
     }
   }

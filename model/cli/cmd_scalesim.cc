@@ -1,0 +1,83 @@
+// nibble scalesim: reads SCALE-Sim v2's .cfg and topology CSV as they are and writes its three
+// reports, with the same cycle counts (compat mode, docs/timing.md).
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "model/cli/command.h"
+#include "model/cli/options.h"
+#include "model/frontend/input_error.h"
+#include "model/frontend/scalesim_input.h"
+#include "model/report/scalesim_reports.h"
+#include "model/report/staged_dir.h"
+#include "model/timing/scalesim_compat.h"
+
+namespace nibble::cli {
+
+namespace po = boost::program_options;
+
+int run_scalesim(const std::vector<std::string>& args) {
+  po::options_description desc("Options");
+  std::string cfg_path;
+  std::string topology_path;
+  std::string form_name = "conv";
+  std::string out_dir;
+  desc.add_options()                                                                   //
+      ("config,c", po::value(&cfg_path)->required(), "SCALE-Sim .cfg file")            //
+      ("topology,t", po::value(&topology_path)->required(), "SCALE-Sim topology CSV")  //
+      ("input-type,i", po::value(&form_name)->default_value("conv"),
+       "topology form: conv (layer rows) or gemm (name, M, N, K rows)")  //
+      ("path,p", po::value(&out_dir)->required(),
+       "output folder; the reports go to <path>/<run_name>/")  //
+      ("quiet,q", "no progress on stderr");
+  po::variables_map vm;
+  if (!parse_options("scalesim", "-c CFG -t TOPOLOGY [-i conv|gemm] -p OUTDIR [-q]", desc, args,
+                     vm)) {
+    return 0;
+  }
+  frontend::TopologyForm form = frontend::TopologyForm::kConv;
+  if (form_name == "gemm") {
+    form = frontend::TopologyForm::kGemm;
+  } else if (form_name != "conv") {
+    throw UsageError("-i/--input-type must be conv or gemm, got '" + form_name + "'");
+  }
+  const bool quiet = vm.count("quiet") != 0;
+
+  // Read and check every input before anything is written.
+  const timing::ArchSpec arch = frontend::read_scalesim_cfg(cfg_path);
+  if (!arch.scalesim.interface_bandwidth_calc) {
+    throw frontend::InputError(cfg_path, 0,
+                               "InterfaceBandwidth USER is not supported: nibble reproduces "
+                               "SCALE-Sim's CALC (stall-free) mode only");
+  }
+  const workload::Workload topology = frontend::read_scalesim_topology(topology_path, form);
+
+  std::vector<timing::CompatLayer> layers;
+  layers.reserve(topology.gemms.size());
+  for (size_t i = 0; i < topology.gemms.size(); ++i) {
+    const workload::GemmSpec& g = topology.gemms[i];
+    if (!quiet) {
+      std::cerr << "nibble scalesim: layer " << i + 1 << "/" << topology.gemms.size() << " "
+                << g.name << "\n";
+    }
+    layers.push_back(timing::simulate_compat(*g.conv, arch));
+  }
+
+  const std::filesystem::path run_dir = std::filesystem::path(out_dir) / arch.scalesim.run_name;
+  try {
+    report::StagedDir dir(run_dir);
+    dir.write_file("COMPUTE_REPORT.csv", report::compute_report_csv(layers));
+    dir.write_file("BANDWIDTH_REPORT.csv", report::bandwidth_report_csv(layers));
+    dir.write_file("DETAILED_ACCESS_REPORT.csv", report::detailed_access_report_csv(layers));
+    dir.commit();
+  } catch (const std::filesystem::filesystem_error& e) {
+    throw UsageError("cannot write " + run_dir.string() + ": " + e.code().message());
+  }
+  if (!quiet) {
+    std::cerr << "nibble scalesim: wrote " << run_dir.string() << "/\n";
+  }
+  return 0;
+}
+
+}  // namespace nibble::cli

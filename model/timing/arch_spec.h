@@ -1,0 +1,77 @@
+// The parsed, immutable description of the accelerator: array, PE rates, scratchpads, DRAM and
+// the timing mode. Read from a native YAML config (model/frontend/config.h, docs/config.md) or
+// from a SCALE-Sim .cfg (model/frontend/scalesim_cfg.h); consumed by model/timing, model/sc and
+// model/energy. Units are in the field names: cycles, bytes, KiB.
+#ifndef NIBBLE_MODEL_TIMING_ARCH_SPEC_H_
+#define NIBBLE_MODEL_TIMING_ARCH_SPEC_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "model/numerics/format.h"
+
+namespace nibble::timing {
+
+// Which operand stays in the PEs: output (os), weight (ws) or input (is) stationary.
+enum class Dataflow { kOs, kWs, kIs };
+const char* dataflow_name(Dataflow d);  // "os", "ws", "is"
+std::optional<Dataflow> parse_dataflow(std::string_view name);
+
+// compat: SCALE-Sim v2's stall-free (CALC) cycle counts, exactly. realistic: double buffering,
+// overlapped fill/drain, DRAM bandwidth and latency (docs/timing.md).
+enum class TimingMode { kCompat, kRealistic };
+const char* timing_mode_name(TimingMode m);  // "compat", "realistic"
+std::optional<TimingMode> parse_timing_mode(std::string_view name);
+
+struct ArraySpec {
+  int64_t rows = 32;  // R: PEs per column (SCALE-Sim ArrayHeight)
+  int64_t cols = 32;  // C: PEs per row (SCALE-Sim ArrayWidth)
+  Dataflow dataflow = Dataflow::kWs;
+};
+
+// MACs a PE completes per cycle for each operand width, relative to one 4-bit MAC per cycle.
+// A GEMM whose wider operand is FP8 runs at fp8_macs_per_cycle, FP16 at fp16_macs_per_cycle.
+struct PeSpec {
+  double fp8_macs_per_cycle = 0.5;
+  double fp16_macs_per_cycle = 0.25;
+};
+
+struct SramSpec {
+  int64_t ifmap_kib = 256;   // operand A buffer (SCALE-Sim IfmapSramSzkB)
+  int64_t filter_kib = 256;  // operand B buffer (FilterSramSzkB)
+  int64_t ofmap_kib = 256;   // output / partial-sum buffer (OfmapSramSzkB)
+  int64_t banks = 1;         // SCALE-Sim MemoryBanks
+  bool double_buffered = true;
+};
+
+struct DramSpec {
+  double bandwidth_bytes_per_cycle = 64.0;
+  int64_t latency_cycles = 100;
+};
+
+// SCALE-Sim-only settings kept so a .cfg round-trips and its reports can be reproduced.
+struct ScaleSimSpec {
+  std::string run_name = "nibble";
+  int64_t ifmap_offset = 0;
+  int64_t filter_offset = 10000000;
+  int64_t ofmap_offset = 20000000;
+  int64_t bandwidth_words = 10;  // [architecture_presets] Bandwidth (words/cycle, USER mode)
+  bool interface_bandwidth_calc = true;  // [run_presets] InterfaceBandwidth: CALC (true) | USER
+  int64_t word_bytes = 1;                // SCALE-Sim counts every element as one word
+};
+
+struct ArchSpec {
+  ArraySpec array;
+  PeSpec pe;
+  SramSpec sram;
+  DramSpec dram;
+  TimingMode mode = TimingMode::kRealistic;
+  double clock_ghz = 1.0;  // only to turn cycles into seconds in reports
+  ScaleSimSpec scalesim;
+};
+
+}  // namespace nibble::timing
+
+#endif  // NIBBLE_MODEL_TIMING_ARCH_SPEC_H_

@@ -1,0 +1,223 @@
+#include "model/timing/realistic.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "model/timing/scalesim_compat.h"
+
+namespace nibble::timing {
+
+namespace detail {
+
+int64_t bits_to_bytes(int64_t bits) { return (bits + 7) / 8; }
+
+int64_t element_bits(const workload::FormatSpec& f) { return num::format_bits(f.format); }
+
+int64_t accumulator_bits(const workload::GemmSpec& gemm) {
+  const bool fp16 = gemm.a.format == num::Format::kFp16 || gemm.b.format == num::Format::kFp16;
+  return fp16 ? 32 : 16;  // FP16 x FP16 accumulates in FP32; 4- and 8-bit products in FP16
+}
+
+int64_t compute_cycles(int64_t waves, double macs_per_cycle) {
+  // A PE at rate r < 1 needs 1/r cycles per wave (rates are 1, 1/2, 1/4, ... in practice).
+  return static_cast<int64_t>(std::ceil(static_cast<double>(waves) / macs_per_cycle - 1e-9));
+}
+
+}  // namespace detail
+
+namespace {
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+double rate_for(const workload::GemmSpec& g, const PeSpec& pe) {
+  const auto wide = [&](num::Format f) { return g.a.format == f || g.b.format == f; };
+  if (wide(num::Format::kFp16) || wide(num::Format::kFp32)) {
+    return pe.fp16_macs_per_cycle;
+  }
+  if (wide(num::Format::kFp8E4M3) || wide(num::Format::kFp8E5M2)) {
+    return pe.fp8_macs_per_cycle;
+  }
+  return 1.0;
+}
+
+// Usable bits of one SRAM buffer: half of it when double-buffered (the other half fills).
+int64_t buffer_bits(int64_t kib, bool double_buffered) {
+  const int64_t bits = kib * 1024 * 8;
+  return double_buffered ? bits / 2 : bits;
+}
+
+// One transfer on the DRAM channel: starts when the channel and the data are both ready,
+// occupies the channel bytes / bandwidth cycles (rounded up); a read's data arrives `latency`
+// cycles after its last byte leaves DRAM, a write is posted (done when its last byte is sent).
+struct Channel {
+  double bandwidth;
+  int64_t latency;
+  int64_t free_at = 0;
+  int64_t busy = 0;
+
+  int64_t transfer(int64_t ready, int64_t bytes, bool read) {
+    if (bytes == 0) {
+      return ready;
+    }
+    const int64_t start = std::max(free_at, ready);
+    const auto cycles =
+        static_cast<int64_t>(std::ceil(static_cast<double>(bytes) / bandwidth - 1e-9));
+    free_at = start + cycles;
+    busy += cycles;
+    return read ? free_at + latency : free_at;
+  }
+};
+
+}  // namespace
+
+const char* bound_name(Bound b) { return b == Bound::kCompute ? "compute" : "memory"; }
+
+TilePlan plan_tiles(const workload::GemmSpec& g, const ArchSpec& arch) {
+  const int64_t r = arch.array.rows;
+  const int64_t c = arch.array.cols;
+  const bool db = arch.sram.double_buffered;
+  const int64_t ifmap = buffer_bits(arch.sram.ifmap_kib, db);
+  const int64_t filter = buffer_bits(arch.sram.filter_kib, db);
+  const int64_t ofmap = buffer_bits(arch.sram.ofmap_kib, db);
+  const int64_t bits_a = detail::element_bits(g.a);
+  const int64_t bits_b = detail::element_bits(g.b);
+  const int64_t bits_acc = detail::accumulator_bits(g);
+
+  TilePlan p;
+  p.macs_per_cycle = rate_for(g, arch.pe);
+  p.pipeline_latency = r + c - 2;
+  int64_t block_limit = 0;
+  switch (arch.array.dataflow) {
+    case Dataflow::kWs:
+      p.spatial_rows = g.k, p.spatial_cols = g.n, p.temporal = g.m;
+      // A block (block x R) in the ifmap buffer; its partial sums (block x C) in the ofmap one.
+      block_limit =
+          std::min(ifmap / (std::min(r, g.k) * bits_a), ofmap / (std::min(c, g.n) * bits_acc));
+      p.stream_resident = g.m * g.k * bits_a <= ifmap;
+      p.stationary_resident = g.k * std::min(c, g.n) * bits_b <= filter;
+      p.preload_cycles = r;
+      break;
+    case Dataflow::kIs:
+      p.spatial_rows = g.k, p.spatial_cols = g.m, p.temporal = g.n;
+      block_limit =
+          std::min(filter / (std::min(r, g.k) * bits_b), ofmap / (std::min(c, g.m) * bits_acc));
+      p.stream_resident = g.k * g.n * bits_b <= filter;
+      p.stationary_resident = g.k * std::min(c, g.m) * bits_a <= ifmap;
+      p.preload_cycles = r;
+      break;
+    case Dataflow::kOs:
+      p.spatial_rows = g.m, p.spatial_cols = g.n, p.temporal = g.k;
+      // A chunk (R x block) and B chunk (block x C); partial sums stay in the PEs.
+      block_limit =
+          std::min(ifmap / (std::min(r, g.m) * bits_a), filter / (std::min(c, g.n) * bits_b));
+      p.stream_resident = g.m * g.k * bits_a <= ifmap;
+      p.stationary_resident = g.k * std::min(c, g.n) * bits_b <= filter;
+      // Results shift out of the R rows of PEs after the last K chunk.
+      p.pipeline_latency += r;
+      p.preload_cycles = 0;
+      break;
+  }
+  p.block = std::clamp<int64_t>(block_limit, 1, p.temporal);
+  p.blocks = ceil_div(p.temporal, p.block);
+  p.row_folds = ceil_div(p.spatial_rows, r);
+  p.col_folds = ceil_div(p.spatial_cols, c);
+  return p;
+}
+
+GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch) {
+  const TilePlan p = plan_tiles(g, arch);
+  const bool db = arch.sram.double_buffered;
+  const int64_t depth = db ? 2 : 1;  // tiles whose inputs can be in SRAM at once
+
+  std::vector<Tile> tiles;
+  tiles.reserve(static_cast<size_t>(p.row_folds * p.col_folds * p.blocks));
+  for_each_tile(g, arch, p, [&](const Tile& t) { tiles.push_back(t); });
+  const auto n = static_cast<int64_t>(tiles.size());
+
+  // The recurrence of docs/timing.md. Channel order: L0 .. L(depth-1), then per tile i:
+  // L(i + depth), S(i) (if the tile completes outputs): a load is ready when tile i ends, its
+  // store only pipeline_latency cycles later, so the load goes first. L(j) needs tile j - depth
+  // finished (its buffer half is free); tile i computes when its inputs arrived and tile i-1 is
+  // done.
+  Channel ch{arch.dram.bandwidth_bytes_per_cycle, arch.dram.latency_cycles};
+  std::vector<int64_t> loaded(static_cast<size_t>(n), 0);
+  std::vector<int64_t> done(static_cast<size_t>(n), 0);
+  const auto load = [&](int64_t j) {
+    const Tile& t = tiles[static_cast<size_t>(j)];
+    const int64_t ready = j >= depth ? done[static_cast<size_t>(j - depth)] : 0;
+    loaded[static_cast<size_t>(j)] = ch.transfer(ready, t.load_a_bytes + t.load_b_bytes, true);
+  };
+  for (int64_t j = 0; j < std::min(depth, n); ++j) {
+    load(j);
+  }
+  GemmTiming out;
+  int64_t previous_done = 0;
+  int64_t end = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const Tile& t = tiles[static_cast<size_t>(i)];
+    // The stationary tile shifts in before the first tile, and between tiles when the array
+    // has no shadow registers (double_buffered false).
+    const int64_t preload = (i == 0 || !db) ? p.preload_cycles : 0;
+    const int64_t start = std::max(loaded[static_cast<size_t>(i)], previous_done);
+    done[static_cast<size_t>(i)] = start + preload + t.compute_cycles;
+    previous_done = done[static_cast<size_t>(i)];
+    out.compute_cycles += preload + t.compute_cycles;
+    // Outputs leave the array pipeline_latency cycles after the tile's last wave entered.
+    if (i + depth < n) {
+      load(i + depth);
+    }
+    const int64_t outputs_ready = done[static_cast<size_t>(i)] + p.pipeline_latency;
+    end = std::max(end, ch.transfer(outputs_ready, t.store_bytes, false));
+    end = std::max(end, outputs_ready);
+    out.macs += t.macs;
+    out.dram_read_bytes += t.load_a_bytes + t.load_b_bytes;
+    out.dram_write_bytes += t.store_bytes;
+    out.sram_read_bits += t.sram_read_a_elems * detail::element_bits(g.a) +
+                          t.sram_read_b_elems * detail::element_bits(g.b);
+    out.sram_write_bits += t.sram_write_out_elems * detail::accumulator_bits(g);
+  }
+  out.cycles = end;
+  out.dram_busy_cycles = ch.busy;
+  out.tiles = n;
+
+  // Repeats run back to back, each from empty buffers.
+  const int64_t rep = g.repeat;
+  out.cycles *= rep;
+  out.compute_cycles *= rep;
+  out.dram_busy_cycles *= rep;
+  out.macs *= rep;
+  out.dram_read_bytes *= rep;
+  out.dram_write_bytes *= rep;
+  out.sram_read_bits *= rep;
+  out.sram_write_bits *= rep;
+  out.stall_cycles = out.cycles - out.compute_cycles;
+  out.bound = out.dram_busy_cycles > out.compute_cycles ? Bound::kMemory : Bound::kCompute;
+  const double peak = static_cast<double>(arch.array.rows * arch.array.cols) * p.macs_per_cycle;
+  out.utilization =
+      out.cycles > 0 ? static_cast<double>(out.macs) / (static_cast<double>(out.cycles) * peak) : 0;
+  return out;
+}
+
+GemmTiming time_gemm(const workload::GemmSpec& g, const ArchSpec& arch) {
+  if (arch.mode == TimingMode::kRealistic) {
+    return time_realistic(g, arch);
+  }
+  const workload::ConvShape shape =
+      g.conv ? *g.conv : workload::ConvShape::from_gemm(g.m, g.n, g.k);
+  const CompatLayer c = compat_compute_and_sram(shape, arch);
+  GemmTiming out;
+  out.cycles = c.total_cycles * g.repeat;
+  out.compute_cycles = out.cycles;
+  out.macs = g.macs() * g.repeat;
+  out.tiles = compat_geometry(shape, arch.array).folds;
+  out.sram_read_bits = (c.sram_ifmap.count * detail::element_bits(g.a) +
+                        c.sram_filter.count * detail::element_bits(g.b)) *
+                       g.repeat;
+  out.sram_write_bits = c.sram_ofmap.count * detail::element_bits(g.out) * g.repeat;
+  out.utilization = c.overall_util_pct / 100;
+  out.bound = Bound::kCompute;  // SCALE-Sim's CALC mode never stalls on memory
+  return out;
+}
+
+}  // namespace nibble::timing

@@ -1,0 +1,154 @@
+// realistic mode: the per-tile timing of one GEMM on the array, with double buffering,
+// overlapped fill/drain and a DRAM channel of finite bandwidth and latency (docs/timing.md,
+// "realistic mode", states every formula). The tile list is the one description of the
+// schedule: the analytic recurrence here and the SystemC controller (model/sc) both walk it.
+#ifndef NIBBLE_MODEL_TIMING_REALISTIC_H_
+#define NIBBLE_MODEL_TIMING_REALISTIC_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "model/timing/arch_spec.h"
+#include "model/workload/gemm_spec.h"
+
+namespace nibble::timing {
+
+// How a GEMM is cut into tiles; derived from the array, the dataflow and the SRAM sizes.
+struct TilePlan {
+  // Spatial extent on array rows / cols and the temporal (streamed) extent, per dataflow:
+  // ws (K, N, M), is (K, M, N), os (M, N, K) as in SCALE-Sim.
+  int64_t spatial_rows = 0, spatial_cols = 0, temporal = 0;
+  int64_t row_folds = 0, col_folds = 0;
+  int64_t block = 0;                 // streamed extent of one tile (the last block may be shorter)
+  int64_t blocks = 0;                // ceil(temporal / block)
+  bool stream_resident = false;      // the whole streamed operand stays in SRAM across col folds
+  bool stationary_resident = false;  // a col fold's stationary slice stays in SRAM across blocks
+  double macs_per_cycle = 1.0;       // per PE, for this GEMM's operand formats
+  int64_t pipeline_latency = 0;      // cycles from a tile's last wave to its last output
+  int64_t preload_cycles = 0;        // shifting a stationary tile into the array
+};
+
+// One tile: one fold of the array over one streamed block.
+struct Tile {
+  int64_t rows_used = 0;  // array rows holding data
+  int64_t cols_used = 0;  // array cols holding data
+  int64_t waves = 0;      // streamed vectors
+  int64_t macs = 0;       // rows_used * cols_used * waves
+  int64_t compute_cycles = 0;
+  int64_t load_a_bytes = 0;  // DRAM -> SRAM before the tile can run
+  int64_t load_b_bytes = 0;
+  int64_t store_bytes = 0;        // SRAM -> DRAM after the tile (completed outputs only)
+  int64_t sram_read_a_elems = 0;  // SRAM -> array
+  int64_t sram_read_b_elems = 0;
+  int64_t sram_write_out_elems = 0;  // array -> SRAM (partial sums included)
+};
+
+TilePlan plan_tiles(const workload::GemmSpec& gemm, const ArchSpec& arch);
+
+// Calls fn(tile) for every tile of one repeat of the GEMM, in execution order.
+template <typename Fn>
+void for_each_tile(const workload::GemmSpec& gemm, const ArchSpec& arch, const TilePlan& plan,
+                   Fn&& fn);
+
+enum class Bound { kCompute, kMemory };
+const char* bound_name(Bound b);  // "compute", "memory"
+
+struct GemmTiming {
+  int64_t cycles = 0;            // all repeats
+  int64_t compute_cycles = 0;    // array busy (all repeats)
+  int64_t dram_busy_cycles = 0;  // DRAM channel busy (all repeats)
+  int64_t stall_cycles = 0;      // cycles - compute_cycles
+  int64_t tiles = 0;             // per repeat
+  int64_t macs = 0;              // all repeats
+  int64_t dram_read_bytes = 0;   // all repeats
+  int64_t dram_write_bytes = 0;
+  int64_t sram_read_bits = 0;
+  int64_t sram_write_bits = 0;
+  double utilization = 0;  // macs / (cycles * R * C * macs_per_cycle)
+  Bound bound = Bound::kCompute;
+};
+
+// The realistic-mode timing of a GEMM (the recurrence of docs/timing.md over its tiles).
+GemmTiming time_realistic(const workload::GemmSpec& gemm, const ArchSpec& arch);
+
+// The timing of a GEMM in the spec's mode: realistic, or compat (SCALE-Sim's Total Cycles of
+// the GEMM's shape, formats ignored, as SCALE-Sim counts words).
+GemmTiming time_gemm(const workload::GemmSpec& gemm, const ArchSpec& arch);
+
+// ---------------------------------------------------------------------------------------------
+
+namespace detail {
+int64_t bits_to_bytes(int64_t bits);
+int64_t element_bits(const workload::FormatSpec& f);
+int64_t accumulator_bits(const workload::GemmSpec& gemm);
+int64_t compute_cycles(int64_t waves, double macs_per_cycle);
+}  // namespace detail
+
+template <typename Fn>
+void for_each_tile(const workload::GemmSpec& gemm, const ArchSpec& arch, const TilePlan& p,
+                   Fn&& fn) {
+  const int64_t r = arch.array.rows;
+  const int64_t c = arch.array.cols;
+  const bool ws = arch.array.dataflow == Dataflow::kWs;
+  const bool os = arch.array.dataflow == Dataflow::kOs;
+  const int64_t bits_a = detail::element_bits(gemm.a);
+  const int64_t bits_b = detail::element_bits(gemm.b);
+  const int64_t bits_out = detail::element_bits(gemm.out);
+  // Outer loop: column folds; middle: streamed blocks; inner: row folds (os: the streamed
+  // blocks are K chunks, innermost, so each output block completes before the next).
+  for (int64_t fc = 0; fc < p.col_folds; ++fc) {
+    const int64_t cu = std::min(c, p.spatial_cols - fc * c);
+    const int64_t outer_b = os ? 1 : p.blocks;
+    for (int64_t ob = 0; ob < outer_b; ++ob) {
+      for (int64_t fr = 0; fr < p.row_folds; ++fr) {
+        const int64_t ru = std::min(r, p.spatial_rows - fr * r);
+        const int64_t inner_b = os ? p.blocks : 1;
+        for (int64_t ib = 0; ib < inner_b; ++ib) {
+          const int64_t b = os ? ib : ob;
+          const int64_t waves = std::min(p.block, p.temporal - b * p.block);
+          Tile t;
+          t.rows_used = ru;
+          t.cols_used = cu;
+          t.waves = waves;
+          t.macs = ru * cu * waves;
+          t.compute_cycles = detail::compute_cycles(waves, p.macs_per_cycle);
+          if (os) {
+            // Stationary outputs ru x cu; A streams ru x waves, B waves x cu.
+            const bool a_loaded = !(p.stream_resident && fc > 0);
+            const bool b_loaded = !(p.stationary_resident && fr > 0);
+            t.load_a_bytes = a_loaded ? detail::bits_to_bytes(ru * waves * bits_a) : 0;
+            t.load_b_bytes = b_loaded ? detail::bits_to_bytes(waves * cu * bits_b) : 0;
+            t.sram_read_a_elems = ru * waves;
+            t.sram_read_b_elems = waves * cu;
+            const bool last = ib == inner_b - 1;
+            t.sram_write_out_elems = last ? ru * cu : 0;
+            t.store_bytes = last ? detail::bits_to_bytes(ru * cu * bits_out) : 0;
+          } else {
+            // ws: stationary B tile ru x cu (K x N), A streams waves x ru (M x K).
+            // is: stationary A tile ru x cu (K x M), B streams ru x waves (K x N).
+            const int64_t stream_bits = ws ? bits_a : bits_b;
+            const int64_t stationary_bits = ws ? bits_b : bits_a;
+            const bool stream_loaded = !(p.stream_resident && fc > 0);
+            const bool stationary_loaded = !(p.stationary_resident && ob > 0);
+            const int64_t stream_bytes =
+                stream_loaded ? detail::bits_to_bytes(waves * ru * stream_bits) : 0;
+            const int64_t stationary_bytes =
+                stationary_loaded ? detail::bits_to_bytes(ru * cu * stationary_bits) : 0;
+            t.load_a_bytes = ws ? stream_bytes : stationary_bytes;
+            t.load_b_bytes = ws ? stationary_bytes : stream_bytes;
+            t.sram_read_a_elems = ws ? waves * ru : ru * cu;
+            t.sram_read_b_elems = ws ? ru * cu : waves * ru;
+            t.sram_write_out_elems = waves * cu;
+            const bool last = fr == p.row_folds - 1;
+            t.store_bytes = last ? detail::bits_to_bytes(waves * cu * bits_out) : 0;
+          }
+          fn(t);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace nibble::timing
+
+#endif  // NIBBLE_MODEL_TIMING_REALISTIC_H_
