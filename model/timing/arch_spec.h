@@ -1,6 +1,6 @@
 // The parsed, immutable description of the accelerator: array, PE rates, scratchpads, DRAM and
 // the timing mode. Read from a native YAML config (model/frontend/config.h, docs/config.md) or
-// from a SCALE-Sim .cfg (model/frontend/scalesim_cfg.h); consumed by model/timing, model/sc and
+// from a SCALE-Sim .cfg (model/frontend/scalesim_input.h); consumed by model/timing, model/sc and
 // model/energy. Units are in the field names: cycles, bytes, KiB.
 #ifndef NIBBLE_MODEL_TIMING_ARCH_SPEC_H_
 #define NIBBLE_MODEL_TIMING_ARCH_SPEC_H_
