@@ -2,6 +2,7 @@
 // layers.csv and the resolved config.yaml into the output folder (docs/reports.md).
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,14 @@ int run_run(const std::vector<std::string>& args) {
   result.trace_path = trace_path;
   result.workload = frontend::read_trace_file(trace_path);
 
+  // Claim the output folder before timing, so an unwritable path fails at once.
+  std::optional<report::StagedDir> dir;
+  try {
+    dir.emplace(out_dir);
+  } catch (const std::filesystem::filesystem_error& e) {
+    throw UsageError("cannot write " + out_dir + ": " + e.code().message());
+  }
+
   const size_t n = result.workload.gemms.size();
   result.timings.reserve(n);
   for (size_t i = 0; i < n; ++i) {
@@ -57,11 +66,10 @@ int run_run(const std::vector<std::string>& args) {
   }
 
   try {
-    report::StagedDir dir(out_dir);
-    dir.write_file("report.json", report::run_report_json(result));
-    dir.write_file("layers.csv", report::layers_csv(result));
-    dir.write_file("config.yaml", frontend::dump_config(result.arch));
-    dir.commit();
+    dir->write_file("report.json", report::run_report_json(result));
+    dir->write_file("layers.csv", report::layers_csv(result));
+    dir->write_file("config.yaml", frontend::dump_config(result.arch));
+    dir->commit();
   } catch (const std::filesystem::filesystem_error& e) {
     throw UsageError("cannot write " + out_dir + ": " + e.code().message());
   }

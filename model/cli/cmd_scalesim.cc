@@ -2,6 +2,7 @@
 // reports, with the same cycle counts (compat mode, docs/timing.md).
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,11 +48,21 @@ int run_scalesim(const std::vector<std::string>& args) {
   // Read and check every input before anything is written.
   const timing::ArchSpec arch = frontend::read_scalesim_cfg(cfg_path);
   if (!arch.scalesim.interface_bandwidth_calc) {
-    throw frontend::InputError(cfg_path, 0,
+    throw frontend::InputError(cfg_path, arch.scalesim.interface_bandwidth_line,
                                "InterfaceBandwidth USER is not supported: nibble reproduces "
                                "SCALE-Sim's CALC (stall-free) mode only");
   }
   const workload::Workload topology = frontend::read_scalesim_topology(topology_path, form);
+
+  // Claim the output folder before the (possibly long) simulation, so an unwritable path fails
+  // at once; nothing is visible there until commit().
+  const std::filesystem::path run_dir = std::filesystem::path(out_dir) / arch.scalesim.run_name;
+  std::optional<report::StagedDir> dir;
+  try {
+    dir.emplace(run_dir);
+  } catch (const std::filesystem::filesystem_error& e) {
+    throw UsageError("cannot write " + run_dir.string() + ": " + e.code().message());
+  }
 
   std::vector<timing::CompatLayer> layers;
   layers.reserve(topology.gemms.size());
@@ -64,13 +75,11 @@ int run_scalesim(const std::vector<std::string>& args) {
     layers.push_back(timing::simulate_compat(*g.conv, arch));
   }
 
-  const std::filesystem::path run_dir = std::filesystem::path(out_dir) / arch.scalesim.run_name;
   try {
-    report::StagedDir dir(run_dir);
-    dir.write_file("COMPUTE_REPORT.csv", report::compute_report_csv(layers));
-    dir.write_file("BANDWIDTH_REPORT.csv", report::bandwidth_report_csv(layers));
-    dir.write_file("DETAILED_ACCESS_REPORT.csv", report::detailed_access_report_csv(layers));
-    dir.commit();
+    dir->write_file("COMPUTE_REPORT.csv", report::compute_report_csv(layers));
+    dir->write_file("BANDWIDTH_REPORT.csv", report::bandwidth_report_csv(layers));
+    dir->write_file("DETAILED_ACCESS_REPORT.csv", report::detailed_access_report_csv(layers));
+    dir->commit();
   } catch (const std::filesystem::filesystem_error& e) {
     throw UsageError("cannot write " + run_dir.string() + ": " + e.code().message());
   }

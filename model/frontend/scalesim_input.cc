@@ -406,6 +406,7 @@ class CfgParser {
       case KeyId::kInterfaceBandwidth:
         if (value == "CALC" || value == "USER") {
           spec_.scalesim.interface_bandwidth_calc = value == "CALC";
+          spec_.scalesim.interface_bandwidth_line = line_;
         } else {
           const std::string up = upper(value);
           const bool case_only = up == "CALC" || up == "USER";

@@ -59,6 +59,7 @@ struct ScaleSimSpec {
   int64_t ofmap_offset = 20000000;
   int64_t bandwidth_words = 10;  // [architecture_presets] Bandwidth (words/cycle, USER mode)
   bool interface_bandwidth_calc = true;  // [run_presets] InterfaceBandwidth: CALC (true) | USER
+  int interface_bandwidth_line = 0;      // its line in the .cfg, for messages (0: not read)
   int64_t word_bytes = 1;                // SCALE-Sim counts every element as one word
 };
 

@@ -6,6 +6,10 @@
 // COMPUTE_REPORT.csv, DETAILED_ACCESS_REPORT.csv and BANDWIDTH_REPORT.csv. SCALE-Sim's geometry
 // per dataflow: (spatial rows Sr, spatial cols Sc, temporal T) = os (M, N, K), ws (K, N, M),
 // is (K, M, N); folds Fr = ceil(Sr/R), Fc = ceil(Sc/C), visited column fold outer.
+//
+// Precondition: the address offsets of arch.scalesim are >= 0 (the .cfg reader enforces it).
+// SCALE-Sim treats an address of exactly -1 as "no access"; only a negative offset can create
+// one, and only compat_dram models that case.
 #ifndef NIBBLE_MODEL_TIMING_SCALESIM_COMPAT_H_
 #define NIBBLE_MODEL_TIMING_SCALESIM_COMPAT_H_
 
