@@ -20,7 +20,8 @@ int64_t accumulator_bits(const workload::GemmSpec& gemm) {
 }
 
 int64_t compute_cycles(int64_t waves, double macs_per_cycle) {
-  // A PE at rate r < 1 needs 1/r cycles per wave (rates are 1, 1/2, 1/4, ... in practice).
+  // A PE at rate r < 1 needs 1/r cycles per wave; as for transfers, a quotient within 1e-9 of
+  // an integer counts as that integer (a rate of 0.7 means exactly 7/10).
   return static_cast<int64_t>(std::ceil(static_cast<double>(waves) / macs_per_cycle - 1e-9));
 }
 
@@ -61,8 +62,10 @@ struct Channel {
       return ready;
     }
     const int64_t start = std::max(free_at, ready);
-    const auto cycles =
-        static_cast<int64_t>(std::ceil(static_cast<double>(bytes) / bandwidth - 1e-9));
+    // Whole cycles, at least one; a quotient within 1e-9 of an integer counts as that integer,
+    // so a decimal bandwidth like 1.4 bytes/cycle means exactly 7/5.
+    const auto cycles = std::max<int64_t>(
+        1, static_cast<int64_t>(std::ceil(static_cast<double>(bytes) / bandwidth - 1e-9)));
     free_at = start + cycles;
     busy += cycles;
     return read ? free_at + latency : free_at;

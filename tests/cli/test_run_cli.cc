@@ -3,7 +3,6 @@
 // against the per-GEMM values, reproducibility from config.yaml, determinism, --set, --quiet,
 // and errors (one stderr line, exit code 2, no output folder and no hidden staging folder).
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -101,15 +100,18 @@ std::vector<TraceGemm> read_trace_gemms(const std::string& file) {
     words >> g.name;
     while (words >> word) {
       const size_t eq = word.find('=');
-      const std::string key = word.substr(0, eq), value = word.substr(eq + 1);
-      if (key == "m") g.m = std::stoll(value);
-      if (key == "n") g.n = std::stoll(value);
-      if (key == "k") g.k = std::stoll(value);
-      if (key == "repeat") g.repeat = std::stoll(value);
-      if (key == "a") g.a = canonical(value);
-      if (key == "b") g.b = canonical(value);
-      if (key == "out") g.out = canonical(value);
-      if (key == "pass") g.pass = value;
+      const std::string key = word.substr(0, eq);
+      const std::string value = word.substr(eq + 1);
+      std::map<std::string, int64_t*> counts = {
+          {"m", &g.m}, {"n", &g.n}, {"k", &g.k}, {"repeat", &g.repeat}};
+      std::map<std::string, std::string*> formats = {{"a", &g.a}, {"b", &g.b}, {"out", &g.out}};
+      if (counts.count(key) != 0) {
+        *counts[key] = std::stoll(value);
+      } else if (formats.count(key) != 0) {
+        *formats[key] = canonical(value);
+      } else if (key == "pass") {
+        g.pass = value;
+      }
     }
     gemms.push_back(g);
   }
@@ -310,7 +312,7 @@ void check_run_folder(const std::string& dir, const std::string& trace, const Ma
       rd += (*g).at("dram_read_bytes").get<int64_t>();
       wr += (*g).at("dram_write_bytes").get<int64_t>();
       mem += (*g).at("bound") == "memory" ? 1 : 0;
-      const size_t idx = static_cast<size_t>(g - &gemms[0]);
+      const auto idx = static_cast<size_t>(g - &gemms[0]);
       peak += static_cast<double>((*g).at("cycles").get<int64_t>() * mc.rows * mc.cols) *
               rate_of(want[idx], mc);
     }
@@ -340,7 +342,7 @@ void check_run_folder(const std::string& dir, const std::string& trace, const Ma
   std::vector<std::string> pass_keys;
   for (const char* p : {"fwd", "dgrad", "wgrad", "none"}) {
     if (by_pass.count(p) != 0) {
-      pass_keys.push_back(p);
+      pass_keys.emplace_back(p);
       check_totals(j.at("passes").at(p), by_pass[p], p);
     }
   }

@@ -503,7 +503,7 @@ TEST(RealisticReference, TileListMatchesTheDocumentedTiling) {
     const auto& pair = kPairs[uni(0, std::size(kPairs) - 1)];
     GemmSpec g = gemm(uni(1, 300), uni(1, 300), uni(1, 300), pair.first, pair.second,
                       kOutFormats[uni(0, std::size(kOutFormats) - 1)]);
-    const Dataflow df = static_cast<Dataflow>(i % 3);
+    const auto df = static_cast<Dataflow>(i % 3);
     ArchSpec a = arch(uni(1, 40), uni(1, 40), df, 8, 10, uni(0, 1) == 1);
     a.sram.ifmap_kib = kib_choices[uni(0, std::size(kib_choices) - 1)];
     a.sram.filter_kib = kib_choices[uni(0, std::size(kib_choices) - 1)];
@@ -695,7 +695,7 @@ TEST(RealisticInvariants, DramReadsCoverTheFootprint) {
     return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
   };
   for (int i = 0; i < 300; ++i) {
-    const Dataflow df = static_cast<Dataflow>(i % 3);
+    const auto df = static_cast<Dataflow>(i % 3);
     const GemmSpec g4 = gemm(uni(1, 800), uni(1, 800), uni(1, 800), Format::kUint4);
     const ArchSpec small = arch(uni(1, 40), uni(1, 40), df, 16, 10, uni(0, 1) == 1, uni(1, 8));
     const int64_t foot4 = (g4.m * g4.k * 4 + 7) / 8 + (g4.k * g4.n * 4 + 7) / 8;
