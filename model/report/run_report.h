@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "model/energy/baseline.h"
 #include "model/timing/arch_spec.h"
 #include "model/timing/realistic.h"
 #include "model/workload/gemm_spec.h"
@@ -14,13 +15,19 @@
 namespace nibble::report {
 
 struct RunResult {
-  std::string trace_path;
+  std::string trace_path;         // as given, or the built-in file's repository path
+  std::string energy_table_path;  // likewise
+  std::string area_table_path;
   workload::Workload workload;
-  timing::ArchSpec arch;
-  std::vector<timing::GemmTiming> timings;  // one per workload GEMM, same order
+  // The 4-bit array (comparison.four_bit, built from the configured ArchSpec) and both FP16
+  // baselines on the same workload.
+  energy::Comparison comparison;
+
+  const timing::ArchSpec& arch() const { return comparison.four_bit.arch; }
+  const std::vector<timing::GemmTiming>& timings() const { return comparison.four_bit.timings; }
 };
 
-// Sums of GEMM timings (a pass, or the whole run).
+// Sums over GEMMs of one array's run (a pass, or the whole run).
 struct Totals {
   int64_t gemms = 0;
   int64_t macs = 0;
@@ -31,13 +38,19 @@ struct Totals {
   int64_t dram_write_bytes = 0;
   int64_t memory_bound_gemms = 0;
   double utilization = 0;  // macs / sum over GEMMs of (cycles * PEs * that GEMM's MAC rate)
+  energy::EnergyBreakdown energy;
 };
 
-Totals totals_of(const RunResult& r, const workload::Pass* only_pass);
+// only_pass == nullptr: every GEMM.
+Totals totals_of(const workload::Workload& w, const energy::ArrayRun& run,
+                 const workload::Pass* only_pass);
 
 std::string run_report_json(const RunResult& r);
 std::string layers_csv(const RunResult& r);
 std::string summary_table(const RunResult& r);
+// report.md: a readable summary (arrays, totals, passes, energy by component, the GEMMs with
+// the lowest speedup and why) that embeds the plots tools/plot_report.py draws.
+std::string report_markdown(const RunResult& r);
 
 // The layers.csv header, one name per column (docs/reports.md lists each with its unit).
 const std::vector<std::string>& layers_csv_columns();

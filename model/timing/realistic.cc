@@ -72,6 +72,56 @@ struct Channel {
   }
 };
 
+// Adds one tile's actions (docs/energy.md, "Action counts").
+void count_tile(const workload::GemmSpec& g, Dataflow df, const Tile& t, ActionCounts& a) {
+  const int64_t bits_a = detail::element_bits(g.a);
+  const int64_t bits_b = detail::element_bits(g.b);
+  const int64_t bits_acc = detail::accumulator_bits(g);
+  switch (df) {
+    case Dataflow::kWs:  // A hops across the columns, partial sums down the rows
+      a.pe_move_bits += t.macs * (bits_a + bits_acc) + t.preload_move_elems * bits_b;
+      break;
+    case Dataflow::kIs:  // B hops across the columns, partial sums down the rows
+      a.pe_move_bits += t.macs * (bits_b + bits_acc) + t.preload_move_elems * bits_a;
+      break;
+    case Dataflow::kOs:  // A across, B down; results shift out at the end
+      a.pe_move_bits += t.macs * (bits_a + bits_b) + t.drain_move_elems * bits_acc;
+      break;
+  }
+  a.sram_read_bits += t.sram_read_a_elems * bits_a + t.sram_read_b_elems * bits_b +
+                      t.sram_read_psum_elems * bits_acc + t.store_bytes * 8;
+  a.sram_write_bits += t.sram_write_out_elems * bits_acc + (t.load_a_bytes + t.load_b_bytes) * 8;
+  a.dram_read_bits += (t.load_a_bytes + t.load_b_bytes) * 8;
+  a.dram_write_bits += t.store_bytes * 8;
+  a.pe_busy_cycles += t.rows_used * t.cols_used * t.compute_cycles;
+}
+
+// Per-GEMM counts: MACs by operand pair, accumulator adds, scale-unit outputs, idle PE-cycles.
+// `times` scales the per-tile counts, which were gathered for one repeat.
+void finish_counts(const workload::GemmSpec& g, int64_t macs, int64_t cycles, int64_t pes,
+                   int64_t times, ActionCounts& a) {
+  for (int64_t* v : {&a.pe_move_bits, &a.sram_read_bits, &a.sram_write_bits, &a.dram_read_bits,
+                     &a.dram_write_bits, &a.pe_busy_cycles}) {
+    *v *= times;
+  }
+  const auto has = [&](num::Format f) { return g.a.format == f || g.b.format == f; };
+  if (has(num::Format::kFp16) || has(num::Format::kFp32)) {
+    a.macs_fp16 = macs;
+    a.acc_adds_fp32 = macs;
+  } else {
+    if (has(num::Format::kFp8E4M3) || has(num::Format::kFp8E5M2)) {
+      a.macs_fp8 = macs;
+    } else if (has(num::Format::kFp4)) {
+      a.macs_fp4 = macs;
+    } else {
+      a.macs_int4 = macs;
+    }
+    a.acc_adds_fp16 = macs;
+  }
+  a.scale_ops = g.m * g.n * g.repeat;
+  a.pe_idle_cycles = std::max<int64_t>(0, cycles * pes - a.pe_busy_cycles);
+}
+
 }  // namespace
 
 const char* bound_name(Bound b) { return b == Bound::kCompute ? "compute" : "memory"; }
@@ -176,9 +226,7 @@ GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch) {
     out.macs += t.macs;
     out.dram_read_bytes += t.load_a_bytes + t.load_b_bytes;
     out.dram_write_bytes += t.store_bytes;
-    out.sram_read_bits += t.sram_read_a_elems * detail::element_bits(g.a) +
-                          t.sram_read_b_elems * detail::element_bits(g.b);
-    out.sram_write_bits += t.sram_write_out_elems * detail::accumulator_bits(g);
+    count_tile(g, arch.array.dataflow, t, out.actions);
   }
   out.cycles = end;
   out.dram_busy_cycles = ch.busy;
@@ -192,10 +240,10 @@ GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch) {
   out.macs *= rep;
   out.dram_read_bytes *= rep;
   out.dram_write_bytes *= rep;
-  out.sram_read_bits *= rep;
-  out.sram_write_bits *= rep;
   out.stall_cycles = out.cycles - out.compute_cycles;
+  finish_counts(g, out.macs, out.cycles, arch.array.rows * arch.array.cols, rep, out.actions);
   out.bound = out.dram_busy_cycles > out.compute_cycles ? Bound::kMemory : Bound::kCompute;
+  out.macs_per_cycle = p.macs_per_cycle;
   const double peak = static_cast<double>(arch.array.rows * arch.array.cols) * p.macs_per_cycle;
   out.utilization =
       out.cycles > 0 ? static_cast<double>(out.macs) / (static_cast<double>(out.cycles) * peak) : 0;
@@ -214,10 +262,14 @@ GemmTiming time_gemm(const workload::GemmSpec& g, const ArchSpec& arch) {
   out.compute_cycles = out.cycles;
   out.macs = g.macs() * g.repeat;
   out.tiles = compat_geometry(shape, arch.array).folds;
-  out.sram_read_bits = (c.sram_ifmap.count * detail::element_bits(g.a) +
-                        c.sram_filter.count * detail::element_bits(g.b)) *
-                       g.repeat;
-  out.sram_write_bits = c.sram_ofmap.count * detail::element_bits(g.out) * g.repeat;
+  // SCALE-Sim's SRAM counts (words) at the GEMM's element widths; every PE busy for each MAC,
+  // as SCALE-Sim's utilization assumes.
+  ActionCounts& a = out.actions;
+  a.sram_read_bits = c.sram_ifmap.count * detail::element_bits(g.a) +
+                     c.sram_filter.count * detail::element_bits(g.b);
+  a.sram_write_bits = c.sram_ofmap.count * detail::accumulator_bits(g);
+  a.pe_busy_cycles = g.macs();
+  finish_counts(g, out.macs, out.cycles, arch.array.rows * arch.array.cols, g.repeat, a);
   out.utilization = c.overall_util_pct / 100;
   out.bound = Bound::kCompute;  // SCALE-Sim's CALC mode never stalls on memory
   return out;

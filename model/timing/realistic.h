@@ -41,6 +41,9 @@ struct Tile {
   int64_t sram_read_a_elems = 0;  // SRAM -> array
   int64_t sram_read_b_elems = 0;
   int64_t sram_write_out_elems = 0;  // array -> SRAM (partial sums included)
+  int64_t sram_read_psum_elems = 0;  // partial sums read back to accumulate (ws/is, K fold > 0)
+  int64_t preload_move_elems = 0;    // element hops to shift the stationary tile in (ws/is)
+  int64_t drain_move_elems = 0;      // element hops to shift results out of the PEs (os)
 };
 
 TilePlan plan_tiles(const workload::GemmSpec& gemm, const ArchSpec& arch);
@@ -49,6 +52,26 @@ TilePlan plan_tiles(const workload::GemmSpec& gemm, const ArchSpec& arch);
 template <typename Fn>
 void for_each_tile(const workload::GemmSpec& gemm, const ArchSpec& arch, const TilePlan& plan,
                    Fn&& fn);
+
+// What the hardware did during a GEMM, counted per action: the energy model
+// (model/energy) multiplies each count by its energy per action. docs/energy.md defines each
+// count; all cover every repeat.
+struct ActionCounts {
+  int64_t macs_int4 = 0;        // INT4/UINT4 x INT4/UINT4 multiplies
+  int64_t macs_fp4 = 0;         // FP4 x INT4/UINT4 products (a shift)
+  int64_t macs_fp8 = 0;         // FP8 x FP8 multiplies
+  int64_t macs_fp16 = 0;        // FP16 x FP16 multiplies
+  int64_t acc_adds_fp16 = 0;    // accumulator adds into FP16 (one per 4- or 8-bit MAC)
+  int64_t acc_adds_fp32 = 0;    // accumulator adds into FP32 (one per FP16 MAC)
+  int64_t scale_ops = 0;        // output elements through the scale unit (M * N)
+  int64_t pe_move_bits = 0;     // bits moved between neighbouring PEs
+  int64_t sram_read_bits = 0;   // to the array, partial sums read back, stores to DRAM
+  int64_t sram_write_bits = 0;  // from the array (partial sums, outputs), DRAM fills
+  int64_t dram_read_bits = 0;
+  int64_t dram_write_bits = 0;
+  int64_t pe_busy_cycles = 0;  // PE-cycles spent streaming (sum over tiles of ru*cu*cycles)
+  int64_t pe_idle_cycles = 0;  // cycles * R * C - pe_busy_cycles
+};
 
 enum class Bound { kCompute, kMemory };
 const char* bound_name(Bound b);  // "compute", "memory"
@@ -62,10 +85,10 @@ struct GemmTiming {
   int64_t macs = 0;              // all repeats
   int64_t dram_read_bytes = 0;   // all repeats
   int64_t dram_write_bytes = 0;
-  int64_t sram_read_bits = 0;
-  int64_t sram_write_bits = 0;
-  double utilization = 0;  // macs / (cycles * R * C * macs_per_cycle)
+  double macs_per_cycle = 1;  // per PE, for this GEMM's formats (1 in compat mode)
+  double utilization = 0;     // macs / (cycles * R * C * macs_per_cycle)
   Bound bound = Bound::kCompute;
+  ActionCounts actions;
 };
 
 // The realistic-mode timing of a GEMM (the recurrence of docs/timing.md over its tiles).
@@ -123,6 +146,8 @@ void for_each_tile(const workload::GemmSpec& gemm, const ArchSpec& arch, const T
             const bool last = ib == inner_b - 1;
             t.sram_write_out_elems = last ? ru * cu : 0;
             t.store_bytes = last ? detail::bits_to_bytes(ru * cu * bits_out) : 0;
+            // Each column's ru results shift down and out: 1 + 2 + ... + ru hops.
+            t.drain_move_elems = last ? cu * ru * (ru + 1) / 2 : 0;
           } else {
             // ws: stationary B tile ru x cu (K x N), A streams waves x ru (M x K).
             // is: stationary A tile ru x cu (K x M), B streams ru x waves (K x N).
@@ -139,6 +164,9 @@ void for_each_tile(const workload::GemmSpec& gemm, const ArchSpec& arch, const T
             t.sram_read_a_elems = ws ? waves * ru : ru * cu;
             t.sram_read_b_elems = ws ? ru * cu : waves * ru;
             t.sram_write_out_elems = waves * cu;
+            t.sram_read_psum_elems = fr > 0 ? waves * cu : 0;
+            // The stationary tile shifts down from the top edge: 1 + 2 + ... + ru hops a column.
+            t.preload_move_elems = cu * ru * (ru + 1) / 2;
             const bool last = fr == p.row_folds - 1;
             t.store_bytes = last ? detail::bits_to_bytes(waves * cu * bits_out) : 0;
           }

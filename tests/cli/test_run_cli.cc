@@ -1,14 +1,20 @@
-// `nibble run` end to end, as a user runs it: the three output files, report.json against
-// layers.csv and against the trace (read here by a small parser of the test's own), totals
-// against the per-GEMM values, reproducibility from config.yaml, determinism, --set, --quiet,
-// and errors (one stderr line, exit code 2, no output folder and no hidden staging folder).
+// `nibble run` end to end, as a user runs it: the output files, report.json against layers.csv,
+// against the trace (read here by a small parser of the test's own) and against the key and
+// column lists of docs/reports.md (parsed here, so the docs and the program are checked against
+// each other); totals against the per-GEMM values for the 4-bit array and both FP16 baselines;
+// the built-in defaults; reproducibility from config.yaml, determinism, --set, --quiet, and
+// errors (one stderr line, exit code 2, no output folder and no hidden staging folder).
+// Every run passes --no-plots: the plots are tested with tools/plot_report.py (tests/tools).
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -26,7 +32,13 @@ using nibble::test::run_command;
 using Json = nlohmann::ordered_json;
 
 const std::string kNibble = NIBBLE_BINARY;
-const std::string kExample = std::string(NIBBLE_SOURCE_DIR) + "/traces/example.trace";
+const std::string kSource = NIBBLE_SOURCE_DIR;
+const std::string kRun = kNibble + " run --no-plots";
+const std::string kExample = kSource + "/traces/example.trace";
+// The built-in defaults, by the repository paths report.json names them with.
+const std::string kDefaultTrace = "traces/resnet18_train_b32.trace";
+const std::string kDefaultEnergy = "configs/energy/default_45nm.csv";
+const std::string kDefaultArea = "configs/area/default_45nm.csv";
 
 size_t lines(const std::string& s) { return size_t(std::count(s.begin(), s.end(), '\n')); }
 
@@ -45,7 +57,7 @@ class RunCli : public ::testing::Test {
   void expect_clean_failure(const std::string& args, const std::string& expect,
                             const std::set<std::string>& before) {
     SCOPED_TRACE(args);
-    const auto r = run_command(kNibble + " run " + args + " -o " + path("out/deeper"));
+    const auto r = run_command(kRun + " " + args + " -o " + path("out/deeper"));
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_EQ(lines(r.err), 1U) << r.err;
     EXPECT_NE(r.err.find(expect), std::string::npos) << r.err;
@@ -169,30 +181,151 @@ int64_t compat_cycles(const TraceGemm& g, const Machine& mc, int64_t* folds) {
   return f * p - 1;
 }
 
-const std::vector<std::string> kColumns = {"name",
-                                           "pass",
-                                           "m",
-                                           "n",
-                                           "k",
-                                           "a",
-                                           "b",
-                                           "out",
-                                           "repeat",
-                                           "macs",
-                                           "cycles",
-                                           "compute_cycles",
-                                           "stall_cycles",
-                                           "utilization",
-                                           "bound",
-                                           "dram_read_bytes",
-                                           "dram_write_bytes",
-                                           "tiles"};
-const std::vector<std::string> kTopKeys = {"nibble_version", "trace",  "workload",
-                                           "timing_mode",    "array",  "clock_ghz",
-                                           "totals",         "passes", "gemms"};
-const std::vector<std::string> kTotalKeys = {
-    "gemms",        "macs",        "cycles",          "seconds",          "compute_cycles",
-    "stall_cycles", "utilization", "dram_read_bytes", "dram_write_bytes", "memory_bound_gemms"};
+// --- docs/reports.md, read independently of the program ----------------------------------------
+
+// The `...` spans of s, in order.
+std::vector<std::string> backticked(const std::string& s) {
+  std::vector<std::string> spans;
+  size_t open = s.find('`');
+  while (open != std::string::npos) {
+    const size_t close = s.find('`', open + 1);
+    if (close == std::string::npos) {
+      break;
+    }
+    spans.push_back(s.substr(open + 1, close - open - 1));
+    open = s.find('`', close + 1);
+  }
+  return spans;
+}
+
+// s without its parenthesized parts (nested ones included): value lists and links.
+std::string without_parens(const std::string& s) {
+  std::string out;
+  int depth = 0;
+  for (char ch : s) {
+    depth += ch == '(' ? 1 : 0;
+    if (depth == 0) {
+      out += ch;
+    }
+    depth -= ch == ')' && depth > 0 ? 1 : 0;
+  }
+  return out;
+}
+
+// One row of a key table: the keys of its first column and its last column, the meaning.
+struct DocRow {
+  std::vector<std::string> keys;
+  std::string meaning;
+};
+
+// What docs/reports.md says report.json and layers.csv hold.
+struct ReportDoc {
+  std::vector<DocRow> top, totals, gemm;  // the three tables of the report.json section
+  std::vector<std::string> csv_columns;   // "Columns, in order: `...`" of the layers.csv section
+
+  static std::vector<std::string> keys(const std::vector<DocRow>& table) {
+    std::vector<std::string> all;
+    for (const DocRow& r : table) {
+      all.insert(all.end(), r.keys.begin(), r.keys.end());
+    }
+    return all;
+  }
+  static std::string meaning(const std::vector<DocRow>& table, const std::string& key) {
+    for (const DocRow& r : table) {
+      if (std::find(r.keys.begin(), r.keys.end(), key) != r.keys.end()) {
+        return r.meaning;
+      }
+    }
+    ADD_FAILURE() << "docs/reports.md documents no key " << key;
+    return "";
+  }
+  // The fields a meaning lists for an object-valued key: its backticked names outside
+  // parentheses, after "each" when it has one (`arrays`: "`4bit`, ...: each `rows`, ...").
+  static std::vector<std::string> fields(const std::vector<DocRow>& table, const std::string& key) {
+    std::string m = without_parens(meaning(table, key));
+    const size_t each = m.find(" each ");
+    return backticked(each == std::string::npos ? m : m.substr(each));
+  }
+  // The names before "each" (`arrays`: 4bit, fp16_iso_pe, fp16_iso_area).
+  static std::vector<std::string> members(const std::vector<DocRow>& table,
+                                          const std::string& key) {
+    const std::string m = without_parens(meaning(table, key));
+    return backticked(m.substr(0, m.find(" each ")));
+  }
+};
+
+const ReportDoc& report_doc() {
+  static const ReportDoc doc = [] {
+    ReportDoc d;
+    const std::string text = read_file(kSource + "/docs/reports.md");
+    const auto section = [&](const std::string& title) {
+      const size_t start = text.find("\n## " + title + "\n");
+      EXPECT_NE(start, std::string::npos) << title;
+      const size_t end = text.find("\n## ", start + 1);
+      return text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    };
+    std::istringstream json(section("`nibble run`: report.json"));
+    std::vector<DocRow>* table = &d.top;
+    for (std::string line; std::getline(json, line);) {
+      if (line.rfind("**Totals**", 0) == 0) {
+        table = &d.totals;
+      } else if (line.rfind("**Per GEMM**", 0) == 0) {
+        table = &d.gemm;
+      } else if (line.rfind("| ", 0) == 0 && line.rfind("| key |", 0) != 0) {
+        std::vector<std::string> cells;
+        std::istringstream in(line);
+        for (std::string cell; std::getline(in, cell, '|');) {
+          cells.push_back(cell);
+        }
+        table->push_back({backticked(cells.at(1)), cells.back()});
+      }
+    }
+    const std::string csv = section("`nibble run`: layers.csv");
+    const size_t intro = csv.find("Columns, in order:");
+    EXPECT_NE(intro, std::string::npos);
+    const std::vector<std::string> spans = backticked(csv.substr(intro));
+    std::istringstream columns(spans.empty() ? "" : spans.front());
+    for (std::string col; std::getline(columns, col, ',');) {
+      col.erase(0, col.find_first_not_of(" \n"));
+      col.erase(col.find_last_not_of(" \n") + 1);
+      d.csv_columns.push_back(col);
+    }
+    return d;
+  }();
+  return doc;
+}
+
+// A row of the shipped area table (configs/area/default_45nm.csv), read here: um^2.
+double shipped_area(const std::string& component) {
+  std::istringstream in(read_file(kSource + "/" + kDefaultArea));
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(component + ",", 0) == 0) {
+      return std::stod(line.substr(component.size() + 1));
+    }
+  }
+  ADD_FAILURE() << "no area row " << component;
+  return 1;
+}
+
+// The three arrays of a run (model/energy/baseline.h): the 4-bit one, the FP16 one of the same
+// shape, and the FP16 one of floor(R * s) x floor(C * s), s = sqrt(area_int4 / area_fp16).
+struct ArrayShape {
+  const char* key;
+  int64_t rows, cols;
+  const char* pe;
+  double pe_um2;
+};
+std::vector<ArrayShape> arrays_of(const Machine& mc) {
+  const double int4 = shipped_area("pe_int4");
+  const double fp16 = shipped_area("pe_fp16");
+  const double s = std::sqrt(int4 / fp16);
+  const auto scaled = [&](int64_t n) {
+    return std::max<int64_t>(1, static_cast<int64_t>(std::floor(static_cast<double>(n) * s)));
+  };
+  return {{"4bit", mc.rows, mc.cols, "int4", int4},
+          {"fp16_iso_pe", mc.rows, mc.cols, "fp16", fp16},
+          {"fp16_iso_area", scaled(mc.rows), scaled(mc.cols), "fp16", fp16}};
+}
 
 std::vector<std::string> keys_of(const Json& j) {
   std::vector<std::string> keys;
@@ -202,30 +335,113 @@ std::vector<std::string> keys_of(const Json& j) {
   return keys;
 }
 
-// Checks one output folder of `nibble run` against the trace it was made from.
-void check_run_folder(const std::string& dir, const std::string& trace, const Machine& mc) {
+void expect_rel(double actual, double expected, const std::string& what) {
+  EXPECT_NEAR(actual, expected, 1e-12 * std::abs(expected)) << what;
+}
+
+const char* const kBaselines[] = {"fp16_iso_pe", "fp16_iso_area"};
+
+// The value of a layers.csv column in gemms[i] (docs/reports.md, layers.csv): the key of the
+// same name, an energy as its total, and `<baseline>_<field>` as gemms[i].<baseline>.<field>.
+const Json& csv_value(const Json& gemm, const std::string& column) {
+  const auto scalar = [](const Json& v) -> const Json& {
+    return v.is_object() ? v.at("total") : v;
+  };
+  if (gemm.contains(column)) {
+    return scalar(gemm.at(column));
+  }
+  for (const std::string base : kBaselines) {
+    if (column.rfind(base + "_", 0) == 0) {
+      return scalar(gemm.at(base).at(column.substr(base.size() + 1)));
+    }
+  }
+  ADD_FAILURE() << "layers.csv column " << column << " is no gemms[i] value";
+  static const Json kNone;
+  return kNone;
+}
+
+// The sums the totals of one array hold, over some GEMMs; `of` picks that array's object out of
+// a gemms[i] (the GEMM itself for the 4-bit array).
+void check_array_totals(const Json& tot, const std::vector<const Json*>& members,
+                        const std::function<const Json&(const Json&)>& of, double pes,
+                        const std::function<double(size_t)>& rate,
+                        const std::vector<size_t>& index) {
+  int64_t macs = 0, cycles = 0, rd = 0, wr = 0, mem = 0;
+  double peak = 0;
+  std::map<std::string, double> energy;
+  for (size_t m = 0; m < members.size(); ++m) {
+    const Json& g = of(*members[m]);
+    macs += members[m]->at("macs").get<int64_t>();
+    cycles += g.at("cycles").get<int64_t>();
+    rd += g.at("dram_read_bytes").get<int64_t>();
+    wr += g.at("dram_write_bytes").get<int64_t>();
+    mem += g.at("bound") == "memory" ? 1 : 0;
+    peak += static_cast<double>(g.at("cycles").get<int64_t>()) * pes * rate(index[m]);
+    for (const auto& item : g.at("energy_pj").items()) {
+      energy[item.key()] += item.value().get<double>();
+    }
+  }
+  EXPECT_EQ(tot.at("cycles"), cycles);
+  EXPECT_EQ(tot.at("dram_read_bytes"), rd);
+  EXPECT_EQ(tot.at("dram_write_bytes"), wr);
+  EXPECT_EQ(tot.at("memory_bound_gemms"), mem);
+  EXPECT_DOUBLE_EQ(tot.at("utilization").get<double>(), static_cast<double>(macs) / peak);
+  for (const auto& [component, pj] : energy) {
+    expect_rel(tot.at("energy_pj").at(component).get<double>(), pj, component);
+  }
+}
+
+// Checks one output folder of `nibble run` against the trace it was made from (`trace_file`,
+// named `trace` in report.json), the documented key lists and the tables used.
+void check_run_folder(const std::string& dir, const std::string& trace_file, const Machine& mc,
+                      const std::string& trace = "", const std::string& energy = kDefaultEnergy,
+                      const std::string& area = kDefaultArea) {
   SCOPED_TRACE(dir);
-  for (const char* f : {"report.json", "layers.csv", "config.yaml"}) {
+  const ReportDoc& doc = report_doc();
+  for (const char* f : {"report.json", "layers.csv", "report.md", "config.yaml"}) {
     ASSERT_TRUE(fs::is_regular_file(fs::path(dir) / f)) << f;
   }
   const Json j = Json::parse(read_file(dir + "/report.json"));
-  EXPECT_EQ(keys_of(j), kTopKeys);
-  EXPECT_EQ(j.at("trace"), trace);
+  EXPECT_EQ(keys_of(j), ReportDoc::keys(doc.top));
+  EXPECT_EQ(j.at("trace"), trace.empty() ? trace_file : trace);
   EXPECT_EQ(j.at("timing_mode"), mc.compat ? "compat" : "realistic");
+  EXPECT_EQ(keys_of(j.at("array")), ReportDoc::fields(doc.top, "array"));
   EXPECT_EQ(j.at("array").at("rows"), mc.rows);
   EXPECT_EQ(j.at("array").at("cols"), mc.cols);
   EXPECT_EQ(j.at("array").at("dataflow"), mc.dataflow);
   EXPECT_DOUBLE_EQ(j.at("clock_ghz").get<double>(), mc.clock_ghz);
+  EXPECT_EQ(j.at("energy_table"), energy);
+  EXPECT_EQ(j.at("area_table"), area);
+
+  // The three arrays.
+  const std::vector<ArrayShape> arrays = arrays_of(mc);
+  EXPECT_EQ(keys_of(j.at("arrays")), ReportDoc::members(doc.top, "arrays"));
+  std::map<std::string, double> pes;
+  for (const ArrayShape& a : arrays) {
+    SCOPED_TRACE(a.key);
+    const Json& x = j.at("arrays").at(a.key);
+    EXPECT_EQ(keys_of(x), ReportDoc::fields(doc.top, "arrays"));
+    EXPECT_EQ(x.at("rows"), a.rows);
+    EXPECT_EQ(x.at("cols"), a.cols);
+    EXPECT_EQ(x.at("dataflow"), mc.dataflow);
+    EXPECT_EQ(x.at("pe"), a.pe);
+    EXPECT_DOUBLE_EQ(x.at("pe_area_um2").get<double>(), a.pe_um2);
+    expect_rel(x.at("pe_array_area_mm2").get<double>(),
+               static_cast<double>(a.rows * a.cols) * a.pe_um2 * 1e-6, "pe_array_area_mm2");
+    pes[a.key] = static_cast<double>(a.rows * a.cols);
+  }
 
   // Per GEMM: the trace's GEMMs in trace order.
-  const std::vector<TraceGemm> want = read_trace_gemms(trace);
+  const std::vector<std::string> energy_keys = ReportDoc::fields(doc.totals, "energy_pj");
+  const std::vector<std::string> gemm_baseline_keys = ReportDoc::fields(doc.gemm, "fp16_iso_pe");
+  const std::vector<TraceGemm> want = read_trace_gemms(trace_file);
   const Json& gemms = j.at("gemms");
   ASSERT_EQ(gemms.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {
     const TraceGemm& t = want[i];
     const Json& g = gemms[i];
     SCOPED_TRACE(t.name);
-    EXPECT_EQ(keys_of(g), kColumns);
+    EXPECT_EQ(keys_of(g), ReportDoc::keys(doc.gemm));
     EXPECT_EQ(g.at("name"), t.name);
     EXPECT_EQ(g.at("pass"), t.pass);
     EXPECT_EQ(g.at("m"), t.m);
@@ -235,11 +451,12 @@ void check_run_folder(const std::string& dir, const std::string& trace, const Ma
     EXPECT_EQ(g.at("b"), t.b);
     EXPECT_EQ(g.at("out"), t.out);
     EXPECT_EQ(g.at("repeat"), t.repeat);
-    EXPECT_EQ(g.at("macs"), t.m * t.n * t.k * t.repeat);
+    const int64_t macs = t.m * t.n * t.k * t.repeat;
+    EXPECT_EQ(g.at("macs"), macs);
     const auto cycles = g.at("cycles").get<int64_t>();
     EXPECT_EQ(g.at("stall_cycles"), cycles - g.at("compute_cycles").get<int64_t>());
     EXPECT_DOUBLE_EQ(g.at("utilization").get<double>(),
-                     static_cast<double>(t.m * t.n * t.k * t.repeat) /
+                     static_cast<double>(macs) /
                          (static_cast<double>(cycles * mc.rows * mc.cols) * rate_of(t, mc)));
     EXPECT_TRUE(g.at("bound") == "compute" || g.at("bound") == "memory");
     if (mc.compat) {
@@ -254,25 +471,70 @@ void check_run_folder(const std::string& dir, const std::string& trace, const Ma
       EXPECT_GT(g.at("dram_write_bytes").get<int64_t>(), 0);
       EXPECT_GE(cycles, g.at("compute_cycles").get<int64_t>());
     }
+    // Energy: the documented components and their total.
+    const auto check_energy = [&](const Json& e) {
+      EXPECT_EQ(keys_of(e), energy_keys);
+      double sum = 0;
+      for (const auto& item : e.items()) {
+        EXPECT_GE(item.value().get<double>(), 0) << item.key();
+        sum += item.key() == "total" ? 0 : item.value().get<double>();
+      }
+      expect_rel(e.at("total").get<double>(), sum, "total");
+    };
+    check_energy(g.at("energy_pj"));
+    EXPECT_GT(g.at("energy_pj").at("total").get<double>(), 0);
+    // The FP16 baselines: the same GEMM as fp16 x fp16, one FP16 MAC per PE per cycle.
+    for (size_t b = 1; b < arrays.size(); ++b) {
+      const ArrayShape& a = arrays[b];
+      SCOPED_TRACE(a.key);
+      const Json& x = g.at(a.key);
+      EXPECT_EQ(keys_of(x), gemm_baseline_keys);
+      const auto base_cycles = x.at("cycles").get<int64_t>();
+      EXPECT_GT(base_cycles, 0);
+      EXPECT_DOUBLE_EQ(x.at("utilization").get<double>(),
+                       static_cast<double>(macs) / (static_cast<double>(base_cycles) * pes[a.key]));
+      if (mc.compat) {
+        Machine fp16 = mc;
+        fp16.rows = a.rows;
+        fp16.cols = a.cols;
+        int64_t folds = 0;
+        EXPECT_EQ(base_cycles, compat_cycles(t, fp16, &folds) * t.repeat);
+        EXPECT_EQ(x.at("bound"), "compute");
+        EXPECT_EQ(x.at("dram_read_bytes"), 0);
+        EXPECT_EQ(x.at("dram_write_bytes"), 0);
+      } else {
+        EXPECT_TRUE(x.at("bound") == "compute" || x.at("bound") == "memory");
+        EXPECT_GT(x.at("dram_read_bytes").get<int64_t>(), 0);
+        EXPECT_GT(x.at("dram_write_bytes").get<int64_t>(), 0);
+      }
+      check_energy(x.at("energy_pj"));
+      const std::string suffix = std::string(a.key).substr(std::string("fp16_").size());
+      EXPECT_DOUBLE_EQ(g.at("speedup_" + suffix).get<double>(),
+                       static_cast<double>(base_cycles) / static_cast<double>(cycles));
+      EXPECT_DOUBLE_EQ(g.at("energy_ratio_" + suffix).get<double>(),
+                       x.at("energy_pj").at("total").get<double>() /
+                           g.at("energy_pj").at("total").get<double>());
+    }
   }
 
   // layers.csv: the documented header, then gemms[i], cell by cell.
+  const std::vector<std::string> columns = doc.csv_columns;
   const std::vector<std::string> rows = split(read_file(dir + "/layers.csv"), '\n');
   ASSERT_EQ(rows.size(), want.size() + 2);  // header, rows, and the empty piece after the last \n
   EXPECT_EQ(rows.back(), "");
-  EXPECT_EQ(split(rows[0], ','), kColumns);
+  EXPECT_EQ(split(rows[0], ','), columns);
   for (size_t i = 0; i < want.size(); ++i) {
     const std::vector<std::string> cells = split(rows[i + 1], ',');
-    ASSERT_EQ(cells.size(), kColumns.size()) << rows[i + 1];
-    for (size_t c = 0; c < kColumns.size(); ++c) {
-      const Json& v = gemms[i].at(kColumns[c]);
+    ASSERT_EQ(cells.size(), columns.size()) << rows[i + 1];
+    for (size_t c = 0; c < columns.size(); ++c) {
+      const Json& v = csv_value(gemms[i], columns[c]);
       if (v.is_string()) {
-        EXPECT_EQ(cells[c], v.get<std::string>()) << kColumns[c];
+        EXPECT_EQ(cells[c], v.get<std::string>()) << columns[c];
       } else if (v.is_number_integer()) {
-        EXPECT_EQ(cells[c], std::to_string(v.get<int64_t>())) << kColumns[c];
+        EXPECT_EQ(cells[c], std::to_string(v.get<int64_t>())) << columns[c];
       } else {
         // The shortest decimal that reads back to the same double.
-        EXPECT_EQ(std::strtod(cells[c].c_str(), nullptr), v.get<double>()) << kColumns[c];
+        EXPECT_EQ(std::strtod(cells[c].c_str(), nullptr), v.get<double>()) << columns[c];
         char shortest[64];
         for (int prec = 1; prec <= 17; ++prec) {
           std::snprintf(shortest, sizeof shortest, "%.*g", prec, v.get<double>());
@@ -292,61 +554,92 @@ void check_run_folder(const std::string& dir, const std::string& trace, const Ma
     }
   }
 
-  // Totals and passes: sums of the per-GEMM values.
+  // Totals and passes: sums of the per-GEMM values, for the three arrays, and ratios of sums.
   std::map<std::string, std::vector<const Json*>> by_pass;
-  for (const Json& g : gemms) {
-    const std::string p = g.at("pass");
-    by_pass[p == "-" ? "none" : p].push_back(&g);
+  std::map<std::string, std::vector<size_t>> index_by_pass;
+  for (size_t i = 0; i < gemms.size(); ++i) {
+    const std::string p = gemms[i].at("pass");
+    by_pass[p == "-" ? "none" : p].push_back(&gemms[i]);
+    index_by_pass[p == "-" ? "none" : p].push_back(i);
   }
-  auto check_totals = [&](const Json& tot, const std::vector<const Json*>& members,
-                          const std::string& what) {
+  const auto check_totals = [&](const Json& tot, const std::vector<const Json*>& members,
+                                const std::vector<size_t>& index, const std::string& what) {
     SCOPED_TRACE(what);
-    EXPECT_EQ(keys_of(tot), kTotalKeys);
-    int64_t macs = 0, cycles = 0, compute = 0, stall = 0, rd = 0, wr = 0, mem = 0;
-    double peak = 0;
+    EXPECT_EQ(keys_of(tot), ReportDoc::keys(doc.totals));
+    int64_t macs = 0, compute = 0, stall = 0;
     for (const Json* g : members) {
-      macs += (*g).at("macs").get<int64_t>();
-      cycles += (*g).at("cycles").get<int64_t>();
-      compute += (*g).at("compute_cycles").get<int64_t>();
-      stall += (*g).at("stall_cycles").get<int64_t>();
-      rd += (*g).at("dram_read_bytes").get<int64_t>();
-      wr += (*g).at("dram_write_bytes").get<int64_t>();
-      mem += (*g).at("bound") == "memory" ? 1 : 0;
-      const auto idx = static_cast<size_t>(g - &gemms[0]);
-      peak += static_cast<double>((*g).at("cycles").get<int64_t>() * mc.rows * mc.cols) *
-              rate_of(want[idx], mc);
+      macs += g->at("macs").get<int64_t>();
+      compute += g->at("compute_cycles").get<int64_t>();
+      stall += g->at("stall_cycles").get<int64_t>();
     }
     EXPECT_EQ(tot.at("gemms"), members.size());
     EXPECT_EQ(tot.at("macs"), macs);
-    EXPECT_EQ(tot.at("cycles"), cycles);
     EXPECT_EQ(tot.at("compute_cycles"), compute);
     EXPECT_EQ(tot.at("stall_cycles"), stall);
-    EXPECT_EQ(tot.at("stall_cycles"), cycles - compute);
-    EXPECT_EQ(tot.at("dram_read_bytes"), rd);
-    EXPECT_EQ(tot.at("dram_write_bytes"), wr);
-    EXPECT_EQ(tot.at("memory_bound_gemms"), mem);
+    EXPECT_EQ(tot.at("stall_cycles"), tot.at("cycles").get<int64_t>() - compute);
     EXPECT_DOUBLE_EQ(tot.at("seconds").get<double>(),
-                     static_cast<double>(cycles) / (mc.clock_ghz * 1e9));
-    EXPECT_DOUBLE_EQ(tot.at("utilization").get<double>(), static_cast<double>(macs) / peak);
+                     static_cast<double>(tot.at("cycles").get<int64_t>()) / (mc.clock_ghz * 1e9));
+    EXPECT_EQ(keys_of(tot.at("energy_pj")), energy_keys);
+    check_array_totals(
+        tot, members, [](const Json& g) -> const Json& { return g; }, pes["4bit"],
+        [&](size_t i) { return rate_of(want[i], mc); }, index);
+    const auto four_cycles = static_cast<double>(tot.at("cycles").get<int64_t>());
+    const double four_energy = tot.at("energy_pj").at("total").get<double>();
+    for (const std::string base : kBaselines) {
+      SCOPED_TRACE(base);
+      const Json& x = tot.at(base);
+      EXPECT_EQ(keys_of(x), ReportDoc::fields(doc.totals, base));
+      EXPECT_EQ(keys_of(x.at("energy_pj")), energy_keys);
+      check_array_totals(
+          x, members, [&](const Json& g) -> const Json& { return g.at(base); }, pes[base],
+          [](size_t) { return 1.0; }, index);
+      const std::string suffix = base.substr(std::string("fp16_").size());
+      EXPECT_DOUBLE_EQ(tot.at("speedup_" + suffix).get<double>(),
+                       static_cast<double>(x.at("cycles").get<int64_t>()) / four_cycles);
+      EXPECT_DOUBLE_EQ(tot.at("energy_ratio_" + suffix).get<double>(),
+                       x.at("energy_pj").at("total").get<double>() / four_energy);
+    }
   };
   std::vector<const Json*> all;
-  for (const Json& g : gemms) {
-    all.push_back(&g);
+  std::vector<size_t> all_index;
+  for (size_t i = 0; i < gemms.size(); ++i) {
+    all.push_back(&gemms[i]);
+    all_index.push_back(i);
   }
-  check_totals(j.at("totals"), all, "totals");
+  check_totals(j.at("totals"), all, all_index, "totals");
   int64_t trace_macs = 0;
   for (const TraceGemm& t : want) {
     trace_macs += t.m * t.n * t.k * t.repeat;
   }
   EXPECT_EQ(j.at("totals").at("macs"), trace_macs);
   std::vector<std::string> pass_keys;
-  for (const char* p : {"fwd", "dgrad", "wgrad", "none"}) {
+  for (const std::string& p : ReportDoc::fields(doc.top, "passes")) {
     if (by_pass.count(p) != 0) {
-      pass_keys.emplace_back(p);
-      check_totals(j.at("passes").at(p), by_pass[p], p);
+      pass_keys.push_back(p);
+      check_totals(j.at("passes").at(p), by_pass[p], index_by_pass[p], p);
     }
   }
   EXPECT_EQ(keys_of(j.at("passes")), pass_keys);
+
+  // report.md: the plots it shows, and the GEMMs with the lowest iso-area speedups.
+  const std::string md = read_file(dir + "/report.md");
+  for (const char* png :
+       {"cycles_per_layer.png", "energy_breakdown.png", "speedup_per_layer.png"}) {
+    EXPECT_NE(md.find(png), std::string::npos) << png;
+  }
+  std::vector<double> speedups;
+  for (const Json& g : gemms) {
+    speedups.push_back(g.at("speedup_iso_area").get<double>());
+  }
+  std::vector<double> sorted = speedups;
+  std::sort(sorted.begin(), sorted.end());
+  const double tenth = sorted[std::min<size_t>(9, sorted.size() - 1)];
+  for (size_t i = 0; i < gemms.size(); ++i) {
+    if (speedups[i] < tenth || (sorted.size() <= 10)) {
+      const std::string name = gemms[i].at("name");
+      EXPECT_NE(md.find("| " + name + " |"), std::string::npos) << name;
+    }
+  }
 }
 
 // Every feature of the trace format: passes, repeat, defaults, fp4 alone, fp8 and fp16 pairs,
@@ -361,9 +654,60 @@ const char* const kTempTrace =
     "gemm head m=8 n=1000 k=512 a=fp8_e4m3 b=fp8_e5m2 repeat=2\n"
     "gemm ref16 m=33 n=65 k=129 a=fp16 b=fp16 out=fp32 pass=fwd\n";
 
+const char* const kOutputFiles[] = {"report.json", "layers.csv", "report.md", "config.yaml"};
+
+TEST_F(RunCli, DocsListTheReportKeys) {
+  // The parse of docs/reports.md found every table, and the lists the checks compare against.
+  const ReportDoc& doc = report_doc();
+  const std::vector<std::string> top = ReportDoc::keys(doc.top);
+  ASSERT_GE(top.size(), 3U);
+  EXPECT_EQ(top.front(), "nibble_version");
+  EXPECT_EQ(top.back(), "gemms");
+  const std::vector<std::string> totals = ReportDoc::keys(doc.totals);
+  ASSERT_FALSE(totals.empty());
+  EXPECT_EQ(totals.front(), "gemms");
+  const std::vector<std::string> gemm = ReportDoc::keys(doc.gemm);
+  ASSERT_FALSE(gemm.empty());
+  EXPECT_EQ(gemm.front(), "name");
+  EXPECT_EQ(ReportDoc::members(doc.top, "arrays"),
+            (std::vector<std::string>{"4bit", "fp16_iso_pe", "fp16_iso_area"}));
+  EXPECT_EQ(ReportDoc::fields(doc.top, "passes"),
+            (std::vector<std::string>{"fwd", "dgrad", "wgrad", "none"}));
+  const std::vector<std::string> energy = ReportDoc::fields(doc.totals, "energy_pj");
+  ASSERT_FALSE(energy.empty());
+  EXPECT_EQ(energy.back(), "total");
+  // Both baselines have one row, in both tables; the per-GEMM energy is the same breakdown.
+  for (const std::string base : kBaselines) {
+    EXPECT_EQ(ReportDoc::fields(doc.totals, base), ReportDoc::fields(doc.totals, "fp16_iso_pe"));
+    EXPECT_EQ(ReportDoc::fields(doc.gemm, base), ReportDoc::fields(doc.gemm, "fp16_iso_pe"));
+  }
+  // Every layers.csv column is a documented gemms[i] value: a key, or `<baseline>_<field>`
+  // with a documented field, and the leading columns are the first gemms[i] keys.
+  ASSERT_GE(doc.csv_columns.size(), 2U);
+  for (const std::string& col : doc.csv_columns) {
+    bool known = std::find(gemm.begin(), gemm.end(), col) != gemm.end();
+    for (const std::string base : kBaselines) {
+      const std::vector<std::string> fields = ReportDoc::fields(doc.gemm, base);
+      known = known || (col.rfind(base + "_", 0) == 0 &&
+                        std::find(fields.begin(), fields.end(), col.substr(base.size() + 1)) !=
+                            fields.end());
+    }
+    EXPECT_TRUE(known) << col;
+  }
+  // The columns named after gemms[i] keys come in the keys' order.
+  auto next = gemm.begin();
+  for (const std::string& col : doc.csv_columns) {
+    const auto at = std::find(next, gemm.end(), col);
+    if (std::find(gemm.begin(), gemm.end(), col) != gemm.end()) {
+      EXPECT_NE(at, gemm.end()) << col << " out of order";
+      next = at;
+    }
+  }
+}
+
 TEST_F(RunCli, ExampleTraceGivesConsistentReports) {
   const std::string out = path("out");
-  const auto r = run_command(kNibble + " run --trace " + kExample + " -o " + out);
+  const auto r = run_command(kRun + " --trace " + kExample + " -o " + out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("total"), std::string::npos);
   check_run_folder(out, kExample, Machine{});
@@ -387,39 +731,72 @@ TEST_F(RunCli, TempTraceInBothModesAndEveryDataflow) {
                                " --set array.dataflow=" + df +
                                " --set pe.fp16_macs_per_cycle=0.125 --set clock_ghz=0.8" +
                                " --set timing.mode=" + (compat ? "compat" : "realistic");
-      const auto r = run_command(kNibble + " run -q --trace " + trace + sets + " -o " + out);
+      const auto r = run_command(kRun + " -q --trace " + trace + sets + " -o " + out);
       ASSERT_EQ(r.exit_code, 0) << r.err;
       check_run_folder(out, trace, mc);
     }
   }
 }
 
+// With no --trace, the built-in ResNet-18 step; with no -o, the folder `out`; with no --energy
+// or --area, the built-in tables. The built-in copies are the repository's files: the same run
+// from the source tree with the files named gives byte-identical reports.
+TEST_F(RunCli, BuiltInDefaults) {
+  fs::create_directories(path("cwd"));
+  const auto r = run_command("cd " + path("cwd") + " && " + kRun + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  const std::string out = path("cwd/out");
+  const Json j = Json::parse(read_file(out + "/report.json"));
+  EXPECT_EQ(j.at("trace"), kDefaultTrace);
+  EXPECT_EQ(j.at("workload"), "resnet18_train_b32");
+  EXPECT_EQ(j.at("gemms").size(), 63U);
+  EXPECT_EQ(j.at("totals").at("gemms"), 63);
+  EXPECT_EQ(j.at("energy_table"), kDefaultEnergy);
+  EXPECT_EQ(j.at("area_table"), kDefaultArea);
+  check_run_folder(out, kSource + "/" + kDefaultTrace, Machine{}, kDefaultTrace);
+  std::set<std::string> in_cwd;
+  for (const auto& e : fs::directory_iterator(path("cwd"))) {
+    in_cwd.insert(e.path().filename().string());
+  }
+  EXPECT_EQ(in_cwd, std::set<std::string>{"out"});
+
+  const auto named =
+      run_command("cd " + kSource + " && " + kRun + " -q --trace " + kDefaultTrace + " --energy " +
+                  kDefaultEnergy + " --area " + kDefaultArea + " -o " + path("named"));
+  ASSERT_EQ(named.exit_code, 0) << named.err;
+  EXPECT_EQ(named.out, r.out);
+  for (const char* f : kOutputFiles) {
+    EXPECT_EQ(read_file(path("named") + "/" + f), read_file(out + "/" + f)) << f;
+  }
+}
+
 TEST_F(RunCli, ConfigYamlReproducesTheRun) {
   const std::string trace = write("in/t.trace", kTempTrace);
   const std::string first = path("first");
-  const auto r1 = run_command(kNibble + " run -q --trace " + trace +
-                              " --set array.rows=16 --set array.dataflow=os" +
-                              " --set dram.latency_cycles=7 --set sram.double_buffered=false" +
-                              " --set dram.bandwidth_bytes_per_cycle=3.3 -o " + first);
+  const auto r1 =
+      run_command(kRun + " -q --trace " + trace + " --set array.rows=16 --set array.dataflow=os" +
+                  " --set dram.latency_cycles=7 --set sram.double_buffered=false" +
+                  " --set dram.bandwidth_bytes_per_cycle=3.3 -o " + first);
   ASSERT_EQ(r1.exit_code, 0) << r1.err;
   const std::string second = path("second");
-  const auto r2 = run_command(kNibble + " run -q --trace " + trace + " --config " + first +
+  const auto r2 = run_command(kRun + " -q --trace " + trace + " --config " + first +
                               "/config.yaml -o " + second);
   ASSERT_EQ(r2.exit_code, 0) << r2.err;
-  EXPECT_EQ(read_file(first + "/report.json"), read_file(second + "/report.json"));
-  EXPECT_EQ(read_file(first + "/layers.csv"), read_file(second + "/layers.csv"));
-  EXPECT_EQ(read_file(first + "/config.yaml"), read_file(second + "/config.yaml"));
+  for (const char* f : kOutputFiles) {
+    EXPECT_EQ(read_file(first + "/" + f), read_file(second + "/" + f)) << f;
+  }
   EXPECT_EQ(r1.out, r2.out);
 }
 
 TEST_F(RunCli, TwoRunsAreByteIdentical) {
   for (const std::string& trace : {kExample, write("in/t.trace", kTempTrace)}) {
-    const auto a = run_command(kNibble + " run --trace " + trace + " -o " + path("a"));
-    const auto b = run_command(kNibble + " run --trace " + trace + " -o " + path("b"));
+    const auto a = run_command(kRun + " --trace " + trace + " -o " + path("a"));
+    const auto b = run_command(kRun + " --trace " + trace + " -o " + path("b"));
     ASSERT_EQ(a.exit_code, 0) << a.err;
     ASSERT_EQ(b.exit_code, 0) << b.err;
     EXPECT_EQ(a.out, b.out);
-    for (const char* f : {"report.json", "layers.csv", "config.yaml"}) {
+    for (const char* f : kOutputFiles) {
       EXPECT_EQ(read_file(path("a") + "/" + f), read_file(path("b") + "/" + f)) << f;
     }
     fs::remove_all(path("a"));
@@ -428,10 +805,10 @@ TEST_F(RunCli, TwoRunsAreByteIdentical) {
 }
 
 TEST_F(RunCli, SetOverridesReachConfigYaml) {
-  const auto plain = run_command(kNibble + " run -q --trace " + kExample + " -o " + path("p"));
+  const auto plain = run_command(kRun + " -q --trace " + kExample + " -o " + path("p"));
   const std::string sets =
       " --set array.rows=64 --set timing.mode=compat --set array.rows=48 --set clock_ghz=2.5";
-  const auto set = run_command(kNibble + " run -q --trace " + kExample + sets + " -o " + path("s"));
+  const auto set = run_command(kRun + " -q --trace " + kExample + sets + " -o " + path("s"));
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
   ASSERT_EQ(set.exit_code, 0) << set.err;
   const std::string base = read_file(path("p") + "/config.yaml");
@@ -461,13 +838,13 @@ TEST_F(RunCli, SetOverridesReachConfigYaml) {
 }
 
 TEST_F(RunCli, QuietPrintsNothingOnStderr) {
-  const auto r = run_command(kNibble + " run --quiet --trace " + kExample + " -o " + path("o"));
+  const auto r = run_command(kRun + " --quiet --trace " + kExample + " -o " + path("o"));
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.err, "");
   EXPECT_NE(r.out.find("total"), std::string::npos);
-  const auto q = run_command(kNibble + " run -q --trace " + kExample + " -o " + path("o"));
+  const auto q = run_command(kRun + " -q --trace " + kExample + " -o " + path("o"));
   EXPECT_EQ(q.err, "");
-  const auto loud = run_command(kNibble + " run --trace " + kExample + " -o " + path("o"));
+  const auto loud = run_command(kRun + " --trace " + kExample + " -o " + path("o"));
   EXPECT_NE(loud.err, "");  // progress without --quiet
   EXPECT_EQ(r.out, loud.out);
 }
@@ -476,7 +853,7 @@ TEST_F(RunCli, ExistingOutputFolderKeepsOtherFiles) {
   write("out/notes.txt", "keep me\n");
   write("out/sub/data.bin", "also kept\n");
   write("out/report.json", "stale\n");
-  const auto r = run_command(kNibble + " run -q --trace " + kExample + " -o " + path("out"));
+  const auto r = run_command(kRun + " -q --trace " + kExample + " -o " + path("out"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(read_file(path("out/notes.txt")), "keep me\n");
   EXPECT_EQ(read_file(path("out/sub/data.bin")), "also kept\n");
@@ -486,7 +863,7 @@ TEST_F(RunCli, ExistingOutputFolderKeepsOtherFiles) {
     in_out.insert(e.path().filename().string());
   }
   EXPECT_EQ(in_out, (std::set<std::string>{"config.yaml", "layers.csv", "notes.txt", "report.json",
-                                           "sub"}));
+                                           "report.md", "sub"}));
   EXPECT_EQ(listing(), std::set<std::string>{"out"});
 }
 
@@ -502,6 +879,25 @@ TEST_F(RunCli, BadInputsLeaveNoOutput) {
                                      "gemm g m=1 n=1 k=1 a=fp4 b=fp4\n");
   const std::string bad_config = write("in/bad.yaml", "array:\n  rowz: 4\n");
   const std::string bad_value = write("in/value.yaml", "sram:\n  ifmap_kib: 0\n");
+  // Tables (docs/energy.md, "Table files"): a bad number, a bad header, a zero area, a missing
+  // row. The shipped rows come first, so only the planted fault can stop the run.
+  const auto with_newline = [](std::string text) {
+    return text.empty() || text.back() == '\n' ? text : text + "\n";
+  };
+  const std::string energy = with_newline(read_file(kSource + "/" + kDefaultEnergy));
+  const std::string area = with_newline(read_file(kSource + "/" + kDefaultArea));
+  const size_t energy_lines = lines(energy);
+  const std::string bad_number = write("in/number.csv", energy + "sram,read_bit_x,0.5pJ,\n");
+  const std::string bad_header = write("in/header.csv", "component,action,energy,source\n");
+  const std::string zero_area = write("in/zero.csv", area + "extra,0,\n");
+  std::string without_fp16 = "component,area_um2,source\n";
+  std::istringstream area_rows(area);
+  for (std::string row; std::getline(area_rows, row);) {
+    if (row.rfind("pe_fp16,", 0) != 0 && row.rfind("component,", 0) != 0) {
+      without_fp16 += row + "\n";
+    }
+  }
+  const std::string missing_row = write("in/missing.csv", without_fp16);
   const std::string good = " --trace " + kExample;
   const std::set<std::string> before = listing();
   ASSERT_EQ(before, std::set<std::string>{"in"});
@@ -518,20 +914,22 @@ TEST_F(RunCli, BadInputsLeaveNoOutput) {
     expect_clean_failure(good + " --config " + bad_value + quiet, bad_value + ":2:", before);
     expect_clean_failure(good + " --config " + path("in/none.yaml") + quiet, "none.yaml", before);
     expect_clean_failure(good + " --no-such-option" + quiet, "no-such-option", before);
-  }
-  // Missing required options.
-  for (const std::string& args : {"--trace " + kExample, std::string("-o ") + path("out")}) {
-    const auto r = run_command(kNibble + " run " + args);
-    EXPECT_EQ(r.exit_code, 2) << args;
-    EXPECT_EQ(lines(r.err), 1U) << r.err;
-    EXPECT_FALSE(fs::exists(path("out")));
+    expect_clean_failure(good + " --energy " + bad_number + quiet,
+                         bad_number + ":" + std::to_string(energy_lines + 1) + ":", before);
+    expect_clean_failure(good + " --energy " + bad_header + quiet, bad_header + ":1:", before);
+    expect_clean_failure(good + " --energy " + path("in/none.csv") + quiet, "none.csv", before);
+    expect_clean_failure(good + " --area " + zero_area + quiet,
+                         zero_area + ":" + std::to_string(lines(area) + 1) + ":", before);
+    expect_clean_failure(good + " --area " + missing_row + quiet, missing_row + ": ", before);
+    expect_clean_failure(good + " --area " + bad_number + quiet, bad_number + ":1:", before);
+    // With no --trace, the built-in trace is read, and a bad table still stops the run.
+    expect_clean_failure(std::string("--energy ") + bad_header + quiet, bad_header + ":1:", before);
   }
 }
 
 TEST_F(RunCli, UnwritableOutputIsOneLineAndLeavesNothing) {
   write("blocker", "a file where a folder is needed\n");
-  const auto r =
-      run_command(kNibble + " run -q --trace " + kExample + " -o " + path("blocker/out"));
+  const auto r = run_command(kRun + " -q --trace " + kExample + " -o " + path("blocker/out"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(lines(r.err), 1U) << r.err;
   EXPECT_EQ(r.out, "");

@@ -1,0 +1,451 @@
+#include "model/energy/energy.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string_view>
+#include <system_error>
+
+#include "model/frontend/input_error.h"
+
+namespace nibble::energy {
+
+namespace {
+
+using frontend::InputError;
+
+// The (component, action) rows energy_of reads, in the order docs/energy.md lists them.
+struct RowKey {
+  const char* component;
+  const char* action;
+};
+constexpr RowKey kRequiredEnergyRows[] = {
+    {"mac_int4_int4", "multiply"}, {"mac_fp4_int4", "shift"},   {"mac_fp8_fp8", "multiply"},
+    {"mac_fp16_fp16", "multiply"}, {"add_fp16", "accumulate"},  {"add_fp32", "accumulate"},
+    {"scale_unit", "scale"},       {"pe_register", "move_bit"}, {"sram", "read_bit"},
+    {"sram", "write_bit"},         {"dram", "read_bit"},        {"dram", "write_bit"},
+    {"pe_int4", "idle_cycle"},     {"pe_fp16", "idle_cycle"},
+};
+constexpr const char* kRequiredAreaRows[] = {"pe_int4", "pe_fp16"};
+
+constexpr const char* kEnergyHeader = "component,action,energy_pj,source";
+constexpr const char* kAreaHeader = "component,area_um2,source";
+
+// A field or record as it appears in a message: quoted, on one line, cut to a readable length.
+std::string shown(std::string_view text) {
+  constexpr size_t kMax = 80;
+  const size_t end = std::min(text.find_first_of("\r\n"), kMax);
+  std::string out = "\"";
+  out += text.substr(0, end);
+  out += end < text.size() ? "...\"" : "\"";
+  return out;
+}
+
+// One CSV record: its fields, the line it starts on, and its text as written.
+struct Record {
+  std::vector<std::string> fields;
+  int line = 0;
+  std::string text;
+};
+
+// RFC 4180 records of a whole file. Also allowed: blank lines (empty or spaces and tabs only),
+// lines whose first character is '#', CRLF line ends, and a UTF-8 byte-order mark. A quoted
+// field may span lines; a record's line is the one it starts on.
+class CsvReader {
+ public:
+  CsvReader(std::string_view text, const std::string& source) : text_(text), source_(source) {
+    if (text_.substr(0, 3) == "\xEF\xBB\xBF") {
+      text_.remove_prefix(3);
+    }
+  }
+
+  std::vector<Record> read() {
+    std::vector<Record> records;
+    while (pos_ < text_.size()) {
+      if (skip_blank_or_comment()) {
+        continue;
+      }
+      records.push_back(record());
+    }
+    return records;
+  }
+
+ private:
+  bool at_line_end(size_t p) const {
+    if (p >= text_.size()) {
+      return true;
+    }
+    if (text_[p] == '\n') {
+      return true;
+    }
+    return text_[p] == '\r' && (p + 1 == text_.size() || text_[p + 1] == '\n');
+  }
+
+  // Moves past the line end at pos_ (LF, CRLF, or a final CR) and counts the line.
+  void end_line() {
+    if (pos_ < text_.size() && text_[pos_] == '\r') {
+      ++pos_;
+    }
+    if (pos_ < text_.size() && text_[pos_] == '\n') {
+      ++pos_;
+    }
+    ++line_;
+  }
+
+  // Skips one blank or comment line at pos_ (the start of a line); false if it is neither.
+  bool skip_blank_or_comment() {
+    size_t p = pos_;
+    if (text_[p] == '#') {
+      while (!at_line_end(p)) {
+        ++p;
+      }
+    } else {
+      while (p < text_.size() && (text_[p] == ' ' || text_[p] == '\t')) {
+        ++p;
+      }
+      if (!at_line_end(p)) {
+        return false;
+      }
+    }
+    pos_ = p;
+    end_line();
+    return true;
+  }
+
+  Record record() {
+    Record r;
+    r.line = line_;
+    const size_t start = pos_;
+    while (true) {
+      r.fields.push_back(field(r.fields.size() + 1));
+      if (pos_ < text_.size() && text_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      break;
+    }
+    r.text = std::string(text_.substr(start, pos_ - start));
+    end_line();
+    return r;
+  }
+
+  std::string field(size_t number) {
+    std::string out;
+    if (pos_ < text_.size() && text_[pos_] == '"') {
+      const int opened = line_;
+      const size_t start = pos_;
+      ++pos_;
+      while (true) {
+        if (pos_ >= text_.size()) {
+          throw InputError(source_, opened,
+                           "unterminated quoted field " + std::to_string(number) +
+                               ": expected a closing '\"' before the end of the file, in " +
+                               shown(text_.substr(start)));
+        }
+        const char ch = text_[pos_++];
+        if (ch == '"') {
+          if (pos_ < text_.size() && text_[pos_] == '"') {
+            out += '"';
+            ++pos_;
+            continue;
+          }
+          break;
+        }
+        if (ch == '\r' && pos_ < text_.size() && text_[pos_] == '\n') {
+          continue;  // CRLF inside a quoted field reads as LF
+        }
+        if (ch == '\n') {
+          ++line_;
+        }
+        out += ch;
+      }
+      if (!at_line_end(pos_) && text_[pos_] != ',') {
+        size_t end = pos_;
+        while (!at_line_end(end) && text_[end] != ',') {
+          ++end;
+        }
+        throw InputError(source_, line_,
+                         "expected ',' or the end of the line after the closing quote of field " +
+                             std::to_string(number) + ", got " +
+                             shown(text_.substr(pos_, end - pos_)));
+      }
+      return out;
+    }
+    const size_t start = pos_;
+    while (!at_line_end(pos_) && text_[pos_] != ',') {
+      if (text_[pos_] == '"') {
+        size_t end = pos_;
+        while (!at_line_end(end) && text_[end] != ',') {
+          ++end;
+        }
+        throw InputError(source_, line_,
+                         "'\"' inside unquoted field " + std::to_string(number) + " " +
+                             shown(text_.substr(start, end - start)) +
+                             ": expected the whole field in quotes, with each '\"' doubled");
+      }
+      ++pos_;
+    }
+    return std::string(text_.substr(start, pos_ - start));
+  }
+
+  std::string_view text_;
+  const std::string& source_;
+  size_t pos_ = 0;
+  int line_ = 1;
+};
+
+// The header record, checked; the data records after it.
+std::vector<Record> data_records(std::string_view text, const std::string& source,
+                                 const std::string& header) {
+  std::vector<Record> records = CsvReader(text, source).read();
+  if (records.empty()) {
+    throw InputError(source, 0, "no header: expected the first line to be " + shown(header));
+  }
+  const Record& h = records.front();
+  std::string joined;
+  for (size_t i = 0; i < h.fields.size(); ++i) {
+    joined += (i > 0 ? "," : "") + h.fields[i];
+  }
+  if (joined != header) {
+    throw InputError(source, h.line,
+                     "expected the header " + shown(header) + ", got " + shown(h.text));
+  }
+  records.erase(records.begin());
+  return records;
+}
+
+void check_field_count(const Record& r, const std::string& source, const std::string& header) {
+  const size_t want = static_cast<size_t>(std::count(header.begin(), header.end(), ',')) + 1;
+  if (r.fields.size() != want) {
+    throw InputError(source, r.line,
+                     "expected " + std::to_string(want) + " fields (" + header + "), got " +
+                         std::to_string(r.fields.size()) + " in " + shown(r.text));
+  }
+}
+
+// A component or action name: letters, digits and '_', at least one.
+void check_name(const std::string& name, const char* what, const Record& r,
+                const std::string& source) {
+  const bool ok = !name.empty() && std::all_of(name.begin(), name.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_';
+  });
+  if (!ok) {
+    throw InputError(source, r.line,
+                     std::string("expected ") + what +
+                         " name (letters, digits and '_', not empty), got " + shown(name));
+  }
+}
+
+// A finite, non-negative (or, with positive, > 0) decimal number: the whole field, no spaces,
+// no sign other than a leading '-' (which then fails the range check).
+double number(const std::string& field, const char* what, bool positive, const Record& r,
+              const std::string& source) {
+  double v = 0;
+  const char* first = field.data();
+  const char* last = field.data() + field.size();
+  const auto [end, ec] = std::from_chars(first, last, v, std::chars_format::general);
+  if (field.empty() || (ec != std::errc() && ec != std::errc::result_out_of_range) || end != last) {
+    throw InputError(source, r.line,
+                     std::string("expected a number (") + what + "), got " + shown(field));
+  }
+  if (ec == std::errc::result_out_of_range || !std::isfinite(v)) {
+    throw InputError(source, r.line,
+                     std::string("expected a finite number in the range of a double (") + what +
+                         "), got " + shown(field));
+  }
+  if (std::signbit(v) || (positive && v == 0)) {
+    throw InputError(source, r.line,
+                     std::string("expected a ") + (positive ? "positive" : "non-negative") +
+                         " number (" + what + "), got " + shown(field));
+  }
+  return v;
+}
+
+std::string read_whole_file(const std::string& path, const char* what) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw InputError(path, 0, std::string("is a directory, not ") + what);
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw InputError(path, 0, std::string("cannot open ") + what + ": " + std::strerror(errno));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) {
+    throw InputError(path, 0, std::string("cannot read ") + what);
+  }
+  return ss.str();
+}
+
+bool is_required(const std::string& component, const std::string& action) {
+  return std::any_of(
+      std::begin(kRequiredEnergyRows), std::end(kRequiredEnergyRows),
+      [&](const RowKey& k) { return component == k.component && action == k.action; });
+}
+
+}  // namespace
+
+EnergyTable EnergyTable::read_file(const std::string& path) {
+  return parse(read_whole_file(path, "an energy table"), path);
+}
+
+EnergyTable EnergyTable::parse(const std::string& text, const std::string& source) {
+  const std::string header = kEnergyHeader;
+  EnergyTable t;
+  for (const Record& r : data_records(text, source, header)) {
+    check_field_count(r, source, header);
+    EnergyRow row;
+    row.component = r.fields[0];
+    row.action = r.fields[1];
+    check_name(row.component, "a component", r, source);
+    check_name(row.action, "an action", r, source);
+    row.energy_pj = number(r.fields[2], "energy_pj, pJ per action", false, r, source);
+    row.source = r.fields[3];
+    row.line = r.line;
+    const auto key = std::make_pair(row.component, row.action);
+    const auto it = t.index_.find(key);
+    if (it != t.index_.end()) {
+      throw InputError(source, r.line,
+                       "duplicate row (" + row.component + ", " + row.action +
+                           "): expected each (component, action) once; first at line " +
+                           std::to_string(t.rows_[it->second].line));
+    }
+    t.index_.emplace(key, t.rows_.size());
+    t.rows_.push_back(std::move(row));
+  }
+  std::string missing;
+  for (const RowKey& k : kRequiredEnergyRows) {
+    if (t.index_.count({k.component, k.action}) == 0) {
+      missing +=
+          std::string(missing.empty() ? "" : ", ") + "(" + k.component + ", " + k.action + ")";
+    }
+  }
+  if (!missing.empty()) {
+    throw InputError(source, 0,
+                     "missing rows the energy model needs (docs/energy.md): expected " + missing);
+  }
+  return t;
+}
+
+double EnergyTable::pj(const std::string& component, const std::string& action) const {
+  const auto it = index_.find({component, action});
+  if (it == index_.end()) {
+    throw std::out_of_range("energy table has no row (" + component + ", " + action + ")");
+  }
+  return rows_[it->second].energy_pj;
+}
+
+std::vector<EnergyRow> EnergyTable::unused_rows() const {
+  std::vector<EnergyRow> out;
+  for (const EnergyRow& r : rows_) {
+    if (!is_required(r.component, r.action)) {
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
+AreaTable AreaTable::read_file(const std::string& path) {
+  return parse(read_whole_file(path, "an area table"), path);
+}
+
+AreaTable AreaTable::parse(const std::string& text, const std::string& source) {
+  const std::string header = kAreaHeader;
+  AreaTable t;
+  std::map<std::string, int> line_of;
+  for (const Record& r : data_records(text, source, header)) {
+    check_field_count(r, source, header);
+    const std::string& component = r.fields[0];
+    check_name(component, "a component", r, source);
+    const double um2 = number(r.fields[1], "area_um2, um^2", true, r, source);
+    const auto [it, inserted] = line_of.emplace(component, r.line);
+    if (!inserted) {
+      throw InputError(source, r.line,
+                       "duplicate component " + component +
+                           ": expected each component once; first at line " +
+                           std::to_string(it->second));
+    }
+    t.area_.emplace(component, um2);
+  }
+  std::string missing;
+  for (const char* c : kRequiredAreaRows) {
+    if (t.area_.count(c) == 0) {
+      missing += std::string(missing.empty() ? "" : ", ") + c;
+    }
+  }
+  if (!missing.empty()) {
+    throw InputError(source, 0,
+                     "missing rows the area model needs (docs/energy.md): expected " + missing);
+  }
+  return t;
+}
+
+double AreaTable::um2(const std::string& component) const {
+  const auto it = area_.find(component);
+  if (it == area_.end()) {
+    throw std::out_of_range("area table has no component " + component);
+  }
+  return it->second;
+}
+
+std::vector<std::string> AreaTable::unused_components() const {
+  std::vector<std::string> out;
+  for (const auto& entry : area_) {
+    const std::string& component = entry.first;
+    if (std::none_of(std::begin(kRequiredAreaRows), std::end(kRequiredAreaRows),
+                     [&](const char* c) { return component == c; })) {
+      out.push_back(component);
+    }
+  }
+  return out;
+}
+
+double EnergyBreakdown::total_pj() const {
+  return mac_pj + accumulate_pj + scale_unit_pj + pe_register_pj + sram_pj + dram_pj + pe_idle_pj;
+}
+
+EnergyBreakdown& EnergyBreakdown::operator+=(const EnergyBreakdown& o) {
+  mac_pj += o.mac_pj;
+  accumulate_pj += o.accumulate_pj;
+  scale_unit_pj += o.scale_unit_pj;
+  pe_register_pj += o.pe_register_pj;
+  sram_pj += o.sram_pj;
+  dram_pj += o.dram_pj;
+  pe_idle_pj += o.pe_idle_pj;
+  return *this;
+}
+
+EnergyBreakdown energy_of(const timing::ActionCounts& counts, const EnergyTable& table, PeKind pe) {
+  const auto d = [](int64_t count) { return static_cast<double>(count); };
+  // Each sum is evaluated left to right, in the order of docs/energy.md, so it is deterministic.
+  EnergyBreakdown e;
+  e.mac_pj = d(counts.macs_int4) * table.pj("mac_int4_int4", "multiply") +
+             d(counts.macs_fp4) * table.pj("mac_fp4_int4", "shift") +
+             d(counts.macs_fp8) * table.pj("mac_fp8_fp8", "multiply") +
+             d(counts.macs_fp16) * table.pj("mac_fp16_fp16", "multiply");
+  e.accumulate_pj = d(counts.acc_adds_fp16) * table.pj("add_fp16", "accumulate") +
+                    d(counts.acc_adds_fp32) * table.pj("add_fp32", "accumulate");
+  e.scale_unit_pj = d(counts.scale_ops) * table.pj("scale_unit", "scale");
+  e.pe_register_pj = d(counts.pe_move_bits) * table.pj("pe_register", "move_bit");
+  e.sram_pj = d(counts.sram_read_bits) * table.pj("sram", "read_bit") +
+              d(counts.sram_write_bits) * table.pj("sram", "write_bit");
+  e.dram_pj = d(counts.dram_read_bits) * table.pj("dram", "read_bit") +
+              d(counts.dram_write_bits) * table.pj("dram", "write_bit");
+  e.pe_idle_pj = d(counts.pe_idle_cycles) *
+                 table.pj(pe == PeKind::kInt4 ? "pe_int4" : "pe_fp16", "idle_cycle");
+  return e;
+}
+
+double pe_area_um2(const AreaTable& table, PeKind pe) {
+  return table.um2(pe == PeKind::kInt4 ? "pe_int4" : "pe_fp16");
+}
+
+}  // namespace nibble::energy

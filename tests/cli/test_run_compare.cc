@@ -1,0 +1,539 @@
+// Issue 7 acceptance: speedup and energy of a tiny trace, computed by hand here from the tables
+// (docs/timing.md "realistic mode", docs/energy.md, model/energy/baseline.h), against what
+// `nibble run` writes into report.json and layers.csv. No nibble library is called: every
+// expected number is derived in the comments below and written out, and the energies are the
+// docs' formula applied to those counts and to the test's own tables.
+//
+// Inputs
+//   Trace:  g_int4  m=n=k=4  a=int4 b=int4 (out fp16)  pass=fwd
+//           g_fp4   m=n=k=4  a=fp4  b=int4 (out fp16)  pass=dgrad repeat=2
+//   Config: 2x2 ws array, SRAMs 256 KiB each, double-buffered (128 KiB = 1,048,576 usable bits:
+//           every operand of these GEMMs fits), DRAM 2 bytes/cycle with 10 cycles of latency,
+//           clock 0.5 GHz.
+//   Area:   pe_int4 1 um^2, pe_fp16 4 um^2: s = sqrt(1 / 4) = 0.5, so the iso-area FP16 array is
+//           floor(2 * 0.5) x floor(2 * 0.5) = 1 x 1. The iso-PE FP16 array is 2 x 2.
+//   Baseline workload: both GEMMs as a = b = out = fp16, same shapes, passes and repeats, on
+//           FP16 PEs at one FP16 MAC per cycle.
+//
+// Tiling (docs/timing.md, "Tiling"). ws puts K on the array rows, N on the columns and streams
+// M. Block: b = min(ifmap / (min(R, K) * bits_A), ofmap / (min(C, N) * bits_acc)), clamped to
+// T = M = 4, so b = 4 and there is one block. Both operands are resident (M*K*bits_A and
+// K*min(C, N)*bits_B are at most 256 bits): A is loaded in the first column fold only, the B
+// tile of every tile is loaded once (one block). Tiles run column fold fc outer, row fold fr
+// inner; every tile streams waves = 4 vectors; outputs are stored after the last row fold.
+//
+// Recurrence (docs/timing.md, "Per-tile recurrence"): D = 2, bw = 2, lat = 10;
+// transfer(ready, bytes) starts at max(channel_free, ready) and holds the channel for
+// ceil(bytes / 2) cycles; a read's data is there lat cycles after that, a write when it ends.
+// done[i] = max(loaded[i], done[i-1]) + preload + ceil(waves / rate), preload = R for tile 0
+// only; load(i + 2) is issued (ready at done[i]) before the store of tile i, which is ready at
+// done[i] + lat_pipe, lat_pipe = R + C - 2. cycles = the last write or outputs_ready.
+//
+// 4-bit array, 2 x 2, one repeat. bits_A = bits_B = 4, bits_acc = 16, bits_out = 16.
+// Four tiles, ru = cu = 2, macs 16, compute 4 cycles. Load = A 4*2*4/8 = 4 B (fc = 0 only) +
+// B 2*2*4/8 = 2 B; store (fr = 1) = 4*2*16/8 = 16 B. lat_pipe = 2, preload 2.
+//   tile fc,fr load  channel   loaded  start  done  store  channel   end
+//   0    0,0   6 B   [0, 3)    13      13     19    -      -         21
+//   1    0,1   6 B   [3, 6)    16      19     23    16 B   [25, 33)  33
+//   2    1,0   2 B   [19, 20)  30      30     34    -      -         36
+//   3    1,1   2 B   [23, 24)  34      34     38    16 B   [40, 48)  48
+//   cycles 48, compute 2 + 4*4 = 18, stall 30, DRAM busy 3+3+1+1+8+8 = 24 > 18: memory-bound.
+//   DRAM read 6+6+2+2 = 16 B, write 32 B. g_fp4 (repeat 2): cycles 96, compute 36, read 32 B,
+//   write 64 B, busy 48: memory-bound.
+//   Utilization: 64 / (48 * 4 * 1) = 1/3 and 128 / (96 * 4) = 1/3.
+//
+// FP16 iso-PE array, 2 x 2, rate 1. bits 16, bits_acc 32, bits_out 16. Load = A 4*2*16/8 = 16 B
+// (fc = 0) + B 2*2*16/8 = 8 B; store 16 B.
+//   tile fc,fr load  channel   loaded  start  done  store  channel   end
+//   0    0,0   24 B  [0, 12)   22      22     28    -      -         30
+//   1    0,1   24 B  [12, 24)  34      34     38    16 B   [42, 50)  50
+//   2    1,0   8 B   [28, 32)  42      42     46    -      -         50
+//   3    1,1   8 B   [38, 42)  52      52     56    16 B   [58, 66)  66
+//   cycles 66, compute 18, busy 12+12+4+4+8+8 = 48 > 18: memory-bound. Read 64 B, write 32 B.
+//   Repeat 2: cycles 132, read 128 B, write 64 B. Utilization 64 / (66 * 4) = 8/33.
+//
+// FP16 iso-area array, 1 x 1, rate 1. Sixteen tiles, ru = cu = 1, macs 4, compute 4 cycles.
+// Load = A 4*1*16/8 = 8 B (fc = 0) + B 1*1*16/8 = 2 B; store (fr = 3) = 4*1*16/8 = 8 B.
+// lat_pipe = 0, preload 1.
+//   tile fc,fr load  channel    loaded  start  done  store  channel     end
+//   0    0,0   10 B  [0, 5)     15      15     20    -      -           20
+//   1    0,1   10 B  [5, 10)    20      20     24    -      -           24
+//   2    0,2   10 B  [20, 25)   35      35     39    -      -           39
+//   3    0,3   10 B  [25, 30)   40      40     44    8 B    [45, 49)    49
+//   4    1,0   2 B   [39, 40)   50      50     54    -      -           54
+//   5    1,1   2 B   [44, 45)   55      55     59    -      -           59
+//   6    1,2   2 B   [54, 55)   65      65     69    -      -           69
+//   7    1,3   2 B   [59, 60)   70      70     74    8 B    [75, 79)    79
+//   8..11  as 4..7, 30 cycles later (done 84, 89, 99, 104; store [105, 109))      109
+//   12..14 as 4..6, 60 cycles later (done 114, 119, 129)                          129
+//   15   3,3   2 B   [119, 120) 130     130    134   8 B    [134, 138)  138
+//   cycles 138, compute 1 + 16*4 = 65, busy 4*5 + 12*1 + 4*4 = 48 <= 65: compute-bound.
+//   Read 4*10 + 12*2 = 64 B, write 32 B. Repeat 2: cycles 276. Utilization 64 / 138 = 32/69.
+//
+// Speedups: 66 / 48 = 1.375 and 138 / 48 = 2.875 for each GEMM and for the totals
+// (198 / 144, 414 / 144).
+//
+// Action counts (docs/energy.md, "Action counts"), one repeat of one GEMM:
+//   pe_move_bits    ws: macs * (bits_A + bits_acc) + preload hops cu*ru*(ru+1)/2 * bits_B
+//                   4-bit:    4 tiles x (16 * (4 + 16) + 6 * 4)   = 4 x 344  = 1376
+//                   iso-PE:   4 tiles x (16 * (16 + 32) + 6 * 16) = 4 x 864  = 3456
+//                   iso-area: 16 tiles x (4 * (16 + 32) + 1 * 16) = 16 x 208 = 3328
+//   sram_read_bits  A waves*ru * bits_A + B ru*cu * bits_B + psums waves*cu * bits_acc (fr > 0)
+//                   + store bytes * 8
+//                   4-bit:    4 x 8 x 4 + 4 x 4 x 4 + 2 x 8 x 16 + 2 x 16 x 8     = 704
+//                   iso-PE:   4 x 8 x 16 + 4 x 4 x 16 + 2 x 8 x 32 + 2 x 16 x 8   = 1536
+//                   iso-area: 16 x 4 x 16 + 16 x 1 x 16 + 12 x 4 x 32 + 4 x 8 x 8 = 3072
+//   sram_write_bits waves*cu * bits_acc per tile + DRAM fill bytes * 8
+//                   4-bit:    4 x 8 x 16 + 16 x 8  = 640
+//                   iso-PE:   4 x 8 x 32 + 64 x 8  = 1536
+//                   iso-area: 16 x 4 x 32 + 64 x 8 = 2560
+//   dram bits       read bytes * 8, write bytes * 8: 4-bit 128, 256; both FP16 arrays 512, 256
+//   pe_busy_cycles  ru*cu*compute per tile: 4 tiles x 4 x 4 = 64 on the 2 x 2 arrays,
+//                   16 tiles x 1 x 4 = 64 on the 1 x 1 array
+//   macs_*, acc_adds_*  64 each (int4 / fp4 -> acc fp16; fp16 -> acc fp32); scale_ops 16
+// Repeats multiply every count by 2; pe_idle_cycles = cycles * R * C - pe_busy_cycles:
+//   4-bit 48*4 - 64 = 128 and 96*4 - 128 = 256; iso-PE 66*4 - 64 = 200 and 132*4 - 128 = 400;
+//   iso-area 138 - 64 = 74 and 276 - 128 = 148.
+//
+// Energy with the test's table (kEnergyRows), g_int4 on the 4-bit array:
+//   mac 64 x 0.25 = 16, accumulate 64 x 0.5 = 32, scale 16 x 2 = 32, pe_register 1376 / 64 =
+//   21.5, sram 704 / 16 + 640 / 8 = 124, dram 128 x 4 + 256 x 8 = 2560, idle 128 / 32 = 4;
+//   total 2789.5. On iso-PE: 64 + 48 + 32 + 54 + 288 + 4096 + 18.75 = 4600.75; on iso-area:
+//   64 + 48 + 32 + 52 + 512 + 4096 + 6.9375 = 4810.9375. g_fp4: 4-bit 16 + 64 + 64 + 43 + 248 +
+//   5120 + 8 = 5563, iso-PE 9201.5, iso-area 9621.875. Energy ratios are FP16 total / 4-bit
+//   total, e.g. 4600.75 / 2789.5. All table values are exact in binary, so every sum is exact.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/run_command.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+using nibble::test::read_file;
+using nibble::test::run_command;
+
+const std::string kNibble = NIBBLE_BINARY;
+
+// The energy table: the 14 rows the model reads, values exact in binary and all different, plus
+// one row the model must not read (a huge value would show in any total).
+struct EnergyRow {
+  const char* component;
+  const char* action;
+  double pj;
+};
+const std::vector<EnergyRow> kEnergyRows = {{"mac_int4_int4", "multiply", 0.25},
+                                            {"mac_fp4_int4", "shift", 0.125},
+                                            {"mac_fp8_fp8", "multiply", 0.5},
+                                            {"mac_fp16_fp16", "multiply", 1},
+                                            {"add_fp16", "accumulate", 0.5},
+                                            {"add_fp32", "accumulate", 0.75},
+                                            {"scale_unit", "scale", 2},
+                                            {"pe_register", "move_bit", 0.015625},
+                                            {"sram", "read_bit", 0.0625},
+                                            {"sram", "write_bit", 0.125},
+                                            {"dram", "read_bit", 4},
+                                            {"dram", "write_bit", 8},
+                                            {"pe_int4", "idle_cycle", 0.03125},
+                                            {"pe_fp16", "idle_cycle", 0.09375},
+                                            {"pe_int4", "idle_cycle_ungated", 1e6}};
+
+double pj(const std::string& component, const std::string& action) {
+  for (const EnergyRow& r : kEnergyRows) {
+    if (component == r.component && action == r.action) {
+      return r.pj;
+    }
+  }
+  ADD_FAILURE() << "no row " << component << "," << action;
+  return 0;
+}
+
+std::string energy_csv() {
+  std::string csv = "component,action,energy_pj,source\n";
+  for (const EnergyRow& r : kEnergyRows) {
+    char value[64];
+    std::snprintf(value, sizeof value, "%.17g", r.pj);
+    csv += std::string(r.component) + "," + r.action + "," + value + ",\"made up, exact\"\n";
+  }
+  return csv;
+}
+
+const char* const kAreaCsv =
+    "component,area_um2,source\n"
+    "pe_int4,1,made up\n"
+    "pe_fp16,4,made up\n"
+    "register_bit,1000,not read\n";
+
+const char* const kTrace =
+    "nibble-trace 1\n"
+    "workload tiny\n"
+    "gemm g_int4 m=4 n=4 k=4 a=int4 b=int4 pass=fwd\n"
+    "gemm g_fp4 m=4 n=4 k=4 a=fp4 b=int4 pass=dgrad repeat=2\n";
+
+// Every key that matters spelt out, so a change of a default does not change the numbers.
+const char* const kConfig =
+    "array: {rows: 2, cols: 2, dataflow: ws}\n"
+    "pe: {fp8_macs_per_cycle: 0.5, fp16_macs_per_cycle: 0.25}\n"
+    "sram: {ifmap_kib: 256, filter_kib: 256, ofmap_kib: 256, banks: 1, double_buffered: true}\n"
+    "dram: {bandwidth_bytes_per_cycle: 2, latency_cycles: 10}\n"
+    "timing: {mode: realistic}\n"
+    "clock_ghz: 0.5\n";
+
+// The counts of docs/energy.md ("Action counts") that have a table row, derived above.
+struct Counts {
+  int64_t macs_int4 = 0, macs_fp4 = 0, macs_fp16 = 0;
+  int64_t acc_adds_fp16 = 0, acc_adds_fp32 = 0, scale_ops = 0, pe_move_bits = 0;
+  int64_t sram_read_bits = 0, sram_write_bits = 0, dram_read_bits = 0, dram_write_bits = 0;
+  int64_t pe_idle_cycles = 0;
+};
+
+struct Energy {
+  double mac = 0, accumulate = 0, scale_unit = 0, pe_register = 0, sram = 0, dram = 0, pe_idle = 0;
+  double total() const {
+    return mac + accumulate + scale_unit + pe_register + sram + dram + pe_idle;
+  }
+};
+
+double d(int64_t v) { return static_cast<double>(v); }
+
+// docs/energy.md, "From action counts to joules", with the test's table.
+Energy energy_of(const Counts& n, bool fp16_pe) {
+  Energy e;
+  e.mac = d(n.macs_int4) * pj("mac_int4_int4", "multiply") +
+          d(n.macs_fp4) * pj("mac_fp4_int4", "shift") +
+          d(n.macs_fp16) * pj("mac_fp16_fp16", "multiply");
+  e.accumulate = d(n.acc_adds_fp16) * pj("add_fp16", "accumulate") +
+                 d(n.acc_adds_fp32) * pj("add_fp32", "accumulate");
+  e.scale_unit = d(n.scale_ops) * pj("scale_unit", "scale");
+  e.pe_register = d(n.pe_move_bits) * pj("pe_register", "move_bit");
+  e.sram =
+      d(n.sram_read_bits) * pj("sram", "read_bit") + d(n.sram_write_bits) * pj("sram", "write_bit");
+  e.dram =
+      d(n.dram_read_bits) * pj("dram", "read_bit") + d(n.dram_write_bits) * pj("dram", "write_bit");
+  e.pe_idle = d(n.pe_idle_cycles) * pj(fp16_pe ? "pe_fp16" : "pe_int4", "idle_cycle");
+  return e;
+}
+
+// One GEMM on one array, as derived in the header comment.
+struct Expected {
+  int64_t cycles = 0, compute_cycles = 0, dram_read_bytes = 0, dram_write_bytes = 0;
+  double utilization = 0;
+  const char* bound = "";
+  Energy energy;
+};
+
+// The per-tile counts of one repeat times `repeat`, the scale-unit outputs, and the idle
+// PE-cycles of all repeats; the caller adds the MAC and accumulator counts of its formats.
+Counts counts(int64_t move, int64_t sram_rd, int64_t sram_wr, int64_t dram_rd, int64_t dram_wr,
+              int64_t repeat, int64_t idle) {
+  Counts c;
+  c.pe_move_bits = move * repeat;
+  c.sram_read_bits = sram_rd * repeat;
+  c.sram_write_bits = sram_wr * repeat;
+  c.dram_read_bits = dram_rd * repeat;
+  c.dram_write_bits = dram_wr * repeat;
+  c.scale_ops = 16 * repeat;
+  c.pe_idle_cycles = idle;
+  return c;
+}
+
+Expected four_bit_int4() {
+  Counts c = counts(1376, 704, 640, 128, 256, 1, 128);
+  c.macs_int4 = 64;
+  c.acc_adds_fp16 = 64;
+  return {48, 18, 16, 32, 1.0 / 3, "memory", energy_of(c, false)};
+}
+
+Expected four_bit_fp4() {
+  Counts c = counts(1376, 704, 640, 128, 256, 2, 256);
+  c.macs_fp4 = 128;
+  c.acc_adds_fp16 = 128;
+  return {96, 36, 32, 64, 1.0 / 3, "memory", energy_of(c, false)};
+}
+
+Expected iso_pe(int64_t repeat) {
+  Counts c = counts(3456, 1536, 1536, 512, 256, repeat, 200 * repeat);
+  c.macs_fp16 = 64 * repeat;
+  c.acc_adds_fp32 = 64 * repeat;
+  return {66 * repeat, 18 * repeat, 64 * repeat,       32 * repeat,
+          8.0 / 33,    "memory",    energy_of(c, true)};
+}
+
+Expected iso_area(int64_t repeat) {
+  Counts c = counts(3328, 3072, 2560, 512, 256, repeat, 74 * repeat);
+  c.macs_fp16 = 64 * repeat;
+  c.acc_adds_fp32 = 64 * repeat;
+  return {138 * repeat, 65 * repeat, 64 * repeat,       32 * repeat,
+          32.0 / 69,    "compute",   energy_of(c, true)};
+}
+
+void expect_rel(double actual, double expected, const std::string& what) {
+  EXPECT_NEAR(actual, expected, 1e-12 * std::abs(expected)) << what;
+}
+
+void expect_energy(const Json& j, const Energy& e, const std::string& what) {
+  SCOPED_TRACE(what);
+  expect_rel(j.at("mac").get<double>(), e.mac, "mac");
+  expect_rel(j.at("accumulate").get<double>(), e.accumulate, "accumulate");
+  expect_rel(j.at("scale_unit").get<double>(), e.scale_unit, "scale_unit");
+  expect_rel(j.at("pe_register").get<double>(), e.pe_register, "pe_register");
+  expect_rel(j.at("sram").get<double>(), e.sram, "sram");
+  expect_rel(j.at("dram").get<double>(), e.dram, "dram");
+  expect_rel(j.at("pe_idle").get<double>(), e.pe_idle, "pe_idle");
+  expect_rel(j.at("total").get<double>(), e.total(), "total");
+}
+
+Energy sum(const Energy& a, const Energy& b) {
+  return {a.mac + b.mac,
+          a.accumulate + b.accumulate,
+          a.scale_unit + b.scale_unit,
+          a.pe_register + b.pe_register,
+          a.sram + b.sram,
+          a.dram + b.dram,
+          a.pe_idle + b.pe_idle};
+}
+
+class RunCompare : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    char templ[] = "/tmp/nibble_run_compare_XXXXXX";
+    ASSERT_NE(mkdtemp(templ), nullptr);
+    dir_ = new fs::path(templ);
+    const auto put = [](const std::string& name, const std::string& text) {
+      std::ofstream(*dir_ / name) << text;
+      return (*dir_ / name).string();
+    };
+    trace_ = put("tiny.trace", kTrace);
+    energy_ = put("energy.csv", energy_csv());
+    area_ = put("area.csv", kAreaCsv);
+    const std::string config = put("tiny.yaml", kConfig);
+    const auto r = run_command(kNibble + " run -q --no-plots --trace " + trace_ + " --config " +
+                               config + " --energy " + energy_ + " --area " + area_ + " -o " +
+                               (*dir_ / "out").string());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    report_ = new Json(Json::parse(read_file((*dir_ / "out/report.json").string())));
+    layers_ = new std::string(read_file((*dir_ / "out/layers.csv").string()));
+  }
+  static void TearDownTestSuite() {
+    if (dir_ != nullptr) {
+      fs::remove_all(*dir_);
+    }
+    delete dir_;
+    delete report_;
+    delete layers_;
+    dir_ = nullptr;
+    report_ = nullptr;
+    layers_ = nullptr;
+  }
+  void SetUp() override { ASSERT_NE(report_, nullptr) << "nibble run failed"; }
+
+  static fs::path* dir_;
+  static Json* report_;
+  static std::string* layers_;
+  static std::string trace_, energy_, area_;
+};
+
+fs::path* RunCompare::dir_ = nullptr;
+Json* RunCompare::report_ = nullptr;
+std::string* RunCompare::layers_ = nullptr;
+std::string RunCompare::trace_;
+std::string RunCompare::energy_;
+std::string RunCompare::area_;
+
+TEST_F(RunCompare, HandArithmeticOfTheHeaderComment) {
+  // The energies quoted in the header comment, from the counts and the table.
+  EXPECT_EQ(four_bit_int4().energy.total(), 2789.5);
+  EXPECT_EQ(iso_pe(1).energy.total(), 4600.75);
+  EXPECT_EQ(iso_area(1).energy.total(), 4810.9375);
+  EXPECT_EQ(four_bit_fp4().energy.total(), 5563);
+  EXPECT_EQ(iso_pe(2).energy.total(), 9201.5);
+  EXPECT_EQ(iso_area(2).energy.total(), 9621.875);
+}
+
+TEST_F(RunCompare, Arrays) {
+  const Json& j = *report_;
+  EXPECT_EQ(j.at("trace"), trace_);
+  EXPECT_EQ(j.at("workload"), "tiny");
+  EXPECT_EQ(j.at("energy_table"), energy_);
+  EXPECT_EQ(j.at("area_table"), area_);
+  const Json& a = j.at("arrays");
+  const auto check = [&](const char* name, int64_t rows, int64_t cols, const char* pe,
+                         double pe_um2) {
+    SCOPED_TRACE(name);
+    const Json& x = a.at(name);
+    EXPECT_EQ(x.at("rows"), rows);
+    EXPECT_EQ(x.at("cols"), cols);
+    EXPECT_EQ(x.at("dataflow"), "ws");
+    EXPECT_EQ(x.at("pe"), pe);
+    expect_rel(x.at("pe_area_um2").get<double>(), pe_um2, "pe_area_um2");
+    expect_rel(x.at("pe_array_area_mm2").get<double>(), d(rows * cols) * pe_um2 * 1e-6,
+               "pe_array_area_mm2");
+  };
+  check("4bit", 2, 2, "int4", 1);           // 4 um^2
+  check("fp16_iso_pe", 2, 2, "fp16", 4);    // 16 um^2
+  check("fp16_iso_area", 1, 1, "fp16", 4);  // 4 um^2, as the 4-bit array
+}
+
+TEST_F(RunCompare, PerGemm) {
+  const Json& gemms = report_->at("gemms");
+  ASSERT_EQ(gemms.size(), 2U);
+  const struct {
+    Expected four, pe, area;
+    int64_t macs;
+  } want[] = {{four_bit_int4(), iso_pe(1), iso_area(1), 64},
+              {four_bit_fp4(), iso_pe(2), iso_area(2), 128}};
+  for (size_t i = 0; i < 2; ++i) {
+    const Json& g = gemms[i];
+    const auto& w = want[i];
+    SCOPED_TRACE(g.at("name").get<std::string>());
+    EXPECT_EQ(g.at("macs"), w.macs);
+    EXPECT_EQ(g.at("cycles"), w.four.cycles);
+    EXPECT_EQ(g.at("compute_cycles"), w.four.compute_cycles);
+    EXPECT_EQ(g.at("stall_cycles"), w.four.cycles - w.four.compute_cycles);
+    expect_rel(g.at("utilization").get<double>(), w.four.utilization, "utilization");
+    EXPECT_EQ(g.at("bound"), w.four.bound);
+    EXPECT_EQ(g.at("dram_read_bytes"), w.four.dram_read_bytes);
+    EXPECT_EQ(g.at("dram_write_bytes"), w.four.dram_write_bytes);
+    EXPECT_EQ(g.at("tiles"), 4);
+    expect_energy(g.at("energy_pj"), w.four.energy, "4bit");
+    const auto check_baseline = [&](const char* key, const Expected& b) {
+      SCOPED_TRACE(key);
+      const Json& x = g.at(key);
+      EXPECT_EQ(x.at("cycles"), b.cycles);
+      expect_rel(x.at("utilization").get<double>(), b.utilization, "utilization");
+      EXPECT_EQ(x.at("bound"), b.bound);
+      EXPECT_EQ(x.at("dram_read_bytes"), b.dram_read_bytes);
+      EXPECT_EQ(x.at("dram_write_bytes"), b.dram_write_bytes);
+      expect_energy(x.at("energy_pj"), b.energy, key);
+    };
+    check_baseline("fp16_iso_pe", w.pe);
+    check_baseline("fp16_iso_area", w.area);
+    expect_rel(g.at("speedup_iso_pe").get<double>(), 1.375, "speedup_iso_pe");
+    expect_rel(g.at("speedup_iso_area").get<double>(), 2.875, "speedup_iso_area");
+    expect_rel(g.at("energy_ratio_iso_pe").get<double>(),
+               w.pe.energy.total() / w.four.energy.total(), "energy_ratio_iso_pe");
+    expect_rel(g.at("energy_ratio_iso_area").get<double>(),
+               w.area.energy.total() / w.four.energy.total(), "energy_ratio_iso_area");
+  }
+}
+
+TEST_F(RunCompare, TotalsAndPasses) {
+  const Json& t = report_->at("totals");
+  const Energy e4 = sum(four_bit_int4().energy, four_bit_fp4().energy);
+  const Energy epe = sum(iso_pe(1).energy, iso_pe(2).energy);
+  const Energy earea = sum(iso_area(1).energy, iso_area(2).energy);
+  EXPECT_EQ(t.at("gemms"), 2);
+  EXPECT_EQ(t.at("macs"), 192);
+  EXPECT_EQ(t.at("cycles"), 144);
+  expect_rel(t.at("seconds").get<double>(), 144 / 0.5e9, "seconds");
+  EXPECT_EQ(t.at("compute_cycles"), 54);
+  EXPECT_EQ(t.at("stall_cycles"), 90);
+  expect_rel(t.at("utilization").get<double>(), 192.0 / (144 * 4), "utilization");
+  EXPECT_EQ(t.at("dram_read_bytes"), 48);
+  EXPECT_EQ(t.at("dram_write_bytes"), 96);
+  EXPECT_EQ(t.at("memory_bound_gemms"), 2);
+  expect_energy(t.at("energy_pj"), e4, "4bit");
+  EXPECT_EQ(e4.total(), 8352.5);
+
+  const Json& pe = t.at("fp16_iso_pe");
+  EXPECT_EQ(pe.at("cycles"), 198);
+  expect_rel(pe.at("utilization").get<double>(), 192.0 / (198 * 4), "iso-PE utilization");
+  EXPECT_EQ(pe.at("memory_bound_gemms"), 2);
+  EXPECT_EQ(pe.at("dram_read_bytes"), 192);
+  EXPECT_EQ(pe.at("dram_write_bytes"), 96);
+  expect_energy(pe.at("energy_pj"), epe, "fp16_iso_pe");
+  EXPECT_EQ(epe.total(), 13802.25);
+
+  const Json& area = t.at("fp16_iso_area");
+  EXPECT_EQ(area.at("cycles"), 414);
+  expect_rel(area.at("utilization").get<double>(), 192.0 / 414, "iso-area utilization");
+  EXPECT_EQ(area.at("memory_bound_gemms"), 0);
+  EXPECT_EQ(area.at("dram_read_bytes"), 192);
+  EXPECT_EQ(area.at("dram_write_bytes"), 96);
+  expect_energy(area.at("energy_pj"), earea, "fp16_iso_area");
+  EXPECT_EQ(earea.total(), 14432.8125);
+
+  expect_rel(t.at("speedup_iso_pe").get<double>(), 198.0 / 144, "speedup_iso_pe");
+  expect_rel(t.at("speedup_iso_area").get<double>(), 414.0 / 144, "speedup_iso_area");
+  expect_rel(t.at("energy_ratio_iso_pe").get<double>(), 13802.25 / 8352.5, "energy_ratio_iso_pe");
+  expect_rel(t.at("energy_ratio_iso_area").get<double>(), 14432.8125 / 8352.5,
+             "energy_ratio_iso_area");
+
+  // One GEMM per pass: each pass is that GEMM.
+  const Json& passes = report_->at("passes");
+  ASSERT_EQ(passes.size(), 2U);
+  const struct {
+    const char* pass;
+    Expected four, pe, area;
+  } per_pass[] = {{"fwd", four_bit_int4(), iso_pe(1), iso_area(1)},
+                  {"dgrad", four_bit_fp4(), iso_pe(2), iso_area(2)}};
+  for (const auto& p : per_pass) {
+    SCOPED_TRACE(p.pass);
+    const Json& x = passes.at(p.pass);
+    EXPECT_EQ(x.at("gemms"), 1);
+    EXPECT_EQ(x.at("cycles"), p.four.cycles);
+    EXPECT_EQ(x.at("compute_cycles"), p.four.compute_cycles);
+    expect_rel(x.at("seconds").get<double>(), d(p.four.cycles) / 0.5e9, "seconds");
+    expect_energy(x.at("energy_pj"), p.four.energy, "4bit");
+    EXPECT_EQ(x.at("fp16_iso_pe").at("cycles"), p.pe.cycles);
+    EXPECT_EQ(x.at("fp16_iso_area").at("cycles"), p.area.cycles);
+    expect_energy(x.at("fp16_iso_pe").at("energy_pj"), p.pe.energy, "fp16_iso_pe");
+    expect_energy(x.at("fp16_iso_area").at("energy_pj"), p.area.energy, "fp16_iso_area");
+    expect_rel(x.at("speedup_iso_pe").get<double>(), 1.375, "speedup_iso_pe");
+    expect_rel(x.at("speedup_iso_area").get<double>(), 2.875, "speedup_iso_area");
+    expect_rel(x.at("energy_ratio_iso_area").get<double>(),
+               p.area.energy.total() / p.four.energy.total(), "energy_ratio_iso_area");
+  }
+}
+
+TEST_F(RunCompare, LayersCsvRows) {
+  std::istringstream in(*layers_);
+  std::string header, row;
+  ASSERT_TRUE(std::getline(in, header));
+  const std::vector<Expected> four = {four_bit_int4(), four_bit_fp4()};
+  const std::vector<Expected> pe = {iso_pe(1), iso_pe(2)};
+  const std::vector<Expected> area = {iso_area(1), iso_area(2)};
+  const std::vector<std::string> heads = {"g_int4,fwd,4,4,4,int4,int4,fp16,1,64,48,18,30,",
+                                          "g_fp4,dgrad,4,4,4,fp4:p0,int4,fp16,2,128,96,36,60,"};
+  for (size_t i = 0; i < 2; ++i) {
+    ASSERT_TRUE(std::getline(in, row));
+    SCOPED_TRACE(row);
+    // name .. stall_cycles, then the numbers from utilization on.
+    ASSERT_EQ(row.rfind(heads[i], 0), 0U);
+    std::vector<std::string> cells;
+    std::istringstream rest(row.substr(heads[i].size()));
+    for (std::string cell; std::getline(rest, cell, ',');) {
+      cells.push_back(cell);
+    }
+    ASSERT_EQ(cells.size(), 14U);
+    const auto num = [&](size_t k) { return std::strtod(cells[k].c_str(), nullptr); };
+    expect_rel(num(0), 1.0 / 3, "utilization");
+    EXPECT_EQ(cells[1], "memory");
+    EXPECT_EQ(cells[2], std::to_string(four[i].dram_read_bytes));
+    EXPECT_EQ(cells[3], std::to_string(four[i].dram_write_bytes));
+    EXPECT_EQ(cells[4], "4");
+    expect_rel(num(5), four[i].energy.total(), "energy_pj");
+    EXPECT_EQ(cells[6], std::to_string(pe[i].cycles));
+    expect_rel(num(7), pe[i].energy.total(), "fp16_iso_pe_energy_pj");
+    EXPECT_EQ(cells[8], std::to_string(area[i].cycles));
+    expect_rel(num(9), area[i].energy.total(), "fp16_iso_area_energy_pj");
+    EXPECT_EQ(cells[10], "1.375");
+    EXPECT_EQ(cells[11], "2.875");
+    expect_rel(num(12), pe[i].energy.total() / four[i].energy.total(), "energy_ratio_iso_pe");
+    expect_rel(num(13), area[i].energy.total() / four[i].energy.total(), "energy_ratio_iso_area");
+  }
+  EXPECT_FALSE(std::getline(in, row));
+}
+
+}  // namespace

@@ -1,0 +1,648 @@
+// Tests of the energy model (model/energy/energy.{h,cc}): the table readers against the shipped
+// tables and every malformed-input path; energy_of against arithmetic written out by hand; that
+// changing one table row changes exactly the components that depend on it; and one tiny GEMM
+// from time_gemm to pJ, checked with the shipped table read by a separate parser written here.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/energy/energy.h"
+#include "model/frontend/input_error.h"
+#include "model/numerics/format.h"
+#include "model/timing/arch_spec.h"
+#include "model/timing/realistic.h"
+#include "model/workload/gemm_spec.h"
+
+namespace {
+
+using nibble::energy::AreaTable;
+using nibble::energy::EnergyBreakdown;
+using nibble::energy::EnergyRow;
+using nibble::energy::EnergyTable;
+using nibble::energy::PeKind;
+using nibble::frontend::InputError;
+using nibble::num::Format;
+using nibble::timing::ActionCounts;
+using nibble::timing::ArchSpec;
+using nibble::timing::Dataflow;
+using nibble::timing::TimingMode;
+using nibble::workload::FormatSpec;
+using nibble::workload::GemmSpec;
+
+const std::string kSource = NIBBLE_SOURCE_DIR;
+const std::string kShippedEnergy = kSource + "/configs/energy/default_45nm.csv";
+const std::string kShippedArea = kSource + "/configs/area/default_45nm.csv";
+const std::string kHeader = "component,action,energy_pj,source\n";
+const std::string kAreaHeader = "component,area_um2,source\n";
+
+// The 14 rows the model needs, with made-up energies that are exact in binary, so sums of
+// products of them with small integers are exact whatever the order.
+struct Row {
+  std::string component, action, energy;
+};
+const std::vector<Row> kMadeUp = {
+    {"mac_int4_int4", "multiply", "0.5"},
+    {"mac_fp4_int4", "shift", "0.25"},
+    {"mac_fp8_fp8", "multiply", "0.75"},
+    {"mac_fp16_fp16", "multiply", "2"},
+    {"add_fp16", "accumulate", "0.375"},
+    {"add_fp32", "accumulate", "1.5"},
+    {"scale_unit", "scale", "1.25"},
+    {"pe_register", "move_bit", "0.0625"},
+    {"sram", "read_bit", "0.125"},
+    {"sram", "write_bit", "0.1875"},
+    {"dram", "read_bit", "4"},
+    {"dram", "write_bit", "6"},
+    {"pe_int4", "idle_cycle", "0.03125"},
+    {"pe_fp16", "idle_cycle", "0.09375"},
+};
+
+std::string table_text(const std::vector<Row>& rows) {
+  std::string text = kHeader;
+  for (const Row& r : rows) {
+    text += r.component + "," + r.action + "," + r.energy + ",made up for the test\n";
+  }
+  return text;
+}
+
+// The made-up table with extra text appended after its rows.
+std::string made_up_plus(const std::string& extra) { return table_text(kMadeUp) + extra; }
+
+const std::string kAreaRows = "pe_int4,1731,x\npe_fp16,6303,x\n";
+
+// Every count non-zero and distinct (primes).
+ActionCounts all_counts() {
+  ActionCounts c;
+  c.macs_int4 = 3;
+  c.macs_fp4 = 5;
+  c.macs_fp8 = 7;
+  c.macs_fp16 = 11;
+  c.acc_adds_fp16 = 13;
+  c.acc_adds_fp32 = 17;
+  c.scale_ops = 19;
+  c.pe_move_bits = 23;
+  c.sram_read_bits = 29;
+  c.sram_write_bits = 31;
+  c.dram_read_bits = 37;
+  c.dram_write_bits = 41;
+  c.pe_busy_cycles = 43;
+  c.pe_idle_cycles = 47;
+  return c;
+}
+
+// Parses `text` as an energy (or area) table and expects an InputError at `line` whose message
+// contains every one of `parts`.
+template <typename Table>
+void expect_error(const std::string& text, int line, const std::vector<std::string>& parts) {
+  try {
+    Table::parse(text, "t.csv");
+    ADD_FAILURE() << "no error for:\n" << text;
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.file(), "t.csv");
+    EXPECT_EQ(e.line(), line) << e.what();
+    const std::string prefix = line > 0 ? "t.csv:" + std::to_string(line) + ": " : "t.csv: ";
+    EXPECT_EQ(std::string(e.what()).rfind(prefix, 0), 0u) << e.what();
+    for (const std::string& p : parts) {
+      EXPECT_NE(std::string(e.what()).find(p), std::string::npos)
+          << "'" << p << "' not in: " << e.what();
+    }
+  }
+}
+
+void expect_energy_error(const std::string& text, int line, const std::vector<std::string>& p) {
+  expect_error<EnergyTable>(text, line, p);
+}
+
+void expect_area_error(const std::string& text, int line, const std::vector<std::string>& p) {
+  expect_error<AreaTable>(text, line, p);
+}
+
+// --- Reading the tables ------------------------------------------------------------------------
+
+TEST(EnergyTable, ShippedTableParses) {
+  const EnergyTable t = EnergyTable::read_file(kShippedEnergy);
+  ASSERT_EQ(t.rows().size(), 16u);
+  EXPECT_EQ(t.rows()[0].component, "mac_int4_int4");
+  EXPECT_EQ(t.rows()[0].action, "multiply");
+  EXPECT_EQ(t.rows()[0].line, 2);
+  EXPECT_EQ(t.pj("mac_int4_int4", "multiply"), 0.186);
+  EXPECT_EQ(t.pj("mac_fp4_int4", "shift"), 0.136);
+  EXPECT_EQ(t.pj("sram", "read_bit"), 0.821);
+  EXPECT_EQ(t.pj("dram", "write_bit"), 20.3);
+  EXPECT_EQ(t.pj("pe_fp16", "idle_cycle"), 0.0756);
+  // The quoted source keeps its commas; the unquoted one (sram write_bit) reads as written.
+  EXPECT_EQ(t.rows()[0].source.rfind("Derived. 4x4 integer multiplier 0.05 pJ = Horowitz, ", 0),
+            0u);
+  EXPECT_EQ(t.rows()[9].source,
+            "Assumption: write = read (Horowitz gives reads only); value as sram read_bit. "
+            "Confidence: low-medium.");
+  // The two idle_cycle_ungated rows are documentation: read, kept, reported as unused.
+  const std::vector<EnergyRow> unused = t.unused_rows();
+  ASSERT_EQ(unused.size(), 2u);
+  EXPECT_EQ(unused[0].component, "pe_int4");
+  EXPECT_EQ(unused[0].action, "idle_cycle_ungated");
+  EXPECT_EQ(unused[0].energy_pj, 0.243);
+  EXPECT_EQ(unused[1].component, "pe_fp16");
+  EXPECT_EQ(unused[1].line, 17);
+  EXPECT_THROW(t.pj("sram", "refresh"), std::out_of_range);
+}
+
+TEST(EnergyAreaTable, ShippedTableParses) {
+  const AreaTable t = AreaTable::read_file(kShippedArea);
+  EXPECT_EQ(nibble::energy::pe_area_um2(t, PeKind::kInt4), 1731.0);
+  EXPECT_EQ(nibble::energy::pe_area_um2(t, PeKind::kFp16), 6303.0);
+  EXPECT_EQ(t.um2("register_bit"), 5.98);
+  EXPECT_EQ(t.unused_components(),
+            (std::vector<std::string>{"add_fp16", "add_fp32", "mult_fp16", "mult_int4",
+                                      "register_bit", "shift_fp4"}));
+  EXPECT_THROW(t.um2("pe_fp8"), std::out_of_range);
+}
+
+TEST(EnergyTable, MadeUpTableParses) {
+  const EnergyTable t = EnergyTable::parse(table_text(kMadeUp), "t.csv");
+  EXPECT_EQ(t.rows().size(), kMadeUp.size());
+  EXPECT_EQ(t.pj("dram", "write_bit"), 6.0);
+  EXPECT_EQ(t.rows().back().line, 15);
+  EXPECT_TRUE(t.unused_rows().empty());
+}
+
+TEST(EnergyTable, MissingFileAndDirectory) {
+  try {
+    EnergyTable::read_file(kSource + "/no/such/table.csv");
+    ADD_FAILURE();
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.line(), 0);
+    EXPECT_NE(std::string(e.what()).find("cannot open an energy table"), std::string::npos);
+  }
+  try {
+    AreaTable::read_file(kSource + "/configs");
+    ADD_FAILURE();
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.line(), 0);
+    EXPECT_NE(std::string(e.what()).find("is a directory, not an area table"), std::string::npos);
+  }
+}
+
+TEST(EnergyTable, HeaderErrors) {
+  expect_energy_error("", 0, {"no header", "component,action,energy_pj,source"});
+  expect_energy_error("# only a comment\n\n", 0, {"no header"});
+  expect_energy_error("component,action,energy,source\n", 1,
+                      {"expected the header \"component,action,energy_pj,source\"",
+                       "got \"component,action,energy,source\""});
+  // Comments and blank lines may come first; the header is then on a later line.
+  expect_energy_error("# energies\n\ncomponent,action,energy_pj\n", 3,
+                      {"expected the header", "got \"component,action,energy_pj\""});
+  // The header is not a data row: a table without it fails on its first row.
+  expect_energy_error("sram,read_bit,0.5,x\n", 1, {"expected the header", "sram,read_bit,0.5,x"});
+  // An area header in an energy table, and the other way round.
+  expect_energy_error(kAreaHeader, 1, {"got \"component,area_um2,source\""});
+  expect_area_error(kHeader, 1, {"expected the header \"component,area_um2,source\""});
+}
+
+TEST(EnergyTable, FieldCountErrors) {
+  expect_energy_error(
+      made_up_plus("sram,read_bit,0.5\n"), 16,
+      {"expected 4 fields (component,action,energy_pj,source), got 3", "\"sram,read_bit,0.5\""});
+  expect_energy_error(made_up_plus("sram,read_bit,0.5,src,\n"), 16,
+                      {"expected 4 fields", "got 5", "\"sram,read_bit,0.5,src,\""});
+  // An unquoted comma in the source splits it.
+  expect_energy_error(made_up_plus("x,y,1,Horowitz, ISSCC 2014\n"), 16, {"got 5"});
+  expect_area_error(kAreaHeader + kAreaRows + "pe_fp8,100\n", 4,
+                    {"expected 3 fields (component,area_um2,source), got 2", "\"pe_fp8,100\""});
+}
+
+TEST(EnergyTable, QuoteErrors) {
+  expect_energy_error(
+      made_up_plus("x,y,1,\"Horowitz, ISSCC\n2014\n"), 16,
+      {"unterminated quoted field 4", R"(expected a closing '"')", R"(in ""Horowitz, ISSCC...")"});
+  expect_energy_error(made_up_plus("x,y,1,src \"quoted\"\n"), 16,
+                      {R"('"' inside unquoted field 4)", R"("src "quoted"")",
+                       "expected the whole field in quotes"});
+  expect_energy_error(
+      made_up_plus("x,y,1,\"Horowitz\" 2014\n"), 16,
+      {"expected ',' or the end of the line after the closing quote of field 4", "got \" 2014\""});
+  // The line of an error after a multi-line quoted field counts the lines inside it.
+  expect_energy_error(made_up_plus("x,y,1,\"a\nb\nc\"\nz,w,-1,src\n"), 19,
+                      {"non-negative", "\"-1\""});
+}
+
+TEST(EnergyTable, NumberErrors) {
+  const auto bad = [](const std::string& value, const std::string& expected) {
+    expect_energy_error(made_up_plus("x,y," + value + ",src\n"), 16,
+                        {expected, "energy_pj", "got \"" + value + "\""});
+  };
+  bad("abc", "expected a number");
+  bad("", "expected a number");
+  bad("0.5pJ", "expected a number");
+  bad(" 0.5", "expected a number");
+  bad("0.5 ", "expected a number");
+  bad("+0.5", "expected a number");
+  bad("-0.1", "expected a non-negative number");
+  bad("-0", "expected a non-negative number");
+  bad("inf", "expected a finite number");
+  bad("nan", "expected a finite number");
+  bad("1e999", "expected a finite number");
+  // A decimal comma, quoted so that it stays one field.
+  expect_energy_error(made_up_plus("x,y,\"0,5\",src\n"), 16, {"expected a number", "got \"0,5\""});
+  expect_area_error(kAreaHeader + kAreaRows + "mult,0,x\n", 4,
+                    {"expected a positive number (area_um2", "got \"0\""});
+  expect_area_error(kAreaHeader + kAreaRows + "mult,-3,x\n", 4, {"positive", "got \"-3\""});
+  expect_area_error(kAreaHeader + "pe_int4,big,x\n", 2, {"expected a number", "got \"big\""});
+}
+
+TEST(EnergyTable, NameErrors) {
+  expect_energy_error(made_up_plus(",read_bit,1,src\n"), 16,
+                      {"expected a component name", "got \"\""});
+  expect_energy_error(made_up_plus("sram,,1,src\n"), 16, {"expected an action name", "got \"\""});
+  expect_energy_error(made_up_plus("sram ,read_bit,1,src\n"), 16,
+                      {"expected a component name (letters, digits and '_'", "got \"sram \""});
+  expect_energy_error(made_up_plus("sram,read bit,1,src\n"), 16, {"got \"read bit\""});
+  expect_area_error(kAreaHeader + "\"\",1,x\n", 2, {"expected a component name", "got \"\""});
+}
+
+TEST(EnergyTable, DuplicateErrors) {
+  expect_energy_error(made_up_plus("\nsram,read_bit,0.5,again\n"), 17,
+                      {"duplicate row (sram, read_bit)", "first at line 10"});
+  // The same component with another action, or the same action elsewhere, is not a duplicate.
+  EXPECT_NO_THROW(
+      EnergyTable::parse(made_up_plus("sram,refresh_bit,1,x\nfoo,read_bit,1,x\n"), "t"));
+  expect_area_error(kAreaHeader + kAreaRows + "pe_int4,1,x\n", 4,
+                    {"duplicate component pe_int4", "first at line 2"});
+}
+
+TEST(EnergyTable, MissingRowsAreListed) {
+  std::vector<Row> rows = kMadeUp;
+  rows.erase(rows.begin() + 9);  // sram write_bit
+  rows.erase(rows.begin());      // mac_int4_int4 multiply
+  rows.pop_back();               // pe_fp16 idle_cycle
+  expect_energy_error(table_text(rows), 0,
+                      {"missing rows the energy model needs",
+                       "(mac_int4_int4, multiply), (sram, write_bit), (pe_fp16, idle_cycle)"});
+  // A header alone misses all 14.
+  expect_energy_error(kHeader, 0, {"(mac_int4_int4, multiply)", "(pe_int4, idle_cycle)"});
+  // An ungated idle row does not stand in for the gated one the model reads.
+  rows = kMadeUp;
+  rows.back().action = "idle_cycle_ungated";
+  expect_energy_error(table_text(rows), 0, {"expected (pe_fp16, idle_cycle)"});
+  expect_area_error(kAreaHeader + "pe_int4,1,x\nmult_int4,2,x\n", 0,
+                    {"missing rows the area model needs", "expected pe_fp16"});
+}
+
+TEST(EnergyTable, QuotingEdgeCases) {
+  const std::string text = made_up_plus(
+      "# a comment line; \"quotes\" and, commas here are not parsed\n"
+      "quoted,row,0.5,\"Horowitz, 'ISSCC', \"\"Fig. 1.1.9\"\", p. 10\"\n"
+      "\"quoted_name\",\"act\",\"2.5\",\"\"\n"
+      "empty,src,1,\n"
+      "multi,line,3,\"first line\n# not a comment\n\nlast, line\"\n"
+      "   \n"
+      "\t\n"
+      "after,multi,4,\"\"\"\"\n"
+      "sci,note,1.5e-3,x");  // no final newline
+  const EnergyTable t = EnergyTable::parse(text, "t.csv");
+  const std::vector<EnergyRow> u = t.unused_rows();
+  ASSERT_EQ(u.size(), 6u);
+  EXPECT_EQ(u[0].source, "Horowitz, 'ISSCC', \"Fig. 1.1.9\", p. 10");
+  EXPECT_EQ(u[0].line, 17);
+  EXPECT_EQ(u[1].component, "quoted_name");
+  EXPECT_EQ(u[1].action, "act");
+  EXPECT_EQ(u[1].energy_pj, 2.5);
+  EXPECT_EQ(u[1].source, "");
+  EXPECT_EQ(u[2].source, "");
+  EXPECT_EQ(u[3].source, "first line\n# not a comment\n\nlast, line");
+  EXPECT_EQ(u[3].line, 20);
+  EXPECT_EQ(u[4].source, "\"");
+  EXPECT_EQ(u[4].line, 26);
+  EXPECT_EQ(u[5].energy_pj, 1.5e-3);
+  EXPECT_EQ(u[5].line, 27);
+}
+
+TEST(EnergyTable, CrlfAndByteOrderMark) {
+  std::string text = "\xEF\xBB\xBF" + made_up_plus("x,y,1,\"a\nb\"\n\n");
+  std::string crlf;
+  for (char ch : text) {
+    crlf += ch == '\n' ? std::string("\r\n") : std::string(1, ch);
+  }
+  const EnergyTable t = EnergyTable::parse(crlf, "t.csv");
+  EXPECT_EQ(t.pj("pe_fp16", "idle_cycle"), 0.09375);
+  ASSERT_EQ(t.unused_rows().size(), 1u);
+  EXPECT_EQ(t.unused_rows()[0].source, "a\nb");
+  EXPECT_EQ(t.unused_rows()[0].line, 16);
+  // A CRLF table keeps its line numbers in errors.
+  std::string bad = made_up_plus("x,y,oops,z\n");
+  std::string bad_crlf;
+  for (char ch : bad) {
+    bad_crlf += ch == '\n' ? std::string("\r\n") : std::string(1, ch);
+  }
+  expect_energy_error(bad_crlf, 16, {"got \"oops\""});
+  // The shipped area table read with CRLF line ends.
+  std::ifstream in(kShippedArea, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string area;
+  for (char ch : ss.str()) {
+    area += ch == '\n' ? std::string("\r\n") : std::string(1, ch);
+  }
+  EXPECT_EQ(AreaTable::parse(area, "a.csv").um2("pe_fp16"), 6303.0);
+}
+
+// --- energy_of by hand -------------------------------------------------------------------------
+
+TEST(EnergyOf, MadeUpCountsByHand) {
+  const EnergyTable t = EnergyTable::parse(table_text(kMadeUp), "t.csv");
+  const ActionCounts c = all_counts();
+  const EnergyBreakdown e = nibble::energy::energy_of(c, t, PeKind::kInt4);
+  EXPECT_EQ(e.mac_pj, 3 * 0.5 + 5 * 0.25 + 7 * 0.75 + 11 * 2.0);  // 1.5 + 1.25 + 5.25 + 22
+  EXPECT_EQ(e.mac_pj, 30.0);
+  EXPECT_EQ(e.accumulate_pj, 13 * 0.375 + 17 * 1.5);  // 4.875 + 25.5
+  EXPECT_EQ(e.accumulate_pj, 30.375);
+  EXPECT_EQ(e.scale_unit_pj, 19 * 1.25);
+  EXPECT_EQ(e.scale_unit_pj, 23.75);
+  EXPECT_EQ(e.pe_register_pj, 23 * 0.0625);
+  EXPECT_EQ(e.pe_register_pj, 1.4375);
+  EXPECT_EQ(e.sram_pj, 29 * 0.125 + 31 * 0.1875);  // 3.625 + 5.8125
+  EXPECT_EQ(e.sram_pj, 9.4375);
+  EXPECT_EQ(e.dram_pj, 37 * 4.0 + 41 * 6.0);  // 148 + 246
+  EXPECT_EQ(e.dram_pj, 394.0);
+  EXPECT_EQ(e.pe_idle_pj, 47 * 0.03125);  // pe_int4 idle_cycle
+  EXPECT_EQ(e.pe_idle_pj, 1.46875);
+  // 30 + 30.375 + 23.75 + 1.4375 + 9.4375 + 394 + 1.46875; pe_busy_cycles costs nothing.
+  EXPECT_EQ(e.total_pj(), 490.46875);
+
+  const EnergyBreakdown f = nibble::energy::energy_of(c, t, PeKind::kFp16);
+  EXPECT_EQ(f.pe_idle_pj, 47 * 0.09375);  // pe_fp16 idle_cycle = 4.40625
+  EXPECT_EQ(f.total_pj(), 489.0 + 4.40625);
+  EXPECT_EQ(f.mac_pj, e.mac_pj);
+
+  EnergyBreakdown sum = e;
+  sum += f;
+  EXPECT_EQ(sum.mac_pj, 60.0);
+  EXPECT_EQ(sum.accumulate_pj, 60.75);
+  EXPECT_EQ(sum.scale_unit_pj, 47.5);
+  EXPECT_EQ(sum.pe_register_pj, 2.875);
+  EXPECT_EQ(sum.sram_pj, 18.875);
+  EXPECT_EQ(sum.dram_pj, 788.0);
+  EXPECT_EQ(sum.pe_idle_pj, 1.46875 + 4.40625);
+  EXPECT_EQ(sum.total_pj(), 490.46875 + 493.40625);
+
+  const EnergyBreakdown zero = nibble::energy::energy_of(ActionCounts{}, t, PeKind::kInt4);
+  EXPECT_EQ(zero.total_pj(), 0.0);
+}
+
+// The seven components, by name, for the tests below.
+using Member = double EnergyBreakdown::*;
+const std::vector<std::pair<const char*, Member>> kComponents = {
+    {"mac", &EnergyBreakdown::mac_pj},
+    {"accumulate", &EnergyBreakdown::accumulate_pj},
+    {"scale_unit", &EnergyBreakdown::scale_unit_pj},
+    {"pe_register", &EnergyBreakdown::pe_register_pj},
+    {"sram", &EnergyBreakdown::sram_pj},
+    {"dram", &EnergyBreakdown::dram_pj},
+    {"pe_idle", &EnergyBreakdown::pe_idle_pj},
+};
+
+bool same_bits(double a, double b) {
+  uint64_t x = 0;
+  uint64_t y = 0;
+  std::memcpy(&x, &a, sizeof x);
+  std::memcpy(&y, &b, sizeof y);
+  return x == y;
+}
+
+// The component each row feeds (docs/energy.md); idle rows only for their own PE kind.
+const char* dependent(const Row& r, PeKind pe) {
+  const std::string c = r.component;
+  if (c.rfind("mac_", 0) == 0) {
+    return "mac";
+  }
+  if (c.rfind("add_", 0) == 0) {
+    return "accumulate";
+  }
+  if (c == "scale_unit") {
+    return "scale_unit";
+  }
+  if (c == "pe_register") {
+    return "pe_register";
+  }
+  if (c == "sram") {
+    return "sram";
+  }
+  if (c == "dram") {
+    return "dram";
+  }
+  if (c == "pe_int4") {
+    return pe == PeKind::kInt4 ? "pe_idle" : nullptr;
+  }
+  if (c == "pe_fp16") {
+    return pe == PeKind::kFp16 ? "pe_idle" : nullptr;
+  }
+  ADD_FAILURE() << "no component for " << c;
+  return nullptr;
+}
+
+TEST(EnergyOf, ChangingOneRowChangesExactlyItsComponent) {
+  const ActionCounts c = all_counts();
+  const EnergyTable base_table = EnergyTable::parse(table_text(kMadeUp), "t.csv");
+  for (PeKind pe : {PeKind::kInt4, PeKind::kFp16}) {
+    const EnergyBreakdown base = nibble::energy::energy_of(c, base_table, pe);
+    for (size_t i = 0; i < kMadeUp.size(); ++i) {
+      std::vector<Row> rows = kMadeUp;
+      rows[i].energy = "7.3";  // differs from every made-up value
+      const EnergyTable t = EnergyTable::parse(table_text(rows), "t.csv");
+      const EnergyBreakdown e = nibble::energy::energy_of(c, t, pe);
+      const char* changed = dependent(kMadeUp[i], pe);
+      SCOPED_TRACE(kMadeUp[i].component + "," + kMadeUp[i].action +
+                   (pe == PeKind::kInt4 ? " int4" : " fp16"));
+      for (const auto& [name, member] : kComponents) {
+        if (changed != nullptr && std::string(name) == changed) {
+          EXPECT_NE(e.*member, base.*member) << name;
+        } else {
+          EXPECT_TRUE(same_bits(e.*member, base.*member)) << name;
+        }
+      }
+      if (changed != nullptr) {
+        EXPECT_NE(e.total_pj(), base.total_pj());
+      } else {
+        EXPECT_TRUE(same_bits(e.total_pj(), base.total_pj()));
+      }
+    }
+    // A row the model does not read changes nothing.
+    const EnergyTable extra = EnergyTable::parse(
+        made_up_plus("pe_int4,idle_cycle_ungated,9,x\npe_fp16,idle_cycle_ungated,9,x\n"), "t");
+    const EnergyBreakdown e = nibble::energy::energy_of(c, extra, pe);
+    for (const auto& [name, member] : kComponents) {
+      EXPECT_TRUE(same_bits(e.*member, base.*member)) << name;
+    }
+  }
+}
+
+TEST(EnergyOf, EachCountFeedsOneComponent) {
+  // The other direction: one non-zero count lights up exactly one component.
+  const EnergyTable t = EnergyTable::parse(table_text(kMadeUp), "t.csv");
+  const std::vector<std::pair<int64_t ActionCounts::*, const char*>> feeds = {
+      {&ActionCounts::macs_int4, "mac"},
+      {&ActionCounts::macs_fp4, "mac"},
+      {&ActionCounts::macs_fp8, "mac"},
+      {&ActionCounts::macs_fp16, "mac"},
+      {&ActionCounts::acc_adds_fp16, "accumulate"},
+      {&ActionCounts::acc_adds_fp32, "accumulate"},
+      {&ActionCounts::scale_ops, "scale_unit"},
+      {&ActionCounts::pe_move_bits, "pe_register"},
+      {&ActionCounts::sram_read_bits, "sram"},
+      {&ActionCounts::sram_write_bits, "sram"},
+      {&ActionCounts::dram_read_bits, "dram"},
+      {&ActionCounts::dram_write_bits, "dram"},
+      {&ActionCounts::pe_idle_cycles, "pe_idle"},
+      {&ActionCounts::pe_busy_cycles, nullptr},
+  };
+  for (const auto& [count, component] : feeds) {
+    ActionCounts c;
+    c.*count = 1000;
+    const EnergyBreakdown e = nibble::energy::energy_of(c, t, PeKind::kInt4);
+    for (const auto& [name, member] : kComponents) {
+      const bool fed = component != nullptr && std::string(name) == component;
+      EXPECT_EQ(e.*member > 0, fed) << name << " from " << (component ? component : "busy");
+    }
+  }
+}
+
+// --- One tiny GEMM, timing to pJ ---------------------------------------------------------------
+
+// The shipped table read without EnergyTable: in every row the first three fields are plain
+// (only the source is ever quoted), so they are the text up to the third comma.
+std::map<std::string, double> simple_table(const std::string& path) {
+  std::ifstream in(path);
+  std::map<std::string, double> out;
+  std::string line;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') {
+      continue;
+    }
+    if (header) {
+      header = false;
+      continue;
+    }
+    const size_t c1 = line.find(',');
+    const size_t c2 = line.find(',', c1 + 1);
+    const size_t c3 = line.find(',', c2 + 1);
+    out[line.substr(0, c2)] = std::stod(line.substr(c2 + 1, c3 - c2 - 1));
+  }
+  return out;
+}
+
+TEST(EnergyGemm, TinyGemmEndToEnd) {
+  const std::map<std::string, double> E = simple_table(kShippedEnergy);
+  ASSERT_EQ(E.size(), 16u);
+  const EnergyTable table = EnergyTable::read_file(kShippedEnergy);
+  struct Case {
+    Format a, b;
+    PeKind pe;
+  };
+  const std::vector<Case> cases = {
+      {Format::kInt4, Format::kInt4, PeKind::kInt4},
+      {Format::kFp4, Format::kInt4, PeKind::kInt4},
+      {Format::kUint4, Format::kFp4, PeKind::kInt4},
+      {Format::kFp8E4M3, Format::kFp8E5M2, PeKind::kInt4},
+      {Format::kFp16, Format::kFp16, PeKind::kFp16},
+  };
+  for (TimingMode mode : {TimingMode::kRealistic, TimingMode::kCompat}) {
+    for (Dataflow df : {Dataflow::kWs, Dataflow::kIs, Dataflow::kOs}) {
+      for (const Case& k : cases) {
+        GemmSpec g;
+        g.name = "tiny";
+        g.m = g.n = g.k = 4;
+        g.a = FormatSpec{k.a, 0};
+        g.b = FormatSpec{k.b, 0};
+        ArchSpec arch;
+        arch.array.rows = 2;
+        arch.array.cols = 2;
+        arch.array.dataflow = df;
+        arch.mode = mode;
+        const ActionCounts n = nibble::timing::time_gemm(g, arch).actions;
+        SCOPED_TRACE(std::to_string(static_cast<int>(df)) + " " +
+                     std::to_string(static_cast<int>(k.a)) + "x" +
+                     std::to_string(static_cast<int>(k.b)) +
+                     (mode == TimingMode::kCompat ? " compat" : " realistic"));
+        // 4 * 4 * 4 = 64 MACs, each with one accumulator add; 4 * 4 outputs scaled.
+        EXPECT_EQ(n.macs_int4 + n.macs_fp4 + n.macs_fp8 + n.macs_fp16, 64);
+        EXPECT_EQ(n.acc_adds_fp16 + n.acc_adds_fp32, 64);
+        EXPECT_EQ(n.scale_ops, 16);
+        EXPECT_GT(n.sram_read_bits, 0);
+        EXPECT_GT(n.sram_write_bits, 0);
+        if (mode == TimingMode::kRealistic) {
+          EXPECT_GT(n.pe_move_bits, 0);
+          EXPECT_GT(n.dram_read_bits, 0);
+          EXPECT_GT(n.dram_write_bits, 0);
+        }
+        const auto d = [](int64_t v) { return static_cast<double>(v); };
+        const double mac = d(n.macs_int4) * E.at("mac_int4_int4,multiply") +
+                           d(n.macs_fp4) * E.at("mac_fp4_int4,shift") +
+                           d(n.macs_fp8) * E.at("mac_fp8_fp8,multiply") +
+                           d(n.macs_fp16) * E.at("mac_fp16_fp16,multiply");
+        const double acc = d(n.acc_adds_fp16) * E.at("add_fp16,accumulate") +
+                           d(n.acc_adds_fp32) * E.at("add_fp32,accumulate");
+        const double scale = d(n.scale_ops) * E.at("scale_unit,scale");
+        const double reg = d(n.pe_move_bits) * E.at("pe_register,move_bit");
+        const double sram = d(n.sram_read_bits) * E.at("sram,read_bit") +
+                            d(n.sram_write_bits) * E.at("sram,write_bit");
+        const double dram = d(n.dram_read_bits) * E.at("dram,read_bit") +
+                            d(n.dram_write_bits) * E.at("dram,write_bit");
+        const double idle =
+            d(n.pe_idle_cycles) *
+            E.at(k.pe == PeKind::kInt4 ? "pe_int4,idle_cycle" : "pe_fp16,idle_cycle");
+        const EnergyBreakdown e = nibble::energy::energy_of(n, table, k.pe);
+        EXPECT_DOUBLE_EQ(e.mac_pj, mac);
+        EXPECT_DOUBLE_EQ(e.accumulate_pj, acc);
+        EXPECT_DOUBLE_EQ(e.scale_unit_pj, scale);
+        EXPECT_DOUBLE_EQ(e.pe_register_pj, reg);
+        EXPECT_DOUBLE_EQ(e.sram_pj, sram);
+        EXPECT_DOUBLE_EQ(e.dram_pj, dram);
+        EXPECT_DOUBLE_EQ(e.pe_idle_pj, idle);
+        EXPECT_DOUBLE_EQ(e.total_pj(), mac + acc + scale + reg + sram + dram + idle);
+      }
+    }
+  }
+}
+
+TEST(EnergyGemm, TinyInt4WsCountsByHand) {
+  // R = C = 2, M = N = K = 4, int4 x int4 -> fp16, ws, default SRAM (everything fits) and DRAM.
+  // Tiles: N folds 2 x M blocks 1 x K folds 2 = 4 tiles, each ru = cu = 2, waves = 4 (M).
+  //   moves: per tile 2*2*4 MACs x (4 + 16) bits + preload 2 * (1 + 2) elems x 4 bits
+  //          = 320 + 24 = 344; 4 tiles: 1376 bits.
+  //   SRAM reads: A 4*2 x 4 + B 2*2 x 4 = 48 bits a tile (192), partial sums read back in the
+  //          2 tiles with K fold 1: 4*2 x 16 = 128 each (256), stores 4*2 fp16 = 16 bytes x 8 =
+  //          128 bits in those 2 tiles (256): 192 + 256 + 256 = 704.
+  //   DRAM reads: A (4x4 int4, 8 bytes) fits its buffer: loaded in N fold 0 only, 4 bytes per
+  //          tile (2 tiles); B slices (2x2 int4 = 2 bytes) every tile: 8 + 8 = 16 bytes = 128.
+  //   SRAM writes: outputs/partial sums 4*2 x 16 = 128 a tile (512) + DRAM fills 128 = 640.
+  //   DRAM writes: the stores, 256 bits.
+  //   busy PE-cycles: 4 tiles x 2*2 PEs x 4 cycles = 64.
+  GemmSpec g;
+  g.m = g.n = g.k = 4;
+  ArchSpec arch;
+  arch.array.rows = 2;
+  arch.array.cols = 2;
+  const nibble::timing::GemmTiming t = nibble::timing::time_gemm(g, arch);
+  const ActionCounts& n = t.actions;
+  EXPECT_EQ(n.macs_int4, 64);
+  EXPECT_EQ(n.macs_fp4 + n.macs_fp8 + n.macs_fp16 + n.acc_adds_fp32, 0);
+  EXPECT_EQ(n.acc_adds_fp16, 64);
+  EXPECT_EQ(n.scale_ops, 16);
+  EXPECT_EQ(n.pe_move_bits, 1376);
+  EXPECT_EQ(n.sram_read_bits, 704);
+  EXPECT_EQ(n.sram_write_bits, 640);
+  EXPECT_EQ(n.dram_read_bits, 128);
+  EXPECT_EQ(n.dram_write_bits, 256);
+  EXPECT_EQ(n.pe_busy_cycles, 64);
+  EXPECT_EQ(n.pe_idle_cycles, t.cycles * 4 - 64);
+}
+
+}  // namespace
