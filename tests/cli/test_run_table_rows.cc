@@ -1,0 +1,507 @@
+// Acceptance: changing one table row changes exactly the report fields that depend on it, end to
+// end on `nibble run`'s report.json (the unit-level check is EnergyOf.ChangingOneRowChangesExactly
+// ItsComponent in tests/unit/energy/test_energy.cc).
+//
+// Each test runs traces/example.trace once with copies of the shipped tables (A), then, for each
+// row, rewrites the same table file with only that row's number scaled and runs again (B). The
+// table paths stay the same, so only numbers can differ. The two report.json documents are
+// flattened to JSON pointer paths and the set of leaves that differ is compared with the set the
+// rules of docs/energy.md give:
+//  - Energy row -> component (mac_* -> mac, add_* -> accumulate, scale_unit, pe_register, sram,
+//    dram, pe_int4/pe_fp16 idle_cycle -> pe_idle). For each GEMM and each array whose count for
+//    that row is non-zero: that array's `energy_pj.<component>` and `energy_pj.total` of the GEMM,
+//    of `totals` and of the GEMM's pass, and the energy ratios with that array in them (both for
+//    the 4-bit array, one for a baseline). Where the count is zero the GEMM's leaves must not
+//    change. The baseline arrays run every GEMM as fp16 x fp16 (FP32 accumulation) on FP16 PEs;
+//    the 4-bit array charges the operand formats' rows, so its fp16 GEMM (fp16.ref) is charged
+//    mac_fp16_fp16 and add_fp32 as well.
+//  - Area row pe_int4 or pe_fp16 -> the arrays' `pe_area_um2` and `pe_array_area_mm2`, and the
+//    iso-area shape floor(R * s) x floor(C * s), s = sqrt(area(pe_int4) / area(pe_fp16)). When
+//    the shape changes, fp16_iso_area leaves (and the iso-area ratios) may change; nothing of
+//    the 4-bit array or of fp16_iso_pe may.
+//  - Rows the model does not read (energy *_ungated, area rows other than pe_int4 and pe_fp16)
+//    change nothing.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/run_command.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+using nibble::test::read_file;
+using nibble::test::run_command;
+
+const std::string kNibble = NIBBLE_BINARY;
+const std::string kSource = NIBBLE_SOURCE_DIR;
+const std::string kExample = kSource + "/traces/example.trace";
+const std::string kEnergyCsv = kSource + "/configs/energy/default_45nm.csv";
+const std::string kAreaCsv = kSource + "/configs/area/default_45nm.csv";
+
+// --- The tables, as text ------------------------------------------------------------------------
+
+// The keys of a table's rows, in file order: the first `key_fields` fields joined by ','
+// ("component,action" for energy, "component" for area). The first line is the header.
+std::vector<std::string> row_keys(const std::string& csv, int key_fields) {
+  std::vector<std::string> keys;
+  std::istringstream in(csv);
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    if (line.find_first_not_of(" \r") == std::string::npos) {
+      continue;
+    }
+    size_t end = 0;
+    for (int f = 0; f < key_fields; ++f) {
+      end = line.find(',', end == 0 ? 0 : end + 1);
+    }
+    keys.push_back(line.substr(0, end));
+  }
+  return keys;
+}
+
+// `csv` with the number after `key` (the field after the key fields) multiplied by `factor`, and
+// nothing else changed; *value is the new number as written (read back, so exactly what nibble
+// reads).
+std::string with_row_scaled(const std::string& csv, const std::string& key, double factor,
+                            double* value) {
+  std::string out;
+  int matches = 0;
+  size_t pos = 0;
+  while (pos < csv.size()) {
+    size_t end = csv.find('\n', pos);
+    end = end == std::string::npos ? csv.size() : end + 1;
+    std::string line = csv.substr(pos, end - pos);
+    if (line.rfind(key + ",", 0) == 0) {
+      const size_t first = key.size() + 1;
+      const size_t last = std::min(line.find_first_of(",\r\n", first), line.size());
+      char number[64];
+      std::snprintf(number, sizeof number, "%.17g",
+                    std::stod(line.substr(first, last - first)) * factor);
+      *value = std::strtod(number, nullptr);
+      line = line.substr(0, first) + number + line.substr(last);
+      ++matches;
+    }
+    out += line;
+    pos = end;
+  }
+  EXPECT_EQ(matches, 1) << key;
+  return out;
+}
+
+// --- report.json, leaf by leaf -----------------------------------------------------------------
+
+// The JSON pointers of the leaves that differ between two reports (or exist in only one).
+std::set<std::string> changed_leaves(const Json& a, const Json& b) {
+  const Json fa = a.flatten();
+  const Json fb = b.flatten();
+  std::set<std::string> changed;
+  for (const auto& item : fa.items()) {
+    if (!fb.contains(item.key()) || fb.at(item.key()) != item.value()) {
+      changed.insert(item.key());
+    }
+  }
+  for (const auto& item : fb.items()) {
+    if (!fa.contains(item.key())) {
+      changed.insert(item.key());
+    }
+  }
+  return changed;
+}
+
+std::string listed(const std::set<std::string>& s) {
+  std::string out;
+  for (const std::string& x : s) {
+    out += "\n  " + x;
+  }
+  return out.empty() ? " (none)" : out;
+}
+
+// Expects `changed` to be exactly `expected`, naming the leaves on either side.
+void expect_same_leaves(const std::set<std::string>& changed, const std::set<std::string>& expected,
+                        const std::string& what) {
+  std::set<std::string> extra, missing;
+  std::set_difference(changed.begin(), changed.end(), expected.begin(), expected.end(),
+                      std::inserter(extra, extra.end()));
+  std::set_difference(expected.begin(), expected.end(), changed.begin(), changed.end(),
+                      std::inserter(missing, missing.end()));
+  EXPECT_TRUE(extra.empty()) << what << ": changed but do not depend on it:" << listed(extra);
+  EXPECT_TRUE(missing.empty()) << what << ": depend on it but did not change:" << listed(missing);
+}
+
+// The key of a GEMM's pass in `passes` (docs/reports.md: `none` for GEMMs without a pass).
+std::string pass_key(const Json& gemm) {
+  const std::string p = gemm.at("pass").get<std::string>();
+  return p == "-" ? "none" : p;
+}
+
+// --- The energy rules of docs/energy.md ---------------------------------------------------------
+
+// Which macs_* count a GEMM has: the wider operand decides, fp16 or fp32 first, then fp8, then
+// fp4, else int4.
+enum class MacKind { kInt4, kFp4, kFp8, kFp16 };
+
+MacKind mac_kind(const std::string& a, const std::string& b) {
+  const auto has = [&](const char* prefix) {
+    return a.rfind(prefix, 0) == 0 || b.rfind(prefix, 0) == 0;
+  };
+  if (has("fp16") || has("fp32")) {
+    return MacKind::kFp16;
+  }
+  if (has("fp8")) {
+    return MacKind::kFp8;
+  }
+  return has("fp4") ? MacKind::kFp4 : MacKind::kInt4;
+}
+
+// One GEMM on one array: the array's object for it (the GEMM itself for the 4-bit array) and
+// the formats it runs with (fp16 x fp16 on the baselines).
+struct GemmOnArray {
+  const Json& obj;
+  MacKind kind;
+  bool four_bit;
+  int64_t macs;
+};
+
+// PE-cycles with no MAC: cycles * R * C - busy PE-cycles. A stalled cycle has no busy PE, so
+// stall_cycles > 0 makes the count non-zero; at one MAC per cycle (4-bit and FP4 GEMMs on the
+// 4-bit array, everything on the FP16 arrays) busy = macs, so the count is zero exactly when the
+// utilization is 1.
+bool idle_count_nonzero(const GemmOnArray& g) {
+  if (g.four_bit && g.obj.at("stall_cycles").get<int64_t>() > 0) {
+    return true;
+  }
+  const bool one_mac_per_cycle = !g.four_bit || g.kind == MacKind::kInt4 || g.kind == MacKind::kFp4;
+  if (!one_mac_per_cycle) {
+    ADD_FAILURE() << "cannot tell from the report whether the idle count is zero";
+    return true;
+  }
+  return g.obj.at("utilization").get<double>() < 1.0;
+}
+
+// A row the model reads: the component its count feeds, and whether that count is non-zero for
+// one GEMM on one array. Every MAC writes operand bits into PE registers, reads operands from
+// SRAM and writes its partial sum or result there, and every output element goes through the
+// scale unit, so those counts are non-zero for any GEMM with MACs; the DRAM counts are the
+// report's own dram_*_bytes times 8.
+struct EnergyRule {
+  std::string component;
+  std::function<bool(const GemmOnArray&)> nonzero;
+};
+
+const std::map<std::string, EnergyRule>& energy_rules() {
+  static const std::map<std::string, EnergyRule> rules = [] {
+    const auto kind_is = [](MacKind k) {
+      return [k](const GemmOnArray& g) { return g.kind == k; };
+    };
+    const auto any_mac = [](const GemmOnArray& g) { return g.macs > 0; };
+    const auto bytes = [](const char* field) {
+      return [field](const GemmOnArray& g) { return g.obj.at(field).get<int64_t>() > 0; };
+    };
+    std::map<std::string, EnergyRule> r;
+    r["mac_int4_int4,multiply"] = {"mac", kind_is(MacKind::kInt4)};
+    r["mac_fp4_int4,shift"] = {"mac", kind_is(MacKind::kFp4)};
+    r["mac_fp8_fp8,multiply"] = {"mac", kind_is(MacKind::kFp8)};
+    r["mac_fp16_fp16,multiply"] = {"mac", kind_is(MacKind::kFp16)};
+    r["add_fp16,accumulate"] = {"accumulate",
+                                [](const GemmOnArray& g) { return g.kind != MacKind::kFp16; }};
+    r["add_fp32,accumulate"] = {"accumulate", kind_is(MacKind::kFp16)};
+    r["scale_unit,scale"] = {"scale_unit", any_mac};
+    r["pe_register,move_bit"] = {"pe_register", any_mac};
+    r["sram,read_bit"] = {"sram", any_mac};
+    r["sram,write_bit"] = {"sram", any_mac};
+    r["dram,read_bit"] = {"dram", bytes("dram_read_bytes")};
+    r["dram,write_bit"] = {"dram", bytes("dram_write_bytes")};
+    r["pe_int4,idle_cycle"] = {
+        "pe_idle", [](const GemmOnArray& g) { return g.four_bit && idle_count_nonzero(g); }};
+    r["pe_fp16,idle_cycle"] = {
+        "pe_idle", [](const GemmOnArray& g) { return !g.four_bit && idle_count_nonzero(g); }};
+    return r;
+  }();
+  return rules;
+}
+
+// The three arrays of a report: where a GEMM's (or a sum's) values for each sit, and the energy
+// ratios with that array in them.
+struct ArrayRef {
+  std::string name;  // key under `arrays`
+  std::string sub;   // path below a GEMM, `totals` or a pass ("" for the 4-bit array)
+  std::vector<std::string> ratios;
+};
+const std::vector<ArrayRef> kArrays = {
+    {"4bit", "", {"energy_ratio_iso_pe", "energy_ratio_iso_area"}},
+    {"fp16_iso_pe", "/fp16_iso_pe", {"energy_ratio_iso_pe"}},
+    {"fp16_iso_area", "/fp16_iso_area", {"energy_ratio_iso_area"}}};
+
+GemmOnArray on_array(const Json& gemm, const ArrayRef& x) {
+  const bool four_bit = x.sub.empty();
+  const MacKind kind =
+      four_bit ? mac_kind(gemm.at("a").get<std::string>(), gemm.at("b").get<std::string>())
+               : MacKind::kFp16;
+  return {four_bit ? gemm : gemm.at(x.name), kind, four_bit, gemm.at("macs").get<int64_t>()};
+}
+
+// The leaves of `report` that depend on the energy row `rule` stands for.
+std::set<std::string> energy_dependents(const Json& report, const EnergyRule& rule) {
+  std::set<std::string> leaves;
+  const Json& gemms = report.at("gemms");
+  for (size_t i = 0; i < gemms.size(); ++i) {
+    const Json& g = gemms.at(i);
+    const std::vector<std::string> holders = {"/gemms/" + std::to_string(i), "/totals",
+                                              "/passes/" + pass_key(g)};
+    for (const ArrayRef& x : kArrays) {
+      if (!rule.nonzero(on_array(g, x))) {
+        continue;
+      }
+      for (const std::string& h : holders) {
+        leaves.insert(h + x.sub + "/energy_pj/" + rule.component);
+        leaves.insert(h + x.sub + "/energy_pj/total");
+        for (const std::string& ratio : x.ratios) {
+          leaves.insert(h + "/" + ratio);
+        }
+      }
+    }
+  }
+  return leaves;
+}
+
+// --- The runs ----------------------------------------------------------------------------------
+
+// A fresh folder under /tmp with copies of the shipped tables at fixed paths, removed at the end.
+class TableRow : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char templ[] = "/tmp/nibble_table_rows_XXXXXX";
+    ASSERT_NE(mkdtemp(templ), nullptr);
+    tmp_ = templ;
+    energy_text_ = read_file(kEnergyCsv);
+    area_text_ = read_file(kAreaCsv);
+    write_energy(energy_text_);
+    write_area(area_text_);
+  }
+  void TearDown() override { fs::remove_all(tmp_); }
+
+  std::string path(const std::string& name) const { return (tmp_ / name).string(); }
+  void write_energy(const std::string& text) const { std::ofstream(path("energy.csv")) << text; }
+  void write_area(const std::string& text) const { std::ofstream(path("area.csv")) << text; }
+
+  // `nibble run` on the example trace with the tables as they are now; its report.json.
+  Json run(const std::string& out) const {
+    fs::remove_all(path(out));
+    const auto r = run_command(kNibble + " run --trace " + kExample + " -o " + path(out) +
+                               " --no-plots -q --energy " + path("energy.csv") + " --area " +
+                               path("area.csv"));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    if (r.exit_code != 0) {
+      return Json::object();
+    }
+    return Json::parse(read_file(path(out) + "/report.json"));
+  }
+
+  fs::path tmp_;
+  std::string energy_text_, area_text_;
+};
+
+constexpr double kFactor = 3;
+
+// Every row the model reads, times 3: exactly its dependents change, and each single-count
+// component (all but sram and dram, which add a read and a write row) triples.
+TEST_F(TableRow, EnergyRowChangesExactlyItsDependents) {
+  const Json a = run("A");
+  ASSERT_TRUE(a.contains("gemms"));
+  EXPECT_EQ(a.at("energy_table"), path("energy.csv"));
+  size_t used = 0;
+  for (const std::string& key : row_keys(energy_text_, 2)) {
+    if (key.size() >= 8 && key.compare(key.size() - 8, 8, "_ungated") == 0) {
+      continue;
+    }
+    SCOPED_TRACE(key);
+    ++used;
+    const auto rule = energy_rules().find(key);
+    if (rule == energy_rules().end()) {
+      ADD_FAILURE() << "the table has a row docs/energy.md gives no component for";
+      continue;
+    }
+    double value = 0;
+    write_energy(with_row_scaled(energy_text_, key, kFactor, &value));
+    const Json b = run("B");
+    ASSERT_TRUE(b.contains("gemms"));
+    const std::set<std::string> expected = energy_dependents(a, rule->second);
+    EXPECT_FALSE(expected.empty());
+    expect_same_leaves(changed_leaves(a, b), expected, key);
+
+    const std::string& component = rule->second.component;
+    if (component == "sram" || component == "dram") {
+      continue;
+    }
+    for (size_t i = 0; i < a.at("gemms").size(); ++i) {
+      for (const ArrayRef& x : kArrays) {
+        const Json::json_pointer p("/gemms/" + std::to_string(i) + x.sub + "/energy_pj/" +
+                                   component);
+        if (expected.count(p.to_string()) != 0) {
+          const double before = a.at(p).get<double>();
+          EXPECT_NEAR(b.at(p).get<double>(), kFactor * before, 1e-12 * kFactor * before)
+              << p.to_string();
+        }
+      }
+    }
+  }
+  EXPECT_EQ(used, energy_rules().size());
+}
+
+// The rows the model does not read (the *_ungated idle rows): nothing changes.
+TEST_F(TableRow, UnusedEnergyRowChangesNothing) {
+  const Json a = run("A");
+  ASSERT_TRUE(a.contains("gemms"));
+  size_t unused = 0;
+  for (const std::string& key : row_keys(energy_text_, 2)) {
+    if (energy_rules().count(key) != 0) {
+      continue;
+    }
+    SCOPED_TRACE(key);
+    ++unused;
+    double value = 0;
+    write_energy(with_row_scaled(energy_text_, key, kFactor, &value));
+    expect_same_leaves(changed_leaves(a, run("B")), {}, key);
+  }
+  EXPECT_EQ(unused, 2U);
+}
+
+// pe_int4 and pe_fp16, each scaled once so that the iso-area shape changes (x3) and once so that
+// it does not (a few per cent). The arrays' areas change as the rule says; with the shape kept,
+// nothing else changes; with it changed, only fp16_iso_area leaves and the iso-area ratios may.
+TEST_F(TableRow, AreaRowChangesOnlyAreasAndTheIsoAreaArray) {
+  const Json a = run("A");
+  ASSERT_TRUE(a.contains("gemms"));
+  const auto area_of = [&](const std::string& row) {
+    double v = 0;
+    with_row_scaled(area_text_, row, 1, &v);
+    return v;
+  };
+  const int64_t rows = a.at("array").at("rows").get<int64_t>();
+  const int64_t cols = a.at("array").at("cols").get<int64_t>();
+  const auto iso = [](int64_t n, double s) {
+    return std::max<int64_t>(1, static_cast<int64_t>(std::floor(static_cast<double>(n) * s)));
+  };
+  const double s0 = std::sqrt(area_of("pe_int4") / area_of("pe_fp16"));
+  ASSERT_EQ(a.at("arrays").at("fp16_iso_area").at("rows"), iso(rows, s0));
+  ASSERT_EQ(a.at("arrays").at("fp16_iso_area").at("cols"), iso(cols, s0));
+
+  const struct {
+    const char* row;
+    double factor;
+  } cases[] = {{"pe_int4", 3}, {"pe_int4", 1.015625}, {"pe_fp16", 3}, {"pe_fp16", 1.0625}};
+  int reshaped = 0;
+  for (const auto& c : cases) {
+    SCOPED_TRACE(std::string(c.row) + " x " + std::to_string(c.factor));
+    double value = 0;
+    write_area(with_row_scaled(area_text_, c.row, c.factor, &value));
+    const Json b = run("B");
+    ASSERT_TRUE(b.contains("gemms"));
+    const bool int4 = std::string(c.row) == "pe_int4";
+    const double int4_um2 = int4 ? value : area_of("pe_int4");
+    const double fp16_um2 = int4 ? area_of("pe_fp16") : value;
+    const double s = std::sqrt(int4_um2 / fp16_um2);
+    const int64_t iso_rows = iso(rows, s), iso_cols = iso(cols, s);
+    const bool shape_changed = iso_rows != iso(rows, s0) || iso_cols != iso(cols, s0);
+    reshaped += shape_changed ? 1 : 0;
+
+    // The arrays, as the rule gives them.
+    const Json& arrays = b.at("arrays");
+    const auto expect_array = [&](const char* name, int64_t r, int64_t cl, double pe_um2) {
+      SCOPED_TRACE(name);
+      const Json& x = arrays.at(name);
+      EXPECT_EQ(x.at("rows"), r);
+      EXPECT_EQ(x.at("cols"), cl);
+      EXPECT_EQ(x.at("pe_area_um2").get<double>(), pe_um2);
+      const double mm2 = static_cast<double>(r * cl) * pe_um2 * 1e-6;
+      EXPECT_NEAR(x.at("pe_array_area_mm2").get<double>(), mm2, 1e-12 * mm2);
+    };
+    expect_array("4bit", rows, cols, int4_um2);
+    expect_array("fp16_iso_pe", rows, cols, fp16_um2);
+    expect_array("fp16_iso_area", iso_rows, iso_cols, fp16_um2);
+
+    // Leaves that must change, and those that may.
+    std::set<std::string> required;
+    const std::vector<std::string> own =
+        int4 ? std::vector<std::string>{"4bit"}
+             : std::vector<std::string>{"fp16_iso_pe", "fp16_iso_area"};
+    for (const std::string& name : own) {
+      required.insert("/arrays/" + name + "/pe_area_um2");
+      required.insert("/arrays/" + name + "/pe_array_area_mm2");
+    }
+    const std::set<std::string> changed = changed_leaves(a, b);
+    if (!shape_changed) {
+      expect_same_leaves(changed, required, c.row);
+      continue;
+    }
+    required.insert("/arrays/fp16_iso_area/pe_array_area_mm2");
+    if (iso_rows != iso(rows, s0)) {
+      required.insert("/arrays/fp16_iso_area/rows");
+    }
+    if (iso_cols != iso(cols, s0)) {
+      required.insert("/arrays/fp16_iso_area/cols");
+    }
+    required.insert("/totals/fp16_iso_area/cycles");
+    required.insert("/totals/speedup_iso_area");
+    for (const std::string& leaf : required) {
+      EXPECT_EQ(changed.count(leaf), 1U) << leaf << " did not change";
+    }
+    const auto may_change = [&](const std::string& leaf) {
+      if (required.count(leaf) != 0) {
+        return true;
+      }
+      if (leaf.rfind("/arrays/", 0) == 0) {
+        return false;
+      }
+      const auto ends_with = [&](const std::string& tail) {
+        return leaf.size() >= tail.size() &&
+               leaf.compare(leaf.size() - tail.size(), tail.size(), tail) == 0;
+      };
+      return leaf.find("/fp16_iso_area/") != std::string::npos || ends_with("/speedup_iso_area") ||
+             ends_with("/energy_ratio_iso_area");
+    };
+    for (const std::string& leaf : changed) {
+      EXPECT_TRUE(may_change(leaf))
+          << leaf << " changed: it belongs to the 4-bit array or to fp16_iso_pe";
+    }
+  }
+  EXPECT_EQ(reshaped, 2) << "each row should be tried with and without a new iso-area shape";
+}
+
+// The area rows the model does not read (the parts pe_int4 and pe_fp16 are summed from):
+// nothing changes.
+TEST_F(TableRow, UnusedAreaRowChangesNothing) {
+  const Json a = run("A");
+  ASSERT_TRUE(a.contains("gemms"));
+  size_t unused = 0;
+  for (const std::string& key : row_keys(area_text_, 1)) {
+    if (key == "pe_int4" || key == "pe_fp16") {
+      continue;
+    }
+    SCOPED_TRACE(key);
+    ++unused;
+    double value = 0;
+    write_area(with_row_scaled(area_text_, key, kFactor, &value));
+    expect_same_leaves(changed_leaves(a, run("B")), {}, key);
+  }
+  EXPECT_EQ(unused, 6U);
+}
+
+}  // namespace
