@@ -7,6 +7,7 @@
 #include <iostream>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -119,7 +120,11 @@ int run_run(const std::vector<std::string>& args) {
     std::cerr << "nibble run: " << result.workload.gemms.size()
               << " GEMMs on the 4-bit array and two FP16 baselines\n";
   }
-  result.comparison = energy::compare_with_fp16(result.workload, arch, energy_table, area_table);
+  try {
+    result.comparison = energy::compare_with_fp16(result.workload, arch, energy_table, area_table);
+  } catch (const std::overflow_error& e) {
+    throw UsageError(e.what());  // a workload or config too large to count: bad input
+  }
 
   try {
     dir->write_file("report.json", report::run_report_json(result));
@@ -130,6 +135,8 @@ int run_run(const std::vector<std::string>& args) {
       draw_plots(dir->staging_path().string());
     }
     dir->commit();
+  } catch (const std::overflow_error& e) {
+    throw UsageError(e.what());  // totals of a workload too large to count
   } catch (const std::filesystem::filesystem_error& e) {
     throw UsageError("cannot write " + out_dir + ": " + e.code().message());
   }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace nibble::energy {
 
@@ -43,7 +45,13 @@ ArrayRun run_array(const workload::Workload& w, const timing::ArchSpec& arch, Pe
   run.timings.reserve(w.gemms.size());
   run.energy.reserve(w.gemms.size());
   for (const workload::GemmSpec& g : w.gemms) {
-    run.timings.push_back(timing::time_gemm(g, arch));
+    try {
+      run.timings.push_back(timing::time_gemm(g, arch));
+    } catch (const std::overflow_error& e) {
+      throw std::overflow_error(g.where.file + ":" + std::to_string(g.where.line) + ": gemm '" +
+                                g.name + "' on the " + std::to_string(arch.array.rows) + "x" +
+                                std::to_string(arch.array.cols) + " array: " + e.what());
+    }
     run.energy.push_back(energy_of(run.timings.back().actions, table, pe));
   }
   return run;

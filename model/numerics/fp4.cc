@@ -63,9 +63,7 @@ Code4 quantize_fp4(double x, const Fp4Spec& spec, double scale, Rounding mode, R
     const double hi = magnitude(e_lo + 1, spec);
     bool up = false;
     if (mode == Rounding::kStochastic) {
-      constexpr double kTwoPowMinus53 = 1.0 / 9007199254740992.0;
-      const double u = static_cast<double>(word >> 11) * kTwoPowMinus53;
-      up = u < (a - lo) / (hi - lo);  // a - lo and hi - lo are exact
+      up = unit_from_word(word) < (a - lo) / (hi - lo);  // a - lo and hi - lo are exact
     } else {
       up = a >= (lo + hi) / 2;  // a tie goes away from zero
     }

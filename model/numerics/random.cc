@@ -1,5 +1,7 @@
 #include "model/numerics/random.h"
 
+#include "model/numerics/rounding.h"
+
 namespace nibble::num {
 
 uint64_t Rng::next_u64() {
@@ -10,9 +12,6 @@ uint64_t Rng::next_u64() {
   return z ^ (z >> 31);
 }
 
-double Rng::next_unit() {
-  constexpr double kTwoPowMinus53 = 1.0 / 9007199254740992.0;
-  return static_cast<double>(next_u64() >> 11) * kTwoPowMinus53;
-}
+double Rng::next_unit() { return unit_from_word(next_u64()); }
 
 }  // namespace nibble::num

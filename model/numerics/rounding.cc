@@ -15,6 +15,11 @@ const char* rounding_name(Rounding r) {
   return "?";
 }
 
+double unit_from_word(uint64_t random_word) {
+  constexpr double kTwoPowMinus53 = 1.0 / 9007199254740992.0;
+  return static_cast<double>(random_word >> 11) * kTwoPowMinus53;
+}
+
 uint64_t draw_for(Rounding mode, Rng* rng) {
   if (mode != Rounding::kStochastic) {
     return 0;
@@ -32,9 +37,7 @@ double round_to_integer_with(double v, Rounding mode, uint64_t random_word) {
     return v;
   }
   if (mode == Rounding::kStochastic) {
-    constexpr double kTwoPowMinus53 = 1.0 / 9007199254740992.0;
-    const double u = static_cast<double>(random_word >> 11) * kTwoPowMinus53;
-    return u < frac ? lower + 1.0 : lower;
+    return unit_from_word(random_word) < frac ? lower + 1.0 : lower;
   }
   if (frac > 0.5) {
     return lower + 1.0;

@@ -31,6 +31,10 @@ double round_to_integer(double v, Rounding mode, Rng* rng);
 // The same rule with the random word already drawn (for callers that draw once up front).
 double round_to_integer_with(double v, Rounding mode, uint64_t random_word);
 
+// The uniform variate of a stochastic rounding: u = (word >> 11) * 2^-53, in [0, 1). Every
+// quantizer that compares a fraction against a random threshold uses this one rule.
+double unit_from_word(uint64_t random_word);
+
 // Draws the one random word of a stochastic rounding (0 without a draw for kNearestEven).
 // Throws std::invalid_argument if mode is kStochastic and rng is null.
 uint64_t draw_for(Rounding mode, Rng* rng);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model/report/pyfloat.h"
+#include "model/timing/int_math.h"
 
 namespace nibble::report {
 namespace {
@@ -95,12 +96,12 @@ Totals totals_of(const workload::Workload& w, const ArrayRun& run, const Pass* o
     }
     const GemmTiming& g = run.timings[i];
     ++t.gemms;
-    t.macs += g.macs;
-    t.cycles += g.cycles;
-    t.compute_cycles += g.compute_cycles;
-    t.stall_cycles += g.stall_cycles;
-    t.dram_read_bytes += g.dram_read_bytes;
-    t.dram_write_bytes += g.dram_write_bytes;
+    t.macs = timing::checked_add(t.macs, g.macs);
+    t.cycles = timing::checked_add(t.cycles, g.cycles);
+    t.compute_cycles = timing::checked_add(t.compute_cycles, g.compute_cycles);
+    t.stall_cycles = timing::checked_add(t.stall_cycles, g.stall_cycles);
+    t.dram_read_bytes = timing::checked_add(t.dram_read_bytes, g.dram_read_bytes);
+    t.dram_write_bytes = timing::checked_add(t.dram_write_bytes, g.dram_write_bytes);
     t.memory_bound_gemms += g.bound == timing::Bound::kMemory ? 1 : 0;
     t.energy += run.energy[i];
     peak += static_cast<double>(g.cycles) * pes * g.macs_per_cycle;

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <stdexcept>
 
+#include "model/timing/int_math.h"
 #include "model/timing/scalesim_compat.h"
 
 namespace nibble::timing {
@@ -22,14 +24,12 @@ int64_t accumulator_bits(const workload::GemmSpec& gemm) {
 int64_t compute_cycles(int64_t waves, double macs_per_cycle) {
   // A PE at rate r < 1 needs 1/r cycles per wave; as for transfers, a quotient within 1e-9 of
   // an integer counts as that integer (a rate of 0.7 means exactly 7/10).
-  return static_cast<int64_t>(std::ceil(static_cast<double>(waves) / macs_per_cycle - 1e-9));
+  return checked_ceil(static_cast<double>(waves) / macs_per_cycle - 1e-9);
 }
 
 }  // namespace detail
 
 namespace {
-
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 double rate_for(const workload::GemmSpec& g, const PeSpec& pe) {
   const auto wide = [&](num::Format f) { return g.a.format == f || g.b.format == f; };
@@ -64,11 +64,11 @@ struct Channel {
     const int64_t start = std::max(free_at, ready);
     // Whole cycles, at least one; a quotient within 1e-9 of an integer counts as that integer,
     // so a decimal bandwidth like 1.4 bytes/cycle means exactly 7/5.
-    const auto cycles = std::max<int64_t>(
-        1, static_cast<int64_t>(std::ceil(static_cast<double>(bytes) / bandwidth - 1e-9)));
-    free_at = start + cycles;
-    busy += cycles;
-    return read ? free_at + latency : free_at;
+    const int64_t cycles =
+        std::max<int64_t>(1, checked_ceil(static_cast<double>(bytes) / bandwidth - 1e-9));
+    free_at = checked_add(start, cycles);
+    busy = checked_add(busy, cycles);
+    return read ? checked_add(free_at, latency) : free_at;
   }
 };
 
@@ -77,23 +77,30 @@ void count_tile(const workload::GemmSpec& g, Dataflow df, const Tile& t, ActionC
   const int64_t bits_a = detail::element_bits(g.a);
   const int64_t bits_b = detail::element_bits(g.b);
   const int64_t bits_acc = detail::accumulator_bits(g);
+  const auto mul = checked_mul;
+  const auto add = checked_add;
   switch (df) {
     case Dataflow::kWs:  // A hops across the columns, partial sums down the rows
-      a.pe_move_bits += t.macs * (bits_a + bits_acc) + t.preload_move_elems * bits_b;
+      a.pe_move_bits = add(a.pe_move_bits,
+                           add(mul(t.macs, bits_a + bits_acc), mul(t.preload_move_elems, bits_b)));
       break;
     case Dataflow::kIs:  // B hops across the columns, partial sums down the rows
-      a.pe_move_bits += t.macs * (bits_b + bits_acc) + t.preload_move_elems * bits_a;
+      a.pe_move_bits = add(a.pe_move_bits,
+                           add(mul(t.macs, bits_b + bits_acc), mul(t.preload_move_elems, bits_a)));
       break;
     case Dataflow::kOs:  // A across, B down; results shift out at the end
-      a.pe_move_bits += t.macs * (bits_a + bits_b) + t.drain_move_elems * bits_acc;
+      a.pe_move_bits =
+          add(a.pe_move_bits, add(mul(t.macs, bits_a + bits_b), mul(t.drain_move_elems, bits_acc)));
       break;
   }
-  a.sram_read_bits += t.sram_read_a_elems * bits_a + t.sram_read_b_elems * bits_b +
-                      t.sram_read_psum_elems * bits_acc + t.store_bytes * 8;
-  a.sram_write_bits += t.sram_write_out_elems * bits_acc + (t.load_a_bytes + t.load_b_bytes) * 8;
-  a.dram_read_bits += (t.load_a_bytes + t.load_b_bytes) * 8;
-  a.dram_write_bits += t.store_bytes * 8;
-  a.pe_busy_cycles += t.rows_used * t.cols_used * t.compute_cycles;
+  a.sram_read_bits = add(
+      a.sram_read_bits, add(add(mul(t.sram_read_a_elems, bits_a), mul(t.sram_read_b_elems, bits_b)),
+                            add(mul(t.sram_read_psum_elems, bits_acc), mul(t.store_bytes, 8))));
+  a.sram_write_bits = add(a.sram_write_bits, add(mul(t.sram_write_out_elems, bits_acc),
+                                                 mul(t.load_a_bytes + t.load_b_bytes, 8)));
+  a.dram_read_bits = add(a.dram_read_bits, mul(t.load_a_bytes + t.load_b_bytes, 8));
+  a.dram_write_bits = add(a.dram_write_bits, mul(t.store_bytes, 8));
+  a.pe_busy_cycles = add(a.pe_busy_cycles, mul(mul(t.rows_used, t.cols_used), t.compute_cycles));
 }
 
 // Per-GEMM counts: MACs by operand pair, accumulator adds, scale-unit outputs, idle PE-cycles.
@@ -102,7 +109,7 @@ void finish_counts(const workload::GemmSpec& g, int64_t macs, int64_t cycles, in
                    int64_t times, ActionCounts& a) {
   for (int64_t* v : {&a.pe_move_bits, &a.sram_read_bits, &a.sram_write_bits, &a.dram_read_bits,
                      &a.dram_write_bits, &a.pe_busy_cycles}) {
-    *v *= times;
+    *v = checked_mul(*v, times);
   }
   const auto has = [&](num::Format f) { return g.a.format == f || g.b.format == f; };
   if (has(num::Format::kFp16) || has(num::Format::kFp32)) {
@@ -118,8 +125,8 @@ void finish_counts(const workload::GemmSpec& g, int64_t macs, int64_t cycles, in
     }
     a.acc_adds_fp16 = macs;
   }
-  a.scale_ops = g.m * g.n * g.repeat;
-  a.pe_idle_cycles = std::max<int64_t>(0, cycles * pes - a.pe_busy_cycles);
+  a.scale_ops = checked_mul(checked_mul(g.m, g.n), g.repeat);
+  a.pe_idle_cycles = std::max<int64_t>(0, checked_mul(cycles, pes) - a.pe_busy_cycles);
 }
 
 }  // namespace
@@ -147,16 +154,16 @@ TilePlan plan_tiles(const workload::GemmSpec& g, const ArchSpec& arch) {
       // A block (block x R) in the ifmap buffer; its partial sums (block x C) in the ofmap one.
       block_limit =
           std::min(ifmap / (std::min(r, g.k) * bits_a), ofmap / (std::min(c, g.n) * bits_acc));
-      p.stream_resident = g.m * g.k * bits_a <= ifmap;
-      p.stationary_resident = g.k * std::min(c, g.n) * bits_b <= filter;
+      p.stream_resident = product_fits(g.m, g.k, bits_a, ifmap);
+      p.stationary_resident = product_fits(g.k, std::min(c, g.n), bits_b, filter);
       p.preload_cycles = r;
       break;
     case Dataflow::kIs:
       p.spatial_rows = g.k, p.spatial_cols = g.m, p.temporal = g.n;
       block_limit =
           std::min(filter / (std::min(r, g.k) * bits_b), ofmap / (std::min(c, g.m) * bits_acc));
-      p.stream_resident = g.k * g.n * bits_b <= filter;
-      p.stationary_resident = g.k * std::min(c, g.m) * bits_a <= ifmap;
+      p.stream_resident = product_fits(g.k, g.n, bits_b, filter);
+      p.stationary_resident = product_fits(g.k, std::min(c, g.m), bits_a, ifmap);
       p.preload_cycles = r;
       break;
     case Dataflow::kOs:
@@ -164,8 +171,8 @@ TilePlan plan_tiles(const workload::GemmSpec& g, const ArchSpec& arch) {
       // A chunk (R x block) and B chunk (block x C); partial sums stay in the PEs.
       block_limit =
           std::min(ifmap / (std::min(r, g.m) * bits_a), filter / (std::min(c, g.n) * bits_b));
-      p.stream_resident = g.m * g.k * bits_a <= ifmap;
-      p.stationary_resident = g.k * std::min(c, g.n) * bits_b <= filter;
+      p.stream_resident = product_fits(g.m, g.k, bits_a, ifmap);
+      p.stationary_resident = product_fits(g.k, std::min(c, g.n), bits_b, filter);
       // Results shift out of the R rows of PEs after the last K chunk.
       p.pipeline_latency += r;
       p.preload_cycles = 0;
@@ -183,50 +190,64 @@ GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch) {
   const bool db = arch.sram.double_buffered;
   const int64_t depth = db ? 2 : 1;  // tiles whose inputs can be in SRAM at once
 
-  std::vector<Tile> tiles;
-  tiles.reserve(static_cast<size_t>(p.row_folds * p.col_folds * p.blocks));
-  for_each_tile(g, arch, p, [&](const Tile& t) { tiles.push_back(t); });
-  const auto n = static_cast<int64_t>(tiles.size());
-
-  // The recurrence of docs/timing.md. Channel order: L0 .. L(depth-1), then per tile i:
+  // The recurrence of docs/timing.md, streamed: tiles arrive from for_each_tile in order and
+  // only the last `depth` are held. Channel order: L0 .. L(depth-1), then per tile i:
   // L(i + depth), S(i) (if the tile completes outputs): a load is ready when tile i ends, its
   // store only pipeline_latency cycles later, so the load goes first. L(j) needs tile j - depth
   // finished (its buffer half is free); tile i computes when its inputs arrived and tile i-1 is
   // done.
   Channel ch{arch.dram.bandwidth_bytes_per_cycle, arch.dram.latency_cycles};
-  std::vector<int64_t> loaded(static_cast<size_t>(n), 0);
-  std::vector<int64_t> done(static_cast<size_t>(n), 0);
-  const auto load = [&](int64_t j) {
-    const Tile& t = tiles[static_cast<size_t>(j)];
-    const int64_t ready = j >= depth ? done[static_cast<size_t>(j - depth)] : 0;
-    loaded[static_cast<size_t>(j)] = ch.transfer(ready, t.load_a_bytes + t.load_b_bytes, true);
+  struct Pending {
+    Tile tile;
+    int64_t loaded;
   };
-  for (int64_t j = 0; j < std::min(depth, n); ++j) {
-    load(j);
-  }
+  std::deque<Pending> pending;  // tiles whose load was issued, not yet computed (<= depth)
   GemmTiming out;
   int64_t previous_done = 0;
   int64_t end = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const Tile& t = tiles[static_cast<size_t>(i)];
+  int64_t computed = 0;
+  // L(j) is ready when tile j - depth is done (0 for the first `depth` tiles).
+  const auto load = [&](const Tile& t, int64_t ready) {
+    pending.push_back({t, ch.transfer(ready, t.load_a_bytes + t.load_b_bytes, true)});
+  };
+  const auto compute_front = [&]() {
+    const Pending head = pending.front();
+    pending.pop_front();
+    const Tile& t = head.tile;
     // The stationary tile shifts in before the first tile, and between tiles when the array
     // has no shadow registers (double_buffered false).
-    const int64_t preload = (i == 0 || !db) ? p.preload_cycles : 0;
-    const int64_t start = std::max(loaded[static_cast<size_t>(i)], previous_done);
-    done[static_cast<size_t>(i)] = start + preload + t.compute_cycles;
-    previous_done = done[static_cast<size_t>(i)];
-    out.compute_cycles += preload + t.compute_cycles;
+    const int64_t preload = (computed == 0 || !db) ? p.preload_cycles : 0;
+    const int64_t start = std::max(head.loaded, previous_done);
+    const int64_t done = checked_add(start, preload + t.compute_cycles);
+    previous_done = done;
+    ++computed;
+    out.compute_cycles = checked_add(out.compute_cycles, preload + t.compute_cycles);
+    return std::make_pair(t, done);
+  };
+  const auto finish = [&](const Tile& t, int64_t done) {
     // Outputs leave the array pipeline_latency cycles after the tile's last wave entered.
-    if (i + depth < n) {
-      load(i + depth);
-    }
-    const int64_t outputs_ready = done[static_cast<size_t>(i)] + p.pipeline_latency;
+    const int64_t outputs_ready = done + p.pipeline_latency;
     end = std::max(end, ch.transfer(outputs_ready, t.store_bytes, false));
     end = std::max(end, outputs_ready);
-    out.macs += t.macs;
-    out.dram_read_bytes += t.load_a_bytes + t.load_b_bytes;
-    out.dram_write_bytes += t.store_bytes;
+    out.macs = checked_add(out.macs, t.macs);
+    out.dram_read_bytes = checked_add(out.dram_read_bytes, t.load_a_bytes + t.load_b_bytes);
+    out.dram_write_bytes = checked_add(out.dram_write_bytes, t.store_bytes);
     count_tile(g, arch.array.dataflow, t, out.actions);
+  };
+  int64_t n = 0;
+  for_each_tile(g, arch, p, [&](const Tile& t) {
+    ++n;
+    if (n <= depth) {
+      load(t, 0);  // the first `depth` loads go out before anything computes
+      return;
+    }
+    const auto [head, done] = compute_front();
+    load(t, done);  // L(i + depth) right after tile i, before S(i)
+    finish(head, done);
+  });
+  while (!pending.empty()) {
+    const auto [head, done] = compute_front();
+    finish(head, done);
   }
   out.cycles = end;
   out.dram_busy_cycles = ch.busy;
@@ -234,12 +255,12 @@ GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch) {
 
   // Repeats run back to back, each from empty buffers.
   const int64_t rep = g.repeat;
-  out.cycles *= rep;
-  out.compute_cycles *= rep;
-  out.dram_busy_cycles *= rep;
-  out.macs *= rep;
-  out.dram_read_bytes *= rep;
-  out.dram_write_bytes *= rep;
+  out.cycles = checked_mul(out.cycles, rep);
+  out.compute_cycles = checked_mul(out.compute_cycles, rep);
+  out.dram_busy_cycles = checked_mul(out.dram_busy_cycles, rep);
+  out.macs = checked_mul(out.macs, rep);
+  out.dram_read_bytes = checked_mul(out.dram_read_bytes, rep);
+  out.dram_write_bytes = checked_mul(out.dram_write_bytes, rep);
   out.stall_cycles = out.cycles - out.compute_cycles;
   finish_counts(g, out.macs, out.cycles, arch.array.rows * arch.array.cols, rep, out.actions);
   out.bound = out.dram_busy_cycles > out.compute_cycles ? Bound::kMemory : Bound::kCompute;

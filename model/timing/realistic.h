@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/timing/arch_spec.h"
+#include "model/timing/int_math.h"
 #include "model/workload/gemm_spec.h"
 
 namespace nibble::timing {
@@ -133,7 +134,7 @@ void for_each_tile(const workload::GemmSpec& gemm, const ArchSpec& arch, const T
           t.rows_used = ru;
           t.cols_used = cu;
           t.waves = waves;
-          t.macs = ru * cu * waves;
+          t.macs = checked_mul(ru * cu, waves);
           t.compute_cycles = detail::compute_cycles(waves, p.macs_per_cycle);
           if (os) {
             // Stationary outputs ru x cu; A streams ru x waves, B waves x cu.

@@ -7,13 +7,12 @@
 #include <optional>
 
 #include "model/timing/exact_div.h"
+#include "model/timing/int_math.h"
 
 namespace nibble::timing {
 namespace {
 
 using workload::ConvShape;
-
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // Whether im2col entry (pixel p, window index j) of the ifmap lies inside the image.
 // SCALE-Sim orders j as (filter row, filter col, channel), channel fastest.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/timing/exact_div.h"
+#include "model/timing/int_math.h"
 #include "model/timing/scalesim_compat.h"
 
 namespace nibble::timing {
@@ -29,8 +30,6 @@ constexpr int64_t kWordsPerKib = 1024;
 // Address spaces up to this many words get an epoch-stamped array; larger ones a hash set
 // sized by the read window (the window is never more than half full in it).
 constexpr int64_t kMaxEpochArrayWords = int64_t{1} << 22;
-
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // The fold layout shared by the three operand streams.
 struct Folds {
