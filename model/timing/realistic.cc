@@ -150,22 +150,27 @@ TilePlan plan_tiles(const workload::GemmSpec& g, const ArchSpec& arch) {
   int64_t block_limit = 0;
   switch (arch.array.dataflow) {
     case Dataflow::kWs:
-      p.spatial_rows = g.k, p.spatial_cols = g.n, p.temporal = g.m;
-      // A block (block x R) in the ifmap buffer; its partial sums (block x C) in the ofmap one.
-      block_limit =
-          std::min(ifmap / (std::min(r, g.k) * bits_a), ofmap / (std::min(c, g.n) * bits_acc));
-      p.stream_resident = product_fits(g.m, g.k, bits_a, ifmap);
-      p.stationary_resident = product_fits(g.k, std::min(c, g.n), bits_b, filter);
+    case Dataflow::kIs: {
+      // The same rule with A and B swapped: ws keeps B (K x N) in the PEs and streams A's M
+      // rows from the ifmap buffer; is keeps A (K x M) and streams B's N columns from the
+      // filter buffer. A streamed block (block x R) sits in its buffer, its partial sums
+      // (block x C) in the ofmap one.
+      const bool ws = arch.array.dataflow == Dataflow::kWs;
+      const int64_t streamed = ws ? g.m : g.n;
+      const int64_t across = ws ? g.n : g.m;
+      const int64_t stream_bits = ws ? bits_a : bits_b;
+      const int64_t stationary_bits = ws ? bits_b : bits_a;
+      const int64_t stream_buffer = ws ? ifmap : filter;
+      const int64_t stationary_buffer = ws ? filter : ifmap;
+      p.spatial_rows = g.k, p.spatial_cols = across, p.temporal = streamed;
+      block_limit = std::min(stream_buffer / (std::min(r, g.k) * stream_bits),
+                             ofmap / (std::min(c, across) * bits_acc));
+      p.stream_resident = product_fits(streamed, g.k, stream_bits, stream_buffer);
+      p.stationary_resident =
+          product_fits(g.k, std::min(c, across), stationary_bits, stationary_buffer);
       p.preload_cycles = r;
       break;
-    case Dataflow::kIs:
-      p.spatial_rows = g.k, p.spatial_cols = g.m, p.temporal = g.n;
-      block_limit =
-          std::min(filter / (std::min(r, g.k) * bits_b), ofmap / (std::min(c, g.m) * bits_acc));
-      p.stream_resident = product_fits(g.k, g.n, bits_b, filter);
-      p.stationary_resident = product_fits(g.k, std::min(c, g.m), bits_a, ifmap);
-      p.preload_cycles = r;
-      break;
+    }
     case Dataflow::kOs:
       p.spatial_rows = g.m, p.spatial_cols = g.n, p.temporal = g.k;
       // A chunk (R x block) and B chunk (block x C); partial sums stay in the PEs.
