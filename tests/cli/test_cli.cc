@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -76,6 +77,23 @@ TEST(Cli, FormatsPrintsTheTables) {
 TEST(Cli, OutputIsDeterministic) {
   EXPECT_EQ(run_command(kNibble + " formats").out, run_command(kNibble + " formats").out);
   EXPECT_EQ(run_command(kNibble + " config").out, run_command(kNibble + " config").out);
+}
+
+TEST(Cli, RunIsDeterministic) {
+  const std::string base = "/tmp/nibble_cli_determinism_" + std::to_string(getpid());
+  const std::string cmd =
+      kNibble + " run -q --no-plots --trace " + NIBBLE_SOURCE_DIR + "/traces/example.trace -o ";
+  const auto first = run_command(cmd + base + "_a");
+  const auto second = run_command(cmd + base + "_b");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(first.out, second.out);
+  for (const char* f : {"report.json", "layers.csv", "report.md", "config.yaml"}) {
+    EXPECT_EQ(nibble::test::read_file(base + "_a/" + f), nibble::test::read_file(base + "_b/" + f))
+        << f;
+  }
+  std::filesystem::remove_all(base + "_a");
+  std::filesystem::remove_all(base + "_b");
 }
 
 // A file under /tmp holding text, removed at destruction.

@@ -79,9 +79,12 @@ int64_t to_bytes(int64_t bits) { return (bits + 7) / 8; }
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// "A tile streaming w vectors takes ceil(w / rate) cycles."
+// "A tile streaming w vectors takes ceil(w / rate) cycles", where "every ceil(x) treats a
+// quotient within 1e-9 of an integer as that integer".
+int64_t whole_cycles(double x) { return static_cast<int64_t>(std::ceil(x - 1e-9)); }
+
 int64_t stream_cycles(int64_t waves, double rate) {
-  return static_cast<int64_t>(std::ceil(static_cast<double>(waves) / rate));
+  return whole_cycles(static_cast<double>(waves) / rate);
 }
 
 struct RefTile {
@@ -224,9 +227,7 @@ struct Channel {
   int64_t free = 0;
   int64_t busy = 0;
 
-  int64_t cycles_for(int64_t bytes) const {
-    return static_cast<int64_t>(std::ceil(static_cast<double>(bytes) / bw));
-  }
+  int64_t cycles_for(int64_t bytes) const { return whole_cycles(static_cast<double>(bytes) / bw); }
   // Returns the "done" time; a zero-byte transfer takes no time.
   int64_t transfer(int64_t ready, int64_t bytes, bool read) {
     if (bytes == 0) {
@@ -822,3 +823,21 @@ TEST(CompatTimeGemm, CyclesAreScaleSimTotalCycles) {
 }
 
 }  // namespace
+
+// The documented whole-cycle rule at a decimal rate: 21 / 0.7 is 30.000000000000004 in binary
+// floating point, and the docs say it counts as 30 cycles (a rate of 0.7 means exactly 7/10).
+TEST(RealisticRounding, DecimalRateMeansWhatItSays) {
+  nibble::timing::ArchSpec a;
+  a.array.rows = 1;
+  a.array.cols = 1;
+  a.array.dataflow = nibble::timing::Dataflow::kOs;
+  a.pe.fp8_macs_per_cycle = 0.7;
+  nibble::workload::GemmSpec g;
+  g.m = 1;
+  g.n = 1;
+  g.k = 21;
+  g.a = {nibble::num::Format::kFp8E4M3, 0};
+  g.b = {nibble::num::Format::kFp8E4M3, 0};
+  const auto t = nibble::timing::time_realistic(g, a);
+  EXPECT_EQ(t.compute_cycles, 30);  // one tile of 21 waves, os has no preload
+}
