@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace nibble::energy {
 
@@ -37,33 +38,55 @@ timing::ArchSpec fp16_array_iso_area(const timing::ArchSpec& four_bit, const Are
   return a;
 }
 
-ArrayRun run_array(const workload::Workload& w, const timing::ArchSpec& arch, PeKind pe,
-                   const EnergyTable& table) {
+JobTimings time_analytic(const std::vector<ArrayJob>& jobs) {
+  JobTimings out;
+  out.reserve(jobs.size());
+  for (const ArrayJob& job : jobs) {
+    std::vector<timing::GemmTiming>& timings = out.emplace_back();
+    timings.reserve(job.workload->gemms.size());
+    for (const workload::GemmSpec& g : job.workload->gemms) {
+      try {
+        timings.push_back(timing::time_gemm(g, job.arch));
+      } catch (const std::overflow_error& e) {
+        throw std::overflow_error(g.where.file + ":" + std::to_string(g.where.line) +
+                                  ": gemm '" + g.name + "' on the " +
+                                  std::to_string(job.arch.array.rows) + "x" +
+                                  std::to_string(job.arch.array.cols) + " array: " + e.what());
+      }
+    }
+  }
+  return out;
+}
+
+ArrayRun price_array(const workload::Workload& w, const timing::ArchSpec& arch, PeKind pe,
+                     std::vector<timing::GemmTiming> timings, const EnergyTable& table) {
   ArrayRun run;
   run.arch = arch;
   run.pe = pe;
-  run.timings.reserve(w.gemms.size());
+  run.timings = std::move(timings);
   run.energy.reserve(w.gemms.size());
-  for (const workload::GemmSpec& g : w.gemms) {
-    try {
-      run.timings.push_back(timing::time_gemm(g, arch));
-    } catch (const std::overflow_error& e) {
-      throw std::overflow_error(g.where.file + ":" + std::to_string(g.where.line) + ": gemm '" +
-                                g.name + "' on the " + std::to_string(arch.array.rows) + "x" +
-                                std::to_string(arch.array.cols) + " array: " + e.what());
-    }
-    run.energy.push_back(energy_of(run.timings.back().actions, table, pe));
+  for (const timing::GemmTiming& t : run.timings) {
+    run.energy.push_back(energy_of(t.actions, table, pe));
   }
   return run;
 }
 
+ArrayRun run_array(const workload::Workload& w, const timing::ArchSpec& arch, PeKind pe,
+                   const EnergyTable& table) {
+  return price_array(w, arch, pe, std::move(time_analytic({{&w, arch}}).front()), table);
+}
+
 Comparison compare_with_fp16(const workload::Workload& w, const timing::ArchSpec& four_bit,
-                             const EnergyTable& table, const AreaTable& area) {
+                             const EnergyTable& table, const AreaTable& area,
+                             const WorkloadTimer& timer) {
   Comparison c;
   const workload::Workload base = fp16_baseline_workload(w);
-  c.four_bit = run_array(w, four_bit, PeKind::kInt4, table);
-  c.fp16_iso_pe = run_array(base, fp16_array_iso_pe(four_bit), PeKind::kFp16, table);
-  c.fp16_iso_area = run_array(base, fp16_array_iso_area(four_bit, area), PeKind::kFp16, table);
+  const timing::ArchSpec iso_pe = fp16_array_iso_pe(four_bit);
+  const timing::ArchSpec iso_area = fp16_array_iso_area(four_bit, area);
+  JobTimings t = timer({{&w, four_bit}, {&base, iso_pe}, {&base, iso_area}});
+  c.four_bit = price_array(w, four_bit, PeKind::kInt4, std::move(t[0]), table);
+  c.fp16_iso_pe = price_array(base, iso_pe, PeKind::kFp16, std::move(t[1]), table);
+  c.fp16_iso_area = price_array(base, iso_area, PeKind::kFp16, std::move(t[2]), table);
   c.pe_area_4bit_um2 = pe_area_um2(area, PeKind::kInt4);
   c.pe_area_fp16_um2 = pe_area_um2(area, PeKind::kFp16);
   return c;

@@ -10,6 +10,7 @@
 #ifndef NIBBLE_MODEL_ENERGY_BASELINE_H_
 #define NIBBLE_MODEL_ENERGY_BASELINE_H_
 
+#include <functional>
 #include <vector>
 
 #include "model/energy/energy.h"
@@ -32,6 +33,23 @@ struct ArrayRun {
   std::vector<EnergyBreakdown> energy;
 };
 
+// One array to time: a workload on an accelerator.
+struct ArrayJob {
+  const workload::Workload* workload = nullptr;
+  timing::ArchSpec arch;
+};
+using JobTimings = std::vector<std::vector<timing::GemmTiming>>;  // [job][gemm]
+
+// Times a set of jobs; the result has one entry per job and GEMM, in order. time_analytic
+// (timing::time_gemm per GEMM) is the default; the CLI passes the SystemC engine (model/sc),
+// which simulates all jobs in one elaboration. An overflow names the GEMM's file:line.
+using WorkloadTimer = std::function<JobTimings(const std::vector<ArrayJob>&)>;
+JobTimings time_analytic(const std::vector<ArrayJob>& jobs);
+
+// Energy of one array's already-timed workload.
+ArrayRun price_array(const workload::Workload& w, const timing::ArchSpec& arch, PeKind pe,
+                     std::vector<timing::GemmTiming> timings, const EnergyTable& table);
+
 ArrayRun run_array(const workload::Workload& w, const timing::ArchSpec& arch, PeKind pe,
                    const EnergyTable& table);
 
@@ -45,7 +63,8 @@ struct Comparison {
 };
 
 Comparison compare_with_fp16(const workload::Workload& w, const timing::ArchSpec& four_bit,
-                             const EnergyTable& table, const AreaTable& area);
+                             const EnergyTable& table, const AreaTable& area,
+                             const WorkloadTimer& timer = time_analytic);
 
 }  // namespace nibble::energy
 

@@ -48,32 +48,25 @@ int64_t buffer_bits(int64_t kib, bool double_buffered) {
   return double_buffered ? bits / 2 : bits;
 }
 
-// One transfer on the DRAM channel: starts when the channel and the data are both ready,
-// occupies the channel bytes / bandwidth cycles (rounded up); a read's data arrives `latency`
-// cycles after its last byte leaves DRAM, a write is posted (done when its last byte is sent).
-struct Channel {
-  double bandwidth;
-  int64_t latency;
-  int64_t free_at = 0;
-  int64_t busy = 0;
+}  // namespace
 
-  int64_t transfer(int64_t ready, int64_t bytes, bool read) {
-    if (bytes == 0) {
-      return ready;
-    }
-    const int64_t start = std::max(free_at, ready);
-    // Whole cycles, at least one; a quotient within 1e-9 of an integer counts as that integer,
-    // so a decimal bandwidth like 1.4 bytes/cycle means exactly 7/5.
-    const int64_t cycles =
-        std::max<int64_t>(1, checked_ceil(static_cast<double>(bytes) / bandwidth - 1e-9));
-    free_at = checked_add(start, cycles);
-    busy = checked_add(busy, cycles);
-    return read ? checked_add(free_at, latency) : free_at;
+int64_t DramChannel::transfer_cycles(int64_t bytes) const {
+  return std::max<int64_t>(
+      1, checked_ceil(static_cast<double>(bytes) / spec_.bandwidth_bytes_per_cycle - 1e-9));
+}
+
+int64_t DramChannel::transfer(int64_t ready, int64_t bytes, bool read) {
+  if (bytes == 0) {
+    return ready;
   }
-};
+  const int64_t start = std::max(free_at_, ready);
+  const int64_t cycles = transfer_cycles(bytes);
+  free_at_ = checked_add(start, cycles);
+  busy_ = checked_add(busy_, cycles);
+  return read ? checked_add(free_at_, spec_.latency_cycles) : free_at_;
+}
 
-// Adds one tile's actions (docs/energy.md, "Action counts").
-void count_tile(const workload::GemmSpec& g, Dataflow df, const Tile& t, ActionCounts& a) {
+void add_tile_actions(const workload::GemmSpec& g, Dataflow df, const Tile& t, ActionCounts& a) {
   const int64_t bits_a = detail::element_bits(g.a);
   const int64_t bits_b = detail::element_bits(g.b);
   const int64_t bits_acc = detail::accumulator_bits(g);
@@ -102,6 +95,8 @@ void count_tile(const workload::GemmSpec& g, Dataflow df, const Tile& t, ActionC
   a.dram_write_bits = add(a.dram_write_bits, mul(t.store_bytes, 8));
   a.pe_busy_cycles = add(a.pe_busy_cycles, mul(mul(t.rows_used, t.cols_used), t.compute_cycles));
 }
+
+namespace {
 
 // Per-GEMM counts: MACs by operand pair, accumulator adds, scale-unit outputs, idle PE-cycles.
 // `times` scales the per-tile counts, which were gathered for one repeat.
@@ -190,6 +185,27 @@ TilePlan plan_tiles(const workload::GemmSpec& g, const ArchSpec& arch) {
   return p;
 }
 
+GemmTiming finish_realistic(const workload::GemmSpec& g, const ArchSpec& arch, const TilePlan& p,
+                            const TileRunTotals& totals, int64_t times) {
+  GemmTiming out;
+  out.cycles = checked_mul(totals.cycles, times);
+  out.compute_cycles = checked_mul(totals.compute_cycles, times);
+  out.dram_busy_cycles = checked_mul(totals.dram_busy_cycles, times);
+  out.macs = checked_mul(totals.macs, times);
+  out.dram_read_bytes = checked_mul(totals.dram_read_bytes, times);
+  out.dram_write_bytes = checked_mul(totals.dram_write_bytes, times);
+  out.tiles = totals.tiles;
+  out.stall_cycles = out.cycles - out.compute_cycles;
+  out.actions = totals.actions;
+  finish_counts(g, out.macs, out.cycles, arch.array.rows * arch.array.cols, times, out.actions);
+  out.bound = out.dram_busy_cycles > out.compute_cycles ? Bound::kMemory : Bound::kCompute;
+  out.macs_per_cycle = p.macs_per_cycle;
+  const double peak = static_cast<double>(arch.array.rows * arch.array.cols) * p.macs_per_cycle;
+  out.utilization =
+      out.cycles > 0 ? static_cast<double>(out.macs) / (static_cast<double>(out.cycles) * peak) : 0;
+  return out;
+}
+
 GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch) {
   const TilePlan p = plan_tiles(g, arch);
   const bool db = arch.sram.double_buffered;
@@ -201,13 +217,13 @@ GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch) {
   // store only pipeline_latency cycles later, so the load goes first. L(j) needs tile j - depth
   // finished (its buffer half is free); tile i computes when its inputs arrived and tile i-1 is
   // done.
-  Channel ch{arch.dram.bandwidth_bytes_per_cycle, arch.dram.latency_cycles};
+  DramChannel ch(arch.dram);
   struct Pending {
     Tile tile;
     int64_t loaded;
   };
   std::deque<Pending> pending;  // tiles whose load was issued, not yet computed (<= depth)
-  GemmTiming out;
+  TileRunTotals run;
   int64_t previous_done = 0;
   int64_t end = 0;
   int64_t computed = 0;
@@ -226,7 +242,7 @@ GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch) {
     const int64_t done = checked_add(start, preload + t.compute_cycles);
     previous_done = done;
     ++computed;
-    out.compute_cycles = checked_add(out.compute_cycles, preload + t.compute_cycles);
+    run.compute_cycles = checked_add(run.compute_cycles, preload + t.compute_cycles);
     return std::make_pair(t, done);
   };
   const auto finish = [&](const Tile& t, int64_t done) {
@@ -234,10 +250,10 @@ GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch) {
     const int64_t outputs_ready = done + p.pipeline_latency;
     end = std::max(end, ch.transfer(outputs_ready, t.store_bytes, false));
     end = std::max(end, outputs_ready);
-    out.macs = checked_add(out.macs, t.macs);
-    out.dram_read_bytes = checked_add(out.dram_read_bytes, t.load_a_bytes + t.load_b_bytes);
-    out.dram_write_bytes = checked_add(out.dram_write_bytes, t.store_bytes);
-    count_tile(g, arch.array.dataflow, t, out.actions);
+    run.macs = checked_add(run.macs, t.macs);
+    run.dram_read_bytes = checked_add(run.dram_read_bytes, t.load_a_bytes + t.load_b_bytes);
+    run.dram_write_bytes = checked_add(run.dram_write_bytes, t.store_bytes);
+    add_tile_actions(g, arch.array.dataflow, t, run.actions);
   };
   int64_t n = 0;
   for_each_tile(g, arch, p, [&](const Tile& t) {
@@ -254,32 +270,14 @@ GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch) {
     const auto [head, done] = compute_front();
     finish(head, done);
   }
-  out.cycles = end;
-  out.dram_busy_cycles = ch.busy;
-  out.tiles = n;
-
+  run.cycles = end;
+  run.dram_busy_cycles = ch.busy_cycles();
+  run.tiles = n;
   // Repeats run back to back, each from empty buffers.
-  const int64_t rep = g.repeat;
-  out.cycles = checked_mul(out.cycles, rep);
-  out.compute_cycles = checked_mul(out.compute_cycles, rep);
-  out.dram_busy_cycles = checked_mul(out.dram_busy_cycles, rep);
-  out.macs = checked_mul(out.macs, rep);
-  out.dram_read_bytes = checked_mul(out.dram_read_bytes, rep);
-  out.dram_write_bytes = checked_mul(out.dram_write_bytes, rep);
-  out.stall_cycles = out.cycles - out.compute_cycles;
-  finish_counts(g, out.macs, out.cycles, arch.array.rows * arch.array.cols, rep, out.actions);
-  out.bound = out.dram_busy_cycles > out.compute_cycles ? Bound::kMemory : Bound::kCompute;
-  out.macs_per_cycle = p.macs_per_cycle;
-  const double peak = static_cast<double>(arch.array.rows * arch.array.cols) * p.macs_per_cycle;
-  out.utilization =
-      out.cycles > 0 ? static_cast<double>(out.macs) / (static_cast<double>(out.cycles) * peak) : 0;
-  return out;
+  return finish_realistic(g, arch, p, run, g.repeat);
 }
 
-GemmTiming time_gemm(const workload::GemmSpec& g, const ArchSpec& arch) {
-  if (arch.mode == TimingMode::kRealistic) {
-    return time_realistic(g, arch);
-  }
+GemmTiming time_compat(const workload::GemmSpec& g, const ArchSpec& arch) {
   const workload::ConvShape shape =
       g.conv ? *g.conv : workload::ConvShape::from_gemm(g.m, g.n, g.k);
   const CompatLayer c = compat_compute_and_sram(shape, arch);
@@ -299,6 +297,10 @@ GemmTiming time_gemm(const workload::GemmSpec& g, const ArchSpec& arch) {
   out.utilization = c.overall_util_pct / 100;
   out.bound = Bound::kCompute;  // SCALE-Sim's CALC mode never stalls on memory
   return out;
+}
+
+GemmTiming time_gemm(const workload::GemmSpec& g, const ArchSpec& arch) {
+  return arch.mode == TimingMode::kRealistic ? time_realistic(g, arch) : time_compat(g, arch);
 }
 
 }  // namespace nibble::timing

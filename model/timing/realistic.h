@@ -31,6 +31,13 @@ struct TilePlan {
 
 // One tile: one fold of the array over one streamed block.
 struct Tile {
+  // Where the tile lies in the GEMM, in the dataflow's geometry (TilePlan): spatial rows
+  // [row0, row0 + rows_used), spatial cols [col0, col0 + cols_used), streamed [t0, t0 + waves).
+  // ws: rows = K, cols = N, streamed = M; is: rows = K, cols = M, streamed = N;
+  // os: rows = M, cols = N, streamed = K.
+  int64_t row0 = 0, col0 = 0, t0 = 0;
+  bool first_partial = false;     // no partial sum to carry in (ws/is: K fold 0; os: K block 0)
+  bool completes_outputs = false;  // its outputs are final (ws/is: last K fold; os: last K block)
   int64_t rows_used = 0;  // array rows holding data
   int64_t cols_used = 0;  // array cols holding data
   int64_t waves = 0;      // streamed vectors
@@ -74,6 +81,30 @@ struct ActionCounts {
   int64_t pe_idle_cycles = 0;  // cycles * R * C - pe_busy_cycles
 };
 
+// The DRAM channel of realistic mode (docs/timing.md): one transfer at a time, in call order.
+// A transfer starts when the channel and its data are both ready and occupies the channel for
+// transfer_cycles(bytes); a read's data arrives latency cycles after its last byte, a write is
+// posted (done when its last byte is sent). The analytic recurrence and the SystemC DRAM target
+// (model/sc/dram.h) both use it.
+class DramChannel {
+ public:
+  explicit DramChannel(const DramSpec& spec) : spec_(spec) {}
+  // Whole cycles, at least one; a quotient within 1e-9 of an integer counts as that integer,
+  // so a decimal bandwidth like 1.4 bytes/cycle means exactly 7/5.
+  int64_t transfer_cycles(int64_t bytes) const;
+  // Reserves the channel for a transfer ready at `ready`; returns when it is done (a read: its
+  // data has arrived; a write: its last byte has left). Zero bytes: done at `ready`, no
+  // reservation.
+  int64_t transfer(int64_t ready, int64_t bytes, bool read);
+  int64_t free_at() const { return free_at_; }
+  int64_t busy_cycles() const { return busy_; }
+
+ private:
+  DramSpec spec_;
+  int64_t free_at_ = 0;
+  int64_t busy_ = 0;
+};
+
 enum class Bound { kCompute, kMemory };
 const char* bound_name(Bound b);  // "compute", "memory"
 
@@ -92,11 +123,38 @@ struct GemmTiming {
   ActionCounts actions;
 };
 
+// Adds one tile's per-tile action counts (PE moves, SRAM and DRAM bits, busy PE-cycles) to `a`
+// (docs/energy.md, "Action counts").
+void add_tile_actions(const workload::GemmSpec& gemm, Dataflow df, const Tile& t,
+                      ActionCounts& a);
+
+// What a run of a GEMM's tiles measured, before the per-GEMM totals are derived.
+struct TileRunTotals {
+  int64_t cycles = 0;
+  int64_t compute_cycles = 0;
+  int64_t dram_busy_cycles = 0;
+  int64_t tiles = 0;  // tiles of one repeat
+  int64_t macs = 0;
+  int64_t dram_read_bytes = 0;
+  int64_t dram_write_bytes = 0;
+  ActionCounts actions;  // the add_tile_actions sums
+};
+
+// The GemmTiming of a realistic-mode run: `totals` measured over `times` identical repeats
+// (the analytic recurrence times one repeat and passes g.repeat; the SystemC model simulates
+// every repeat and passes 1). Scales the totals, adds the per-GEMM counts (MACs by operand
+// pair, accumulator adds, scale-unit outputs, idle PE-cycles), stall, bound and utilization.
+GemmTiming finish_realistic(const workload::GemmSpec& gemm, const ArchSpec& arch,
+                            const TilePlan& plan, const TileRunTotals& totals, int64_t times);
+
 // The realistic-mode timing of a GEMM (the recurrence of docs/timing.md over its tiles).
 GemmTiming time_realistic(const workload::GemmSpec& gemm, const ArchSpec& arch);
 
-// The timing of a GEMM in the spec's mode: realistic, or compat (SCALE-Sim's Total Cycles of
-// the GEMM's shape, formats ignored, as SCALE-Sim counts words).
+// The compat-mode timing of a GEMM: SCALE-Sim's Total Cycles of the GEMM's shape (its
+// ConvShape, or the GEMM form), formats ignored as SCALE-Sim counts words, times g.repeat.
+GemmTiming time_compat(const workload::GemmSpec& gemm, const ArchSpec& arch);
+
+// The timing of a GEMM in the spec's mode: time_realistic or time_compat.
 GemmTiming time_gemm(const workload::GemmSpec& gemm, const ArchSpec& arch);
 
 // ---------------------------------------------------------------------------------------------
@@ -131,6 +189,11 @@ void for_each_tile(const workload::GemmSpec& gemm, const ArchSpec& arch, const T
           const int64_t b = os ? ib : ob;
           const int64_t waves = std::min(p.block, p.temporal - b * p.block);
           Tile t;
+          t.row0 = fr * r;
+          t.col0 = fc * c;
+          t.t0 = b * p.block;
+          t.first_partial = os ? ib == 0 : fr == 0;
+          t.completes_outputs = os ? ib == inner_b - 1 : fr == p.row_folds - 1;
           t.rows_used = ru;
           t.cols_used = cu;
           t.waves = waves;
@@ -144,7 +207,7 @@ void for_each_tile(const workload::GemmSpec& gemm, const ArchSpec& arch, const T
             t.load_b_bytes = b_loaded ? detail::bits_to_bytes(waves * cu * bits_b) : 0;
             t.sram_read_a_elems = ru * waves;
             t.sram_read_b_elems = waves * cu;
-            const bool last = ib == inner_b - 1;
+            const bool last = t.completes_outputs;
             t.sram_write_out_elems = last ? ru * cu : 0;
             t.store_bytes = last ? detail::bits_to_bytes(ru * cu * bits_out) : 0;
             // Each column's ru results shift down and out: 1 + 2 + ... + ru hops.
@@ -168,8 +231,8 @@ void for_each_tile(const workload::GemmSpec& gemm, const ArchSpec& arch, const T
             t.sram_read_psum_elems = fr > 0 ? waves * cu : 0;
             // The stationary tile shifts down from the top edge: 1 + 2 + ... + ru hops a column.
             t.preload_move_elems = cu * ru * (ru + 1) / 2;
-            const bool last = fr == p.row_folds - 1;
-            t.store_bytes = last ? detail::bits_to_bytes(waves * cu * bits_out) : 0;
+            t.store_bytes =
+                t.completes_outputs ? detail::bits_to_bytes(waves * cu * bits_out) : 0;
           }
           fn(t);
         }

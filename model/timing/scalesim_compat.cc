@@ -127,6 +127,8 @@ CompatGeometry compat_geometry(const ConvShape& layer, const ArraySpec& array) {
   return g;
 }
 
+int64_t compat_total_cycles(int64_t elapsed_cycles) { return elapsed_cycles - 1; }
+
 CompatLayer compat_compute_and_sram(const ConvShape& layer, const ArchSpec& arch) {
   const ArraySpec& a = arch.array;
   const CompatGeometry g = compat_geometry(layer, a);
@@ -141,7 +143,7 @@ CompatLayer compat_compute_and_sram(const ConvShape& layer, const ArchSpec& arch
   CompatLayer out;
   // Each demand row takes one cycle and nothing stalls in CALC mode; the layer ends when the
   // last row's ofmap write is serviced, at its row index.
-  out.total_cycles = g.folds * p - 1;
+  out.total_cycles = compat_total_cycles(g.folds * p);
   out.stall_cycles = 0;
   out.overall_util_pct = exact_ratio(static_cast<Uint128>(m) * n * k * 100,
                                      static_cast<Uint128>(out.total_cycles) * r * c);

@@ -52,6 +52,11 @@ struct CompatGeometry {
 };
 CompatGeometry compat_geometry(const workload::ConvShape& layer, const ArraySpec& array);
 
+// SCALE-Sim's Total Cycles of a layer whose folds ran back to back for `elapsed_cycles` cycles
+// (folds * rows_per_fold): the index of the last demand row, one less than the elapsed cycles.
+// The SystemC model replays the folds and reports its elapsed time through this.
+int64_t compat_total_cycles(int64_t elapsed_cycles);
+
 // COMPUTE_REPORT and the SRAM columns (closed forms). Cheap: O(folds) at most.
 CompatLayer compat_compute_and_sram(const workload::ConvShape& layer, const ArchSpec& arch);
 
