@@ -77,6 +77,19 @@ struct ConvShape {
   static ConvShape from_gemm(int64_t m, int64_t n, int64_t k) { return {m, k, 1, k, 1, n, 1, 1}; }
 };
 
+// The data commands of a trace that concern one GEMM (docs/trace-format.md, "Data commands"),
+// used by the SystemC engine's functional and detailed modes; timing ignores them.
+struct GemmData {
+  std::string a_file;  // load a=: A (M x K) codes, one byte per element; path as resolved
+  std::string b_file;  // load b=: B (K x N)
+  SourceLocation load_where;
+  std::optional<double> scale;  // scale value=: one FP16 scale for the whole output
+  std::string scale_file;       // scale file=: N little-endian binary16 scales, one per column
+  SourceLocation scale_where;
+  std::optional<uint32_t> expect_crc;  // expect crc=: the output's CRC-32
+  SourceLocation expect_where;
+};
+
 struct GemmSpec {
   std::string name;
   int64_t m = 0;
@@ -90,6 +103,7 @@ struct GemmSpec {
   SourceLocation where;
   // Set for layers read from a SCALE-Sim topology; m, n, k equal its GEMM lowering.
   std::optional<ConvShape> conv;
+  GemmData data;
 
   int64_t macs() const { return m * n * k; }  // per repeat
 };
@@ -97,6 +111,8 @@ struct GemmSpec {
 struct Workload {
   std::string name;
   std::vector<GemmSpec> gemms;
+  uint64_t seed = 0;  // `seed` command: generates the tensors no `load` names (functional mode)
+  SourceLocation seed_where;
 };
 
 }  // namespace nibble::workload

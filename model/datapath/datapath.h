@@ -1,0 +1,68 @@
+// The MAC array's datapath in plain C++ (no SystemC): what one PE computes, a tile's outputs
+// computed at once (functional mode), and a tile run cycle by cycle through the systolic array
+// (detailed mode). Every arithmetic step calls model/numerics (product_fp16, fp16_add) in the
+// accumulation order of docs/numerics.md; the SystemC mac_array (model/sc) wraps this, and the
+// RTL (rtl/) mirrors it. docs/datapath.md states the cycle-level schedule.
+#ifndef NIBBLE_MODEL_DATAPATH_DATAPATH_H_
+#define NIBBLE_MODEL_DATAPATH_DATAPATH_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "model/numerics/fp16.h"
+#include "model/numerics/int4.h"
+#include "model/numerics/product.h"
+#include "model/timing/arch_spec.h"
+#include "model/timing/realistic.h"
+#include "model/workload/gemm_spec.h"
+
+namespace nibble::datapath {
+
+// Row-major view of a matrix of 4-bit codes.
+struct MatrixView {
+  const num::Code4* data = nullptr;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  num::Code4 at(int64_t r, int64_t c) const { return data[r * cols + c]; }
+};
+
+// One GEMM's operands: C[M x N] = A[M x K] * B[K x N].
+struct GemmOperands {
+  num::Operand4 fa, fb;  // validated 4-bit PE pair
+  MatrixView a;          // M x K
+  MatrixView b;          // K x N
+};
+
+// The operand formats of a GEMM spec; throws std::invalid_argument unless a 4-bit PE pair.
+GemmOperands operands_for(const workload::GemmSpec& g, MatrixView a, MatrixView b);
+
+// The accumulators of one GEMM: M x N binary16 values, row-major (the ofmap buffer's content).
+struct Accumulators {
+  int64_t rows = 0, cols = 0;
+  std::vector<num::Fp16> values;
+  num::Fp16& at(int64_t m, int64_t n) { return values[static_cast<size_t>(m * cols + n)]; }
+};
+
+// Functional mode: applies one tile of the schedule (timing::for_each_tile, in the dataflow's
+// geometry) to acc. For each output (m, n) the tile covers:
+//   acc(m, n) = acc_init; acc = fp16_add(acc, product_fp16(A[m][k], B[k][n])) for the tile's
+//   k range in increasing order, where acc_init = +0 if tile.first_partial, else acc(m, n).
+void compute_tile(const GemmOperands& g, timing::Dataflow df, const timing::Tile& tile,
+                  Accumulators& acc);
+
+// Detailed mode: the same tile run cycle by cycle through an R x C systolic array (operands
+// and partial sums moving one PE per cycle, skewed injection, bypassed unused PEs); the result
+// is bit-identical to compute_tile. Returns the cycles from the tile's start to its last output
+// leaving the array: preload + waves + pipeline_latency (TilePlan) for the timing model's
+// schedule, which the tests check.
+struct DetailedStats {
+  int64_t cycles = 0;           // start to last output out of the array
+  int64_t pe_active_cycles = 0;  // sum over cycles of PEs doing a MAC
+};
+DetailedStats run_tile_detailed(const GemmOperands& g, const timing::ArchSpec& arch,
+                                const timing::TilePlan& plan, const timing::Tile& tile,
+                                int64_t preload_cycles, Accumulators& acc);
+
+}  // namespace nibble::datapath
+
+#endif  // NIBBLE_MODEL_DATAPATH_DATAPATH_H_
