@@ -17,8 +17,10 @@
 #include "model/energy/baseline.h"
 #include "model/frontend/config.h"
 #include "model/frontend/trace.h"
+#include "model/functional/tensors.h"
 #include "model/report/run_report.h"
 #include "model/report/staged_dir.h"
+#include "model/sc/engine.h"
 #include "model/timing/realistic.h"
 
 namespace nibble::cli {
@@ -46,6 +48,57 @@ void draw_plots(const std::string& folder) {
   }
 }
 
+// The SystemC engine as the comparison's timer: jobs[0] (the 4-bit array) runs in `mode`, the
+// FP16 baselines timing-only; the 4-bit array's output CRCs go to `crcs`.
+energy::WorkloadTimer systemc_timer(sc::EngineMode mode, const sc::EngineOptions& options,
+                                    std::vector<std::optional<uint32_t>>& crcs) {
+  return [mode, options, &crcs](const std::vector<energy::ArrayJob>& jobs) {
+    std::vector<sc::EngineJob> sc_jobs;
+    for (size_t j = 0; j < jobs.size(); ++j) {
+      sc::EngineJob e;
+      e.workload = jobs[j].workload;
+      e.arch = jobs[j].arch;
+      if (j == 0 && mode != sc::EngineMode::kTimingOnly) {
+        e.mode = mode;
+        const workload::Workload* w = jobs[j].workload;
+        e.tensors = [w](size_t i) { return fn::make_gemm_tensors(*w, i); };
+      }
+      sc_jobs.push_back(std::move(e));
+    }
+    const std::vector<std::vector<sc::GemmResult>> results = sc::run_engine(sc_jobs, options);
+    energy::JobTimings timings;
+    for (const std::vector<sc::GemmResult>& job : results) {
+      std::vector<timing::GemmTiming>& t = timings.emplace_back();
+      for (const sc::GemmResult& g : job) {
+        t.push_back(g.timing);
+      }
+    }
+    crcs.clear();
+    for (const sc::GemmResult& g : results.front()) {
+      crcs.push_back(g.output_crc);
+    }
+    return timings;
+  };
+}
+
+// Removes a file on scope exit unless released (the VCD of a run that failed).
+class RemoveUnlessReleased {
+ public:
+  explicit RemoveUnlessReleased(std::string path) : path_(std::move(path)) {}
+  ~RemoveUnlessReleased() {
+    if (!path_.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove(path_, ignored);
+    }
+  }
+  RemoveUnlessReleased(const RemoveUnlessReleased&) = delete;
+  RemoveUnlessReleased& operator=(const RemoveUnlessReleased&) = delete;
+  void release() { path_.clear(); }
+
+ private:
+  std::string path_;
+};
+
 }  // namespace
 
 int run_run(const std::vector<std::string>& args) {
@@ -56,6 +109,8 @@ int run_run(const std::vector<std::string>& args) {
   std::string out_dir = "out";
   std::string energy_path;
   std::string area_path;
+  std::string engine = "analytic";
+  std::string vcd_path;
   desc.add_options()  //
       ("trace", po::value(&trace_path),
        "workload trace (.trace); default: the built-in ResNet-18 training step, batch 32")    //
@@ -67,16 +122,44 @@ int run_run(const std::vector<std::string>& args) {
       ("area", po::value(&area_path),
        "PE area table CSV (default: built-in configs/area/default_45nm.csv)")              //
       ("output,o", po::value(&out_dir)->default_value("out"), "output folder")             //
+      ("engine", po::value(&engine)->default_value("analytic"),
+       "analytic (closed forms, model/timing) or systemc (the SystemC model, model/sc)")  //
+      ("functional",
+       "systemc engine: also compute every output value, bit-exact, and report its CRC-32")  //
+      ("detailed",
+       "systemc engine: compute the values PE by PE, cycle by cycle (small arrays)")  //
+      ("vcd", po::value(&vcd_path),
+       "systemc engine: write waves (array busy/stall, DMA, scale unit) to this VCD file")  //
       ("no-plots", "skip the PNG plots (tools/plot_report.py, needs python3-matplotlib)")  //
       ("quiet,q", "no progress on stderr");
   po::variables_map vm;
   if (!parse_options("run",
                      "[--trace FILE] [--config FILE] [--set KEY=VALUE]... [--energy FILE] "
-                     "[--area FILE] [-o OUTDIR] [--no-plots] [-q]",
+                     "[--area FILE] [-o OUTDIR] [--engine analytic|systemc] [--functional | "
+                     "--detailed] [--vcd FILE] [--no-plots] [-q]",
                      desc, args, vm)) {
     return 0;
   }
   const bool quiet = vm.count("quiet") != 0;
+  if (engine != "analytic" && engine != "systemc") {
+    throw UsageError("--engine: expected analytic or systemc, got '" + engine + "'");
+  }
+  const bool functional = vm.count("functional") != 0;
+  const bool detailed = vm.count("detailed") != 0;
+  if (functional && detailed) {
+    throw UsageError("--functional and --detailed exclude each other");
+  }
+  if (engine != "systemc" && (functional || detailed || vm.count("vcd") != 0)) {
+    throw UsageError(std::string("--") +
+                     (functional ? "functional" : detailed ? "detailed" : "vcd") +
+                     " needs --engine systemc");
+  }
+  if (vm.count("vcd") != 0 && vcd_path.empty()) {
+    throw UsageError("--vcd: empty file name");
+  }
+  const sc::EngineMode mode = functional ? sc::EngineMode::kFunctional
+                              : detailed ? sc::EngineMode::kDetailed
+                                         : sc::EngineMode::kTimingOnly;
 
   // Read and check every input before anything is written.
   report::RunResult result;
@@ -118,12 +201,28 @@ int run_run(const std::vector<std::string>& args) {
 
   if (!quiet) {
     std::cerr << "nibble run: " << result.workload.gemms.size()
-              << " GEMMs on the 4-bit array and two FP16 baselines\n";
+              << " GEMMs on the 4-bit array and two FP16 baselines, " << engine << " engine"
+              << (engine == "systemc" ? std::string(", ") + sc::engine_mode_name(mode) : "")
+              << "\n";
   }
+  // The waves go to a staging name beside the VCD file and are renamed when the run succeeds.
+  const std::string vcd_staging = vcd_path.empty() ? "" : vcd_path + ".partial";
+  RemoveUnlessReleased vcd_guard(vcd_staging);
+  result.engine = engine;
+  result.engine_mode = engine == "systemc" ? sc::engine_mode_name(mode) : "timing-only";
   try {
-    result.comparison = energy::compare_with_fp16(result.workload, arch, energy_table, area_table);
+    energy::WorkloadTimer timer = energy::time_analytic;
+    if (engine == "systemc") {
+      sc::EngineOptions options;
+      options.vcd_path = vcd_staging;
+      timer = systemc_timer(mode, options, result.output_crcs);
+    }
+    result.comparison =
+        energy::compare_with_fp16(result.workload, arch, energy_table, area_table, timer);
   } catch (const std::overflow_error& e) {
     throw UsageError(e.what());  // a workload or config too large to count: bad input
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());  // a workload the chosen engine mode cannot run
   }
 
   try {
@@ -135,6 +234,10 @@ int run_run(const std::vector<std::string>& args) {
       draw_plots(dir->staging_path().string());
     }
     dir->commit();
+    if (!vcd_staging.empty()) {
+      std::filesystem::rename(vcd_staging, vcd_path);
+      vcd_guard.release();
+    }
   } catch (const std::overflow_error& e) {
     throw UsageError(e.what());  // totals of a workload too large to count
   } catch (const std::filesystem::filesystem_error& e) {
@@ -143,9 +246,23 @@ int run_run(const std::vector<std::string>& args) {
   std::cout << report::summary_table(result);
   if (!quiet) {
     std::cerr << "nibble run: wrote " << out_dir << "/{report.json,layers.csv,report.md,config.yaml"
-              << (vm.count("no-plots") ? "" : ",*.png") << "}\n";
+              << (vm.count("no-plots") ? "" : ",*.png") << "}"
+              << (vcd_path.empty() ? "" : " and " + vcd_path) << "\n";
   }
-  return 0;
+  // A trace's `expect crc=` that the computed output does not meet fails the run (exit 1),
+  // one line per GEMM; the reports are written and record it (crc_match false).
+  int mismatches = 0;
+  for (size_t i = 0; i < result.workload.gemms.size(); ++i) {
+    const std::optional<bool> match = report::crc_match(result, i);
+    if (match && !*match) {
+      const workload::GemmSpec& g = result.workload.gemms[i];
+      std::cerr << g.data.expect_where.file << ":" << g.data.expect_where.line << ": gemm '"
+                << g.name << "': output CRC " << report::crc_text(*result.output_crcs[i])
+                << " differs from the expected " << report::crc_text(*g.data.expect_crc) << "\n";
+      ++mismatches;
+    }
+  }
+  return mismatches == 0 ? 0 : 1;
 }
 
 }  // namespace nibble::cli

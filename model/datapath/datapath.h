@@ -43,10 +43,18 @@ struct Accumulators {
   num::Fp16& at(int64_t m, int64_t n) { return values[static_cast<size_t>(m * cols + n)]; }
 };
 
+// What one PE does in one cycle of ws/is, for the partial sum passing through it:
+//   psum_o = mac_en ? fp16_add(psum_i, product_fp16(fa, a, fb, b)) : psum_i.
+// An unused (bypassed) PE has mac_en = 0 and passes psum_i through unchanged: adding a +0
+// product would turn a -0 partial sum into +0. The os PE does the same into its own register.
+num::Fp16 pe_step(const num::Operand4& fa, num::Code4 a, const num::Operand4& fb, num::Code4 b,
+                  num::Fp16 psum_i, bool mac_en);
+
 // Functional mode: applies one tile of the schedule (timing::for_each_tile, in the dataflow's
 // geometry) to acc. For each output (m, n) the tile covers:
 //   acc(m, n) = acc_init; acc = fp16_add(acc, product_fp16(A[m][k], B[k][n])) for the tile's
 //   k range in increasing order, where acc_init = +0 if tile.first_partial, else acc(m, n).
+// Throws std::invalid_argument if the tile lies outside the operands or acc is not M x N.
 void compute_tile(const GemmOperands& g, timing::Dataflow df, const timing::Tile& tile,
                   Accumulators& acc);
 
@@ -54,9 +62,13 @@ void compute_tile(const GemmOperands& g, timing::Dataflow df, const timing::Tile
 // and partial sums moving one PE per cycle, skewed injection, bypassed unused PEs); the result
 // is bit-identical to compute_tile. Returns the cycles from the tile's start to its last output
 // leaving the array: preload + waves + pipeline_latency (TilePlan) for the timing model's
-// schedule, which the tests check.
+// schedule, which the tests check. The dataflow is arch.array.dataflow. preload_cycles is the
+// tile's share of shifting its stationary operand in (plan.preload_cycles for the first tile,
+// 0 when double buffering hid it behind the previous tile). docs/datapath.md states the
+// schedule cycle by cycle. Throws std::invalid_argument as compute_tile does, or if the tile
+// does not fit the array or plan.macs_per_cycle is not 1.
 struct DetailedStats {
-  int64_t cycles = 0;           // start to last output out of the array
+  int64_t cycles = 0;            // start to last output out of the array
   int64_t pe_active_cycles = 0;  // sum over cycles of PEs doing a MAC
 };
 DetailedStats run_tile_detailed(const GemmOperands& g, const timing::ArchSpec& arch,

@@ -53,7 +53,8 @@ ArrayRun price_array(const workload::Workload& w, const timing::ArchSpec& arch, 
 ArrayRun run_array(const workload::Workload& w, const timing::ArchSpec& arch, PeKind pe,
                    const EnergyTable& table);
 
-// The 4-bit array and both FP16 baselines on one workload.
+// The 4-bit array and both FP16 baselines on one workload. The timer gets three jobs in this
+// order: the 4-bit array, the iso-PE and the iso-area FP16 arrays.
 struct Comparison {
   ArrayRun four_bit;
   ArrayRun fp16_iso_pe;

@@ -36,11 +36,15 @@ struct GemmTensors {
 //    file if a file is missing, has the wrong size, or a byte's high nibble is not zero), else
 //    generated from w.seed (docs/functional.md gives the generator);
 //  - scales from `scale` (value= or file=), else one scale of 1.0.
-// Throws std::invalid_argument if the GEMM's operands are not a 4-bit PE pair.
+//  - if out is fp4, scales = {1.0}: the scale unit applies the GEMM's GradScale factor instead.
+// Throws std::invalid_argument if index is out of range, the GEMM's operands are not a 4-bit PE
+// pair, or A, B or the output has more than 2^31 elements (functional mode is for modest shapes).
 GemmTensors make_gemm_tensors(const workload::Workload& w, size_t index);
 
-// The generated codes of one operand: SplitMix64 seeded from (seed, gemm index, operand), one
-// draw per element in row-major order (docs/functional.md).
+// The generated codes of one operand (0 = A, 1 = B): SplitMix64 seeded from (seed, gemm index,
+// operand), one draw per element in row-major order, the code its top 4 bits
+// (docs/functional.md, "Generated tensors"). The codes do not depend on format (every code is
+// valid in int4, uint4 and fp4); format must be one of those. std::invalid_argument otherwise.
 Tensor4 generate_tensor(uint64_t seed, size_t gemm_index, int operand, int64_t rows, int64_t cols,
                         const workload::FormatSpec& format);
 

@@ -110,6 +110,33 @@ Totals totals_of(const workload::Workload& w, const ArrayRun& run, const Pass* o
   return t;
 }
 
+std::string crc_text(uint32_t crc) {
+  char text[16];
+  std::snprintf(text, sizeof text, "0x%08x", crc);
+  return text;
+}
+
+namespace {
+
+std::optional<uint32_t> output_crc(const RunResult& r, size_t i) {
+  return i < r.output_crcs.size() ? r.output_crcs[i] : std::nullopt;
+}
+
+ordered_json optional_crc_json(const std::optional<uint32_t>& crc) {
+  return crc ? ordered_json(crc_text(*crc)) : ordered_json(nullptr);
+}
+
+}  // namespace
+
+std::optional<bool> crc_match(const RunResult& r, size_t i) {
+  const std::optional<uint32_t> got = output_crc(r, i);
+  const std::optional<uint32_t>& want = r.workload.gemms[i].data.expect_crc;
+  if (!got || !want) {
+    return std::nullopt;
+  }
+  return *got == *want;
+}
+
 std::string run_report_json(const RunResult& r) {
   const energy::Comparison& c = r.comparison;
   ordered_json j;
@@ -117,6 +144,8 @@ std::string run_report_json(const RunResult& r) {
   j["trace"] = r.trace_path;
   j["workload"] = r.workload.name;
   j["timing_mode"] = timing::timing_mode_name(r.arch().mode);
+  j["engine"] = r.engine;
+  j["engine_mode"] = r.engine_mode;
   j["array"] = {{"rows", r.arch().array.rows},
                 {"cols", r.arch().array.cols},
                 {"dataflow", timing::dataflow_name(r.arch().array.dataflow)}};
@@ -153,6 +182,7 @@ std::string run_report_json(const RunResult& r) {
     };
     const double e4 = c.four_bit.energy[i].total_pj();
     const auto cyc = static_cast<double>(t.cycles);
+    const std::optional<bool> match = crc_match(r, i);
     gemms.push_back(
         {{"name", g.name},
          {"pass", workload::pass_name(g.pass)},
@@ -178,7 +208,10 @@ std::string run_report_json(const RunResult& r) {
          {"speedup_iso_pe", ratio(static_cast<double>(c.fp16_iso_pe.timings[i].cycles), cyc)},
          {"speedup_iso_area", ratio(static_cast<double>(c.fp16_iso_area.timings[i].cycles), cyc)},
          {"energy_ratio_iso_pe", ratio(c.fp16_iso_pe.energy[i].total_pj(), e4)},
-         {"energy_ratio_iso_area", ratio(c.fp16_iso_area.energy[i].total_pj(), e4)}});
+         {"energy_ratio_iso_area", ratio(c.fp16_iso_area.energy[i].total_pj(), e4)},
+         {"output_crc", optional_crc_json(output_crc(r, i))},
+         {"expected_crc", optional_crc_json(g.data.expect_crc)},
+         {"crc_match", match ? ordered_json(*match) : ordered_json(nullptr)}});
   }
   j["gemms"] = gemms;
   return j.dump(2) + "\n";
@@ -211,7 +244,9 @@ const std::vector<std::string>& layers_csv_columns() {
                                                     "speedup_iso_pe",
                                                     "speedup_iso_area",
                                                     "energy_ratio_iso_pe",
-                                                    "energy_ratio_iso_area"};
+                                                    "energy_ratio_iso_area",
+                                                    "output_crc",
+                                                    "crc_match"};
   return kColumns;
 }
 
@@ -242,7 +277,11 @@ std::string layers_csv(const RunResult& r) {
         << area.cycles << "," << real(e_area) << ","
         << real(ratio(static_cast<double>(pe.cycles), cyc)) << ","
         << real(ratio(static_cast<double>(area.cycles), cyc)) << "," << real(ratio(e_pe, e4)) << ","
-        << real(ratio(e_area, e4)) << "\n";
+        << real(ratio(e_area, e4)) << ",";
+    const std::optional<uint32_t> crc = output_crc(r, i);
+    const std::optional<bool> match = crc_match(r, i);
+    out << (crc ? crc_text(*crc) : "") << "," << (match ? (*match ? "true" : "false") : "")
+        << "\n";
   }
   return out.str();
 }

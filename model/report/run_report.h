@@ -4,6 +4,8 @@
 #ifndef NIBBLE_MODEL_REPORT_RUN_REPORT_H_
 #define NIBBLE_MODEL_REPORT_RUN_REPORT_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,14 @@ struct RunResult {
   // The 4-bit array (comparison.four_bit, built from the configured ArchSpec) and both FP16
   // baselines on the same workload.
   energy::Comparison comparison;
+  // Which engine timed the arrays: "analytic" (model/timing) or "systemc" (model/sc), and the
+  // SystemC engine's mode: "timing-only", "functional" or "detailed" (always "timing-only" for
+  // the analytic engine).
+  std::string engine = "analytic";
+  std::string engine_mode = "timing-only";
+  // Per GEMM of the 4-bit array: the CRC-32 of its output (functional and detailed modes);
+  // empty, or nullopt entries, when values were not computed.
+  std::vector<std::optional<uint32_t>> output_crcs;
 
   const timing::ArchSpec& arch() const { return comparison.four_bit.arch; }
   const std::vector<timing::GemmTiming>& timings() const { return comparison.four_bit.timings; }
@@ -44,6 +54,13 @@ struct Totals {
 // only_pass == nullptr: every GEMM.
 Totals totals_of(const workload::Workload& w, const energy::ArrayRun& run,
                  const workload::Pass* only_pass);
+
+// "0x" and 8 lower-case hex digits, as traces write `expect crc=`.
+std::string crc_text(uint32_t crc);
+
+// Whether GEMM i's output matched its `expect crc=`: nullopt when no CRC was computed or the
+// trace expects none.
+std::optional<bool> crc_match(const RunResult& r, size_t i);
 
 std::string run_report_json(const RunResult& r);
 std::string layers_csv(const RunResult& r);

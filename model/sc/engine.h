@@ -14,6 +14,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/functional/tensors.h"
@@ -41,12 +42,22 @@ struct EngineJob {
 
 struct EngineOptions {
   std::string vcd_path;  // empty: no waves; else the VCD file to write (GTKWave)
+  // Test hook: also return each GEMM's output elements (functional and detailed modes).
+  bool keep_outputs = false;
+};
+
+// Element accesses one scratchpad counted during a GEMM (all repeats; realistic mode).
+struct SramCounts {
+  int64_t reads = 0;   // to the array, partial sums read back, outputs to the store DMA
+  int64_t writes = 0;  // DMA fills, results and partial sums from the array
 };
 
 struct GemmResult {
   timing::GemmTiming timing;
   std::optional<uint32_t> output_crc;  // functional and detailed modes: CRC-32 of the output
                                        // in DRAM after the last repeat (docs/functional.md)
+  std::vector<uint16_t> output;        // with keep_outputs: that output, M x N row-major
+  SramCounts sram_ifmap, sram_filter, sram_ofmap;
 };
 
 // Runs every job; result[j][i] is GEMM i of job j. Throws std::invalid_argument for a job the
@@ -54,6 +65,12 @@ struct GemmResult {
 // pairs), std::overflow_error (naming the GEMM's file:line) for counts beyond 64 bits.
 std::vector<std::vector<GemmResult>> run_engine(const std::vector<EngineJob>& jobs,
                                                 const EngineOptions& options = {});
+
+// Timing-only runs of (workload, accelerator) pairs, in one run_engine call: result[j][i] is
+// GEMM i of pair j, as energy::time_analytic returns it (the CLI wraps this as its
+// energy::WorkloadTimer).
+std::vector<std::vector<timing::GemmTiming>> time_jobs(
+    const std::vector<std::pair<const workload::Workload*, timing::ArchSpec>>& jobs);
 
 }  // namespace nibble::sc
 

@@ -530,6 +530,10 @@ void check_run_folder(const std::string& dir, const std::string& trace_file, con
       const Json& v = csv_value(gemms[i], columns[c]);
       if (v.is_string()) {
         EXPECT_EQ(cells[c], v.get<std::string>()) << columns[c];
+      } else if (v.is_null()) {
+        EXPECT_EQ(cells[c], "") << columns[c];  // docs/reports.md: null is an empty cell
+      } else if (v.is_boolean()) {
+        EXPECT_EQ(cells[c], v.get<bool>() ? "true" : "false") << columns[c];
       } else if (v.is_number_integer()) {
         EXPECT_EQ(cells[c], std::to_string(v.get<int64_t>())) << columns[c];
       } else {

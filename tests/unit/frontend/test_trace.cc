@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -15,9 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "model/workload/gemm_spec.h"
 #include "model/frontend/input_error.h"
 #include "model/frontend/trace.h"
+#include "model/numerics/format.h"
+#include "model/workload/gemm_spec.h"
 
 namespace {
 
@@ -79,7 +81,13 @@ void expect_same_specs(const Workload& want, const Workload& got) {
     EXPECT_TRUE(w.a == g.a && w.b == g.b && w.out == g.out);
     EXPECT_EQ(w.pass, g.pass);
     EXPECT_EQ(w.repeat, g.repeat);
+    EXPECT_EQ(w.data.a_file, g.data.a_file);
+    EXPECT_EQ(w.data.b_file, g.data.b_file);
+    EXPECT_EQ(w.data.scale, g.data.scale);
+    EXPECT_EQ(w.data.scale_file, g.data.scale_file);
+    EXPECT_EQ(w.data.expect_crc, g.data.expect_crc);
   }
+  EXPECT_EQ(want.seed, got.seed);
 }
 
 // --- gemm_spec.h: names of passes and formats ----------------------------------------------
@@ -304,6 +312,154 @@ TEST(TraceParse, ReadTraceFileMissing) {
   }
 }
 
+// --- data commands: accepted input ---------------------------------------------------------
+
+TEST(TraceData, DefaultsWithoutDataCommands) {
+  const Workload w = parse(kHead + kGemm);
+  EXPECT_EQ(w.seed, 0U);
+  EXPECT_EQ(w.seed_where.line, 0);
+  const nibble::workload::GemmData& d = w.gemms[0].data;
+  EXPECT_TRUE(d.a_file.empty());
+  EXPECT_TRUE(d.b_file.empty());
+  EXPECT_FALSE(d.scale.has_value());
+  EXPECT_TRUE(d.scale_file.empty());
+  EXPECT_FALSE(d.expect_crc.has_value());
+  EXPECT_EQ(d.load_where.line, 0);
+  EXPECT_EQ(d.scale_where.line, 0);
+  EXPECT_EQ(d.expect_where.line, 0);
+}
+
+TEST(TraceData, EveryCommand) {
+  const Workload w = parse(kHead +
+                               "workload w\n"
+                               "gemm g m=4 n=3 k=2 a=int4 b=fp4:p1 out=uint4\n"
+                               "  load\tg  b=data/b.bin a=/abs/a.bin   # both operands\n"
+                               "gemm h m=1 n=1 k=1 a=fp4 b=uint4\n"
+                               "seed 18446744073709551615\n"
+                               "scale g value=0.25\n"
+                               "expect g crc=0xCBF43926\n"
+                               "scale h file=s.bin#comment\n"
+                               "expect h crc=0x0\n"
+                               "load h a=../x=y.bin\n",
+                           "dir/t.trace");
+  EXPECT_EQ(w.seed, 18446744073709551615ULL);
+  EXPECT_EQ(w.seed_where.file, "dir/t.trace");
+  EXPECT_EQ(w.seed_where.line, 6);
+  const nibble::workload::GemmData& g = w.gemms[0].data;
+  // parse_trace from a stream keeps file names as written.
+  EXPECT_EQ(g.a_file, "/abs/a.bin");
+  EXPECT_EQ(g.b_file, "data/b.bin");
+  EXPECT_EQ(g.load_where.file, "dir/t.trace");
+  EXPECT_EQ(g.load_where.line, 4);
+  ASSERT_TRUE(g.scale.has_value());
+  EXPECT_EQ(*g.scale, 0.25);
+  EXPECT_TRUE(g.scale_file.empty());
+  EXPECT_EQ(g.scale_where.line, 7);
+  ASSERT_TRUE(g.expect_crc.has_value());
+  EXPECT_EQ(*g.expect_crc, 0xCBF43926u);
+  EXPECT_EQ(g.expect_where.line, 8);
+  const nibble::workload::GemmData& h = w.gemms[1].data;
+  EXPECT_EQ(h.a_file, "../x=y.bin");  // the value is everything after the first '='
+  EXPECT_TRUE(h.b_file.empty());
+  EXPECT_EQ(h.load_where.line, 11);
+  EXPECT_FALSE(h.scale.has_value());
+  EXPECT_EQ(h.scale_file, "s.bin");
+  EXPECT_EQ(h.scale_where.line, 9);
+  EXPECT_EQ(*h.expect_crc, 0u);
+}
+
+TEST(TraceData, SeedAnywhereAfterTheHeader) {
+  EXPECT_EQ(parse(kHead + "seed 7\nworkload w\n" + kGemm).seed, 7U);
+  EXPECT_EQ(parse(kHead + "workload w\nseed 007\n" + kGemm).seed, 7U);
+  EXPECT_EQ(parse(kHead + kGemm + "seed 0\n").seed, 0U);
+  EXPECT_EQ(parse(kHead + kGemm + "seed 0\n").seed_where.line, 3);
+}
+
+TEST(TraceData, ScaleValues) {
+  // Each text and its binary16 value, derived by hand.
+  const std::vector<std::pair<std::string, double>> cases = {
+      {"1", 1.0},
+      {"+3", 3.0},
+      {"-2", -2.0},
+      {"0.5", 0.5},
+      {".5", 0.5},
+      {"2.", 2.0},
+      {"1.5e1", 15.0},
+      {"150E-1", 15.0},
+      {"65504", 65504.0},  // the largest finite binary16
+      {"-65504.000", -65504.0},
+      {"6.103515625e-05", 0x1p-14},               // the smallest normal
+      {"5.9604644775390625E-8", 0x1p-24},         // the smallest subnormal
+      {"0.000060975551605224609375", 0x3FFp-24},  // the largest subnormal, 1023 * 2^-24
+      {"1.0009765625", 1.0 + 0x1p-10},            // 1 + one ulp
+      {"0.0999755859375", 1638.0 / 16384.0},      // 0x2E66, the binary16 nearest 0.1
+  };
+  for (const auto& [text, value] : cases) {
+    const Workload w = parse(kHead + kGemm + "scale g value=" + text + "\n");
+    ASSERT_TRUE(w.gemms[0].data.scale.has_value()) << text;
+    EXPECT_EQ(*w.gemms[0].data.scale, value) << text;
+  }
+}
+
+TEST(TraceData, CrcValues) {
+  const std::vector<std::pair<std::string, uint32_t>> cases = {{"0x0", 0u},
+                                                               {"0x00000000", 0u},
+                                                               {"0xffffffff", 0xFFFFFFFFu},
+                                                               {"0xFfFf", 0xFFFFu},
+                                                               {"0xcbf43926", 0xCBF43926u},
+                                                               {"0x1", 1u},
+                                                               {"0x12345678", 0x12345678u}};
+  for (const auto& [text, value] : cases) {
+    const Workload w = parse(kHead + kGemm + "expect g crc=" + text + "\n");
+    EXPECT_EQ(w.gemms[0].data.expect_crc, value) << text;
+  }
+}
+
+TEST(TraceData, ScaleForEveryNonFp4Output) {
+  for (const char* out : {"int4", "uint4", "fp16", "fp32", "fp8_e4m3"}) {
+    const Workload w =
+        parse(kHead + "gemm g m=1 n=1 k=1 a=int4 b=int4 out=" + out + "\nscale g value=2\n");
+    EXPECT_EQ(w.gemms[0].data.scale, 2.0) << out;
+  }
+}
+
+TEST(TraceData, ReadTraceFileResolvesAgainstTheTraceFolder) {
+  const std::filesystem::path dir =
+      std::filesystem::path(testing::TempDir()) / "nibble_test_trace_data";
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "t.trace").string();
+  {
+    std::ofstream out(path);
+    out << kHead << kGemm << "load g a=a.bin b=/abs/b.bin\nscale g file=sub/s.bin\n";
+  }
+  const Workload w = nibble::frontend::read_trace_file(path);
+  EXPECT_EQ(w.gemms[0].data.a_file, (dir / "a.bin").string());
+  EXPECT_EQ(w.gemms[0].data.b_file, "/abs/b.bin");
+  EXPECT_EQ(w.gemms[0].data.scale_file, (dir / "sub" / "s.bin").string());
+  EXPECT_EQ(w.gemms[0].data.load_where.file, path);
+  EXPECT_EQ(w.gemms[0].data.load_where.line, 3);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(TraceData, DocExampleParses) {
+  // The worked example of docs/trace-format.md, "Data commands".
+  const Workload w = parse(
+      "nibble-trace 1\n"
+      "seed 42\n"
+      "gemm fc1.fwd m=8 n=16 k=32 a=uint4 b=int4 out=int4\n"
+      "load fc1.fwd a=fc1_x.bin\n"
+      "scale fc1.fwd value=0.0625\n"
+      "expect fc1.fwd crc=0x1c291ca3\n"
+      "gemm fc1.dgrad m=8 n=32 k=16 a=fp4:p0 b=int4 out=fp16\n"
+      "scale fc1.dgrad file=fc1_dgrad_scales.bin\n",
+      "traces/t.trace");
+  EXPECT_EQ(w.seed, 42U);
+  EXPECT_EQ(w.gemms[0].data.a_file, "fc1_x.bin");
+  EXPECT_EQ(w.gemms[0].data.scale, 0.0625);
+  EXPECT_EQ(w.gemms[0].data.expect_crc, 0x1c291ca3u);
+  EXPECT_EQ(w.gemms[1].data.scale_file, "fc1_dgrad_scales.bin");
+}
+
 // --- parse_trace: every error ----------------------------------------------------------------
 
 struct ErrorCase {
@@ -333,20 +489,11 @@ std::vector<ErrorCase> error_cases() {
       {"header_extra", "nibble-trace 1 extra\n" + kGemm, 1, {"unexpected 'extra'"}},
       {"header_twice", kHead + kGemm + kHead, 3, {"'nibble-trace' given twice", "line 1"}},
       // Commands.
-      {"unknown_command", kHead + "conv x\n", 2, {"unknown command 'conv'"}},
+      {"unknown_command",
+       kHead + "conv x\n",
+       2,
+       {"unknown command 'conv' (expected workload, gemm, seed, load, scale or expect)"}},
       {"command_case", kHead + "GEMM g " + ok + "\n", 2, {"unknown command 'GEMM'"}},
-      {"reserved_load",
-       kHead + "load a x.bin\n",
-       2,
-       {"'load' is reserved for data commands (not supported yet)"}},
-      {"reserved_expect",
-       kHead + kGemm + "expect c y.bin\n",
-       3,
-       {"'expect' is reserved for data commands (not supported yet)"}},
-      {"reserved_seed",
-       kHead + "seed 42\n",
-       2,
-       {"'seed' is reserved for data commands (not supported yet)"}},
       {"no_gemm_lines", kHead + "workload w\n", 0, {"no gemm lines"}},
       // workload.
       {"workload_no_name", kHead + "workload\n" + kGemm, 2, {"expected a name after 'workload'"}},
@@ -482,6 +629,199 @@ std::vector<ErrorCase> error_cases() {
        2,
        {"operand pair a=fp16 b=fp8_e5m2"}},
       {"pair_fp32_fp32", gemm_with("m=1 n=1 k=1 a=fp32 b=fp32"), 2, {"operand pair a=fp32 b=fp32"}},
+      // seed.
+      {"seed_missing",
+       kHead + "seed\n" + kGemm,
+       2,
+       {"seed: expected an integer in [0, 18446744073709551615] after 'seed'"}},
+      {"seed_extra", kHead + "seed 1 2\n" + kGemm, 2, {"seed: unexpected '2' after '1'"}},
+      {"seed_letters",
+       kHead + "seed abc\n" + kGemm,
+       2,
+       {"seed: expected an integer in [0, 18446744073709551615], got 'abc'"}},
+      {"seed_negative", kHead + "seed -1\n" + kGemm, 2, {"got '-1'"}},
+      {"seed_hex", kHead + "seed 0x10\n" + kGemm, 2, {"got '0x10'"}},
+      {"seed_field", kHead + "seed s=1\n" + kGemm, 2, {"got 's=1'"}},
+      {"seed_2_to_64",
+       kHead + "seed 18446744073709551616\n" + kGemm,
+       2,
+       {"seed: '18446744073709551616' is out of range: expected an integer in [0, "
+        "18446744073709551615]"}},
+      {"seed_huge", kHead + "seed 99999999999999999999999\n" + kGemm, 2, {"is out of range"}},
+      {"seed_twice",
+       kHead + "seed 1\n" + kGemm + "seed 2\n",
+       4,
+       {"seed: given twice (first on line 2), got '2'"}},
+      {"seed_before_header", "seed 1\n" + kHead + kGemm, 1, {"expected the header", "got 'seed'"}},
+      // Common to the data commands.
+      {"load_no_name", kHead + kGemm + "load\n", 3, {"load: expected a gemm name after 'load'"}},
+      {"scale_no_name",
+       kHead + kGemm + "scale\n",
+       3,
+       {"scale: expected a gemm name after 'scale'"}},
+      {"expect_no_name",
+       kHead + kGemm + "expect\n",
+       3,
+       {"expect: expected a gemm name after 'expect'"}},
+      {"load_field_as_name",
+       kHead + kGemm + "load a=x.bin\n",
+       3,
+       {"load: expected a gemm name before the fields, got 'a=x.bin'"}},
+      {"load_unknown_gemm",
+       kHead + kGemm + "load h a=x.bin\n",
+       3,
+       {"load: unknown gemm 'h' (a data command names a gemm of an earlier line)"}},
+      {"load_before_gemm", kHead + "load g a=x.bin\n" + kGemm, 2, {"load: unknown gemm 'g'"}},
+      {"scale_unknown_gemm", kHead + kGemm + "scale G value=1\n", 3, {"scale: unknown gemm 'G'"}},
+      {"expect_unknown_gemm",
+       kHead + kGemm + "expect x crc=0x1\n",
+       3,
+       {"expect: unknown gemm 'x'"}},
+      {"data_on_fp16_gemm",
+       kHead + "gemm h m=1 n=1 k=1 a=fp16 b=fp16\nexpect h crc=0x1\n",
+       3,
+       {"expect 'h': data commands apply to GEMMs of 4-bit operands, not a=fp16 b=fp16"}},
+      {"data_on_fp8_gemm",
+       kHead + "gemm h m=1 n=1 k=1 a=fp8_e4m3 b=fp8_e5m2\nload h a=x.bin\n",
+       3,
+       {"load 'h': data commands apply to GEMMs of 4-bit operands"}},
+      // load.
+      {"load_no_fields",
+       kHead + kGemm + "load g\n",
+       3,
+       {"load 'g': expected a=<file>, b=<file> or both"}},
+      {"load_bare_token",
+       kHead + kGemm + "load g x.bin\n",
+       3,
+       {"load 'g': expected <field>=<value>, got 'x.bin'"}},
+      {"load_unknown_field",
+       kHead + kGemm + "load g c=x.bin\n",
+       3,
+       {"load 'g': unknown field 'c' in 'c=x.bin' (fields: a, b)"}},
+      {"load_field_twice",
+       kHead + kGemm + "load g a=x.bin a=y.bin\n",
+       3,
+       {"load 'g': field 'a' given twice ('a=x.bin' and 'a=y.bin')"}},
+      {"load_empty_file",
+       kHead + kGemm + "load g a=\n",
+       3,
+       {"load 'g': expected a=<file>, got 'a='"}},
+      {"load_twice",
+       kHead + kGemm + "load g a=x.bin\nload g b=y.bin\n",
+       4,
+       {"load 'g': already given on line 3 (one load line names a=, b= or both)"}},
+      {"load_twice_same_operand",
+       kHead + kGemm + "load g a=x.bin\nload g a=x.bin\n",
+       4,
+       {"load 'g': already given on line 3"}},
+      // scale.
+      {"scale_no_fields",
+       kHead + kGemm + "scale g\n",
+       3,
+       {"scale 'g': expected value=<real> or file=<file>"}},
+      {"scale_both",
+       kHead + kGemm + "scale g value=1 file=s.bin\n",
+       3,
+       {"scale 'g': expected value=<real> or file=<file>, not both ('value=1' and 'file=s.bin')"}},
+      {"scale_unknown_field",
+       kHead + kGemm + "scale g v=1\n",
+       3,
+       {"scale 'g': unknown field 'v' in 'v=1' (fields: value, file)"}},
+      {"scale_letters",
+       kHead + kGemm + "scale g value=abc\n",
+       3,
+       {"scale 'g': expected value=<real>, got 'value=abc'"}},
+      {"scale_empty",
+       kHead + kGemm + "scale g value=\n",
+       3,
+       {"expected value=<real>, got 'value='"}},
+      {"scale_hex", kHead + kGemm + "scale g value=0x1p0\n", 3, {"got 'value=0x1p0'"}},
+      {"scale_inf", kHead + kGemm + "scale g value=inf\n", 3, {"got 'value=inf'"}},
+      {"scale_nan", kHead + kGemm + "scale g value=nan\n", 3, {"got 'value=nan'"}},
+      {"scale_comma", kHead + kGemm + "scale g value=1,5\n", 3, {"got 'value=1,5'"}},
+      {"scale_no_exponent_digits", kHead + kGemm + "scale g value=1e\n", 3, {"got 'value=1e'"}},
+      {"scale_point_only", kHead + kGemm + "scale g value=.\n", 3, {"got 'value=.'"}},
+      {"scale_two_signs", kHead + kGemm + "scale g value=--1\n", 3, {"got 'value=--1'"}},
+      {"scale_zero",
+       kHead + kGemm + "scale g value=0\n",
+       3,
+       {"scale 'g': 'value=0' must be nonzero"}},
+      {"scale_negative_zero",
+       kHead + kGemm + "scale g value=-0.000\n",
+       3,
+       {"'value=-0.000' must be nonzero"}},
+      // 0.1 is not a binary16 value; the nearest is 0x2E66 = 1638 / 16384.
+      {"scale_not_binary16",
+       kHead + kGemm + "scale g value=0.1\n",
+       3,
+       {"scale 'g': 'value=0.1' is not exactly representable as binary16 (nearest: "
+        "0.0999755859375)"}},
+      // Rounds to the double 1.0, a binary16 value, yet is not 1.
+      {"scale_not_binary16_beyond_double",
+       kHead + kGemm + "scale g value=1.00000000000000000000001\n",
+       3,
+       {"is not exactly representable as binary16 (nearest: 1)"}},
+      // 1 + 2^-11: a double, halfway between the binary16 values 1 and 1 + 2^-10 (ties to even).
+      {"scale_half_ulp",
+       kHead + kGemm + "scale g value=1.00048828125\n",
+       3,
+       {"'value=1.00048828125' is not exactly representable as binary16 (nearest: 1)"}},
+      // Far below the smallest subnormal 2^-24 (and below the double range).
+      {"scale_tiny",
+       kHead + kGemm + "scale g value=5.9604644775390625e-8000\n",
+       3,
+       {"not exactly representable", "(nearest: 0)"}},
+      {"scale_above_max",
+       kHead + kGemm + "scale g value=65536\n",
+       3,
+       {"'value=65536' is outside binary16's finite range (largest magnitude 65504)"}},
+      {"scale_above_double",
+       kHead + kGemm + "scale g value=-1e400\n",
+       3,
+       {"outside binary16's finite range"}},
+      {"scale_huge_exponent",
+       kHead + kGemm + "scale g value=1e99999999999999999999\n",
+       3,
+       {"outside binary16's finite range"}},
+      {"scale_fp4_out",
+       kHead + "gemm g m=1 n=1 k=1 a=int4 b=int4 out=fp4:p1\nscale g value=2\n",
+       3,
+       {"scale 'g': the output is fp4:p1, whose scale is GradScale's (set by the scale unit), "
+        "got 'value=2'"}},
+      {"scale_fp4_out_file",
+       kHead + "gemm g m=1 n=1 k=1 a=int4 b=int4 out=fp4\nscale g file=s.bin\n",
+       3,
+       {"the output is fp4:p0", "got 'file=s.bin'"}},
+      {"scale_empty_file",
+       kHead + kGemm + "scale g file=\n",
+       3,
+       {"scale 'g': expected file=<file>, got 'file='"}},
+      {"scale_twice",
+       kHead + kGemm + "scale g value=2\nscale g file=s.bin\n",
+       4,
+       {"scale 'g': already given on line 3"}},
+      // expect.
+      {"expect_no_fields", kHead + kGemm + "expect g\n", 3, {"expect 'g': expected crc=0x<hex>"}},
+      {"expect_decimal",
+       kHead + kGemm + "expect g crc=123\n",
+       3,
+       {"expect 'g': expected crc=0x<hex> (1 to 8 hexadecimal digits), got 'crc=123'"}},
+      {"expect_no_digits", kHead + kGemm + "expect g crc=0x\n", 3, {"got 'crc=0x'"}},
+      {"expect_nine_digits",
+       kHead + kGemm + "expect g crc=0x123456789\n",
+       3,
+       {"got 'crc=0x123456789'"}},
+      {"expect_upper_x", kHead + kGemm + "expect g crc=0X12\n", 3, {"got 'crc=0X12'"}},
+      {"expect_not_hex", kHead + kGemm + "expect g crc=0xg\n", 3, {"got 'crc=0xg'"}},
+      {"expect_sign", kHead + kGemm + "expect g crc=-0x1\n", 3, {"got 'crc=-0x1'"}},
+      {"expect_unknown_field",
+       kHead + kGemm + "expect g sum=0x1\n",
+       3,
+       {"expect 'g': unknown field 'sum' in 'sum=0x1' (fields: crc)"}},
+      {"expect_twice",
+       kHead + kGemm + "expect g crc=0x1\n\nexpect g crc=0x1\n",
+       5,
+       {"expect 'g': already given on line 3"}},
   };
 }
 
@@ -614,7 +954,131 @@ TEST(TraceWrite, RejectsWhatCannotBeReadBack) {
   }
 }
 
-// Random workloads of valid GEMMs: write, parse back, compare; writing again is a fixed point.
+TEST(TraceWrite, DataCommands) {
+  Workload w;
+  w.name = "w";
+  w.seed = 18446744073709551615ULL;
+  GemmSpec g = make_gemm("g", 8, 4, 2, {Format::kUint4, 0}, {Format::kInt4, 0});
+  g.out = {Format::kInt4, 0};
+  g.data.a_file = "dir/a.bin";
+  g.data.scale = 0x1p-24;
+  g.data.expect_crc = 0xABCu;
+  w.gemms.push_back(g);
+  GemmSpec h = make_gemm("h", 1, 1, 1, {Format::kFp4, 1}, {Format::kInt4, 0});
+  h.data.b_file = "/abs/b.bin";
+  h.data.scale_file = "s.bin";
+  w.gemms.push_back(h);
+  GemmSpec x = make_gemm("x", 1, 1, 1, {Format::kInt4, 0}, {Format::kInt4, 0});
+  x.data.scale = -65504.0;
+  w.gemms.push_back(x);
+  const std::string text = nibble::frontend::write_trace(w);
+  EXPECT_EQ(text,
+            "nibble-trace 1\n"
+            "workload w\n"
+            "seed 18446744073709551615\n"
+            "gemm g m=8 n=4 k=2 a=uint4 b=int4 out=int4 pass=- repeat=1\n"
+            "load g a=dir/a.bin\n"
+            "scale g value=0.000000059604644775390625\n"
+            "expect g crc=0x00000abc\n"
+            "gemm h m=1 n=1 k=1 a=fp4:p1 b=int4 out=fp16 pass=- repeat=1\n"
+            "load h b=/abs/b.bin\n"
+            "scale h file=s.bin\n"
+            "gemm x m=1 n=1 k=1 a=int4 b=int4 out=fp16 pass=- repeat=1\n"
+            "scale x value=-65504\n");
+  const Workload back = parse(text);
+  expect_same_specs(w, back);
+  EXPECT_EQ(back.seed_where.line, 3);
+  EXPECT_EQ(back.gemms[0].data.load_where.line, 5);
+  EXPECT_EQ(back.gemms[1].data.scale_where.line, 10);
+  // Seed 0 is the default and is not written.
+  w.seed = 0;
+  EXPECT_EQ(nibble::frontend::write_trace(w).find("seed"), std::string::npos);
+}
+
+TEST(TraceWrite, RejectsDataThatCannotBeReadBack) {
+  const Workload good = parse(kHead + "gemm g m=1 n=1 k=1 a=int4 b=int4 out=int4\n");
+  const auto message = [&](auto mutate) -> std::string {
+    Workload w = good;
+    mutate(w.gemms[0]);
+    try {
+      nibble::frontend::write_trace(w);
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  const auto has = [](const std::string& what, const std::string& needle) {
+    return what.find(needle) != std::string::npos;
+  };
+  std::string m = message([](GemmSpec& g) { g.data.scale = 0.1; });
+  EXPECT_TRUE(has(m, "gemm 'g': scale value 0.10000000000000001 is not exactly representable"))
+      << m;
+  m = message([](GemmSpec& g) { g.data.scale = 0.0; });
+  EXPECT_TRUE(has(m, "must be nonzero")) << m;
+  m = message([](GemmSpec& g) { g.data.scale = 65536.0; });
+  EXPECT_TRUE(has(m, "outside binary16's finite range")) << m;
+  m = message([](GemmSpec& g) { g.data.scale = std::numeric_limits<double>::quiet_NaN(); });
+  EXPECT_TRUE(has(m, "outside binary16's finite range")) << m;
+  m = message([](GemmSpec& g) {
+    g.data.scale = 2.0;
+    g.data.scale_file = "s.bin";
+  });
+  EXPECT_TRUE(has(m, "both a scale value and a scale file")) << m;
+  m = message([](GemmSpec& g) {
+    g.out = {Format::kFp4, 0};
+    g.data.scale = 2.0;
+  });
+  EXPECT_TRUE(has(m, "a scale for an fp4 output")) << m;
+  m = message([](GemmSpec& g) { g.data.a_file = "a b.bin"; });
+  EXPECT_TRUE(has(m, "file name 'a b.bin' cannot be written")) << m;
+  m = message([](GemmSpec& g) { g.data.scale_file = "s#.bin"; });
+  EXPECT_TRUE(has(m, "file name 's#.bin' cannot be written")) << m;
+  m = message([](GemmSpec& g) {
+    g.a = g.b = {Format::kFp16, 0};
+    g.data.expect_crc = 1;
+  });
+  EXPECT_TRUE(has(m, "data commands apply to GEMMs of 4-bit operands, not a=fp16 b=fp16")) << m;
+}
+
+// Random workloads of valid GEMMs, some with data commands: write, parse back, compare; writing
+// again is a fixed point.
+// Random data commands for a GEMM of 4-bit operands.
+template <typename Uniform>
+void add_random_data(GemmSpec& g, const Uniform& uniform) {
+  const std::string path_chars = "abcXYZ019_./-+=:~";
+  const auto random_path = [&] {
+    std::string s;
+    for (int64_t i = uniform(1, 10); i > 0; --i) {
+      s += path_chars[size_t(uniform(0, int64_t(path_chars.size()) - 1))];
+    }
+    return s;
+  };
+  const int64_t load = uniform(0, 3);  // none, a, b, both
+  if (load & 1) {
+    g.data.a_file = random_path();
+  }
+  if (load & 2) {
+    g.data.b_file = random_path();
+  }
+  if (g.out.format != Format::kFp4) {
+    const int64_t scale = uniform(0, 2);  // none, value, file
+    if (scale == 1) {
+      // A random finite nonzero binary16 value: sign, exponent field 0..30, mantissa.
+      const int64_t exponent = uniform(0, 30);
+      const int64_t mantissa = uniform(exponent == 0 ? 1 : 0, 1023);
+      const double magnitude = exponent == 0
+                                   ? std::ldexp(double(mantissa), -24)
+                                   : std::ldexp(1024.0 + double(mantissa), int(exponent) - 25);
+      g.data.scale = uniform(0, 1) == 0 ? magnitude : -magnitude;
+    } else if (scale == 2) {
+      g.data.scale_file = random_path();
+    }
+  }
+  if (uniform(0, 1) == 0) {
+    g.data.expect_crc = uint32_t(uniform(0, 0xFFFFFFFFLL));
+  }
+}
+
 TEST(TraceWrite, RoundTripRandomWorkloads) {
   std::mt19937_64 rng(0x5eed'4b17);
   const std::string chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:/+-";
@@ -655,16 +1119,27 @@ TEST(TraceWrite, RoundTripRandomWorkloads) {
       }
       g.out = all_specs()[size_t(uniform(0, int64_t(all_specs().size()) - 1))].second;
       g.pass = passes[size_t(uniform(0, 3))];
+      if (nibble::num::is_4bit(a.format) && uniform(0, 1) == 0) {
+        add_random_data(g, uniform);
+      }
       w.gemms.push_back(g);
     }
+    w.seed = uniform(0, 1) == 0 ? 0 : uint64_t(uniform(0, kInt32Max)) << uniform(0, 32);
     const std::string text = nibble::frontend::write_trace(w);
     SCOPED_TRACE(text);
     const Workload back = parse(text, "rt.trace");
     expect_same_specs(w, back);
-    const int first_line = w.name.empty() ? 2 : 3;
-    for (size_t i = 0; i < back.gemms.size(); ++i) {
-      EXPECT_EQ(back.gemms[i].where.file, "rt.trace");
-      EXPECT_EQ(back.gemms[i].where.line, first_line + int(i));
+    // Each GEMM's where is the line of the text that starts with "gemm <name> ".
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      lines.push_back(line);
+    }
+    for (const GemmSpec& g : back.gemms) {
+      EXPECT_EQ(g.where.file, "rt.trace");
+      ASSERT_GE(g.where.line, 1);
+      ASSERT_LE(size_t(g.where.line), lines.size());
+      EXPECT_EQ(lines[size_t(g.where.line - 1)].rfind("gemm " + g.name + " ", 0), 0U);
     }
     EXPECT_EQ(nibble::frontend::write_trace(back), text);
     if (testing::Test::HasFailure()) {
@@ -782,6 +1257,10 @@ TEST(TraceShipped, ExampleShowsEveryFormatAndPass) {
   EXPECT_EQ(formats.size(), all_specs().size());
   EXPECT_EQ(passes.size(), 4U);
   EXPECT_TRUE(repeated);
+  // Data commands: a seed and a scale (load and expect would need files and a computed CRC).
+  EXPECT_EQ(w.seed, 2024U);
+  EXPECT_TRUE(std::any_of(w.gemms.begin(), w.gemms.end(),
+                          [](const GemmSpec& g) { return g.data.scale.has_value(); }));
 }
 
 }  // namespace
