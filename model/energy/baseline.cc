@@ -71,11 +71,6 @@ ArrayRun price_array(const workload::Workload& w, const timing::ArchSpec& arch, 
   return run;
 }
 
-ArrayRun run_array(const workload::Workload& w, const timing::ArchSpec& arch, PeKind pe,
-                   const EnergyTable& table) {
-  return price_array(w, arch, pe, std::move(time_analytic({{&w, arch}}).front()), table);
-}
-
 Comparison compare_with_fp16(const workload::Workload& w, const timing::ArchSpec& four_bit,
                              const EnergyTable& table, const AreaTable& area,
                              const WorkloadTimer& timer) {

@@ -50,8 +50,6 @@ JobTimings time_analytic(const std::vector<ArrayJob>& jobs);
 ArrayRun price_array(const workload::Workload& w, const timing::ArchSpec& arch, PeKind pe,
                      std::vector<timing::GemmTiming> timings, const EnergyTable& table);
 
-ArrayRun run_array(const workload::Workload& w, const timing::ArchSpec& arch, PeKind pe,
-                   const EnergyTable& table);
 
 // The 4-bit array and both FP16 baselines on one workload. The timer gets three jobs in this
 // order: the 4-bit array, the iso-PE and the iso-area FP16 arrays.

@@ -464,27 +464,8 @@ class TraceParser {
     }
 
     // Each field's whole token ("k=64"), so that errors can quote it.
-    std::array<std::optional<std::string_view>, kNumFields> given;
-    for (size_t i = 2; i < tokens.size(); ++i) {
-      const std::string_view token = tokens[i];
-      const size_t eq = token.find('=');
-      if (eq == std::string_view::npos || eq == 0) {
-        fail(prefix + "expected <field>=<value>, got " + quote(token));
-      }
-      const std::string_view key = token.substr(0, eq);
-      const auto field = static_cast<size_t>(
-          std::distance(kFieldKeys.begin(), std::find(kFieldKeys.begin(), kFieldKeys.end(), key)));
-      if (field == kNumFields) {
-        fail(prefix + "unknown field " + quote(key) + " in " + quote(token) +
-             " (fields: m, n, k, a, b, out, pass, repeat)");
-      }
-      auto& slot = given[field];
-      if (slot) {
-        fail(prefix + "field " + quote(key) + " given twice (" + quote(*slot) + " and " +
-             quote(token) + ")");
-      }
-      slot = token;
-    }
+    const std::vector<std::optional<std::string_view>> given =
+        read_fields(tokens, {kFieldKeys.begin(), kFieldKeys.end()}, prefix);
     for (Field required : {kM, kN, kK, kA, kB}) {
       if (!given[required]) {
         const bool is_format = required == kA || required == kB;
@@ -576,6 +557,40 @@ class TraceParser {
     workload_.seed_where = {filename_, line_};
   }
 
+  // The `<key>=<value>` tokens from tokens[2] on, for gemm lines and data commands: each key
+  // one of `keys` and at most once. Entry i is the whole token of keys[i] ("k=64"), so that
+  // errors can quote it, or nullopt.
+  std::vector<std::optional<std::string_view>> read_fields(
+      const std::vector<std::string_view>& tokens, const std::vector<std::string_view>& keys,
+      const std::string& prefix) {
+    std::string key_list;
+    for (std::string_view key : keys) {
+      key_list += (key_list.empty() ? "" : ", ") + std::string(key);
+    }
+    std::vector<std::optional<std::string_view>> given(keys.size());
+    for (size_t i = 2; i < tokens.size(); ++i) {
+      const std::string_view token = tokens[i];
+      const size_t eq = token.find('=');
+      if (eq == std::string_view::npos || eq == 0) {
+        fail(prefix + "expected <field>=<value>, got " + quote(token));
+      }
+      const std::string_view key = token.substr(0, eq);
+      const auto field =
+          static_cast<size_t>(std::find(keys.begin(), keys.end(), key) - keys.begin());
+      if (field == keys.size()) {
+        fail(prefix + "unknown field " + quote(key) + " in " + quote(token) + " (fields: " +
+             key_list + ")");
+      }
+      auto& slot = given[field];
+      if (slot) {
+        fail(prefix + "field " + quote(key) + " given twice (" + quote(*slot) + " and " +
+             quote(token) + ")");
+      }
+      slot = token;
+    }
+    return given;
+  }
+
   // The common part of load, scale and expect: `<command> <gemm-name> <key>=<value>...` naming
   // a gemm of an earlier line, each key one of `keys` and at most once. Returns the GEMM and
   // sets *given[i] to the whole token of keys[i].
@@ -597,31 +612,7 @@ class TraceParser {
     }
     GemmSpec& g = workload_.gemms[it->second];
     const std::string prefix = command + " " + quote(name) + ": ";
-    std::string key_list;
-    for (std::string_view key : keys) {
-      key_list += (key_list.empty() ? "" : ", ") + std::string(key);
-    }
-    given->assign(keys.size(), std::nullopt);
-    for (size_t i = 2; i < tokens.size(); ++i) {
-      const std::string_view token = tokens[i];
-      const size_t eq = token.find('=');
-      if (eq == std::string_view::npos || eq == 0) {
-        fail(prefix + "expected <field>=<value>, got " + quote(token));
-      }
-      const std::string_view key = token.substr(0, eq);
-      const auto field =
-          static_cast<size_t>(std::find(keys.begin(), keys.end(), key) - keys.begin());
-      if (field == keys.size()) {
-        fail(prefix + "unknown field " + quote(key) + " in " + quote(token) +
-             " (fields: " + key_list + ")");
-      }
-      auto& slot = (*given)[field];
-      if (slot) {
-        fail(prefix + "field " + quote(key) + " given twice (" + quote(*slot) + " and " +
-             quote(token) + ")");
-      }
-      slot = token;
-    }
+    *given = read_fields(tokens, keys, prefix);
     if (!is_4bit_pair(g)) {
       fail(prefix + "data commands apply to GEMMs of 4-bit operands, not a=" +
            format_spec_name(g.a) + " b=" + format_spec_name(g.b));

@@ -232,25 +232,4 @@ std::vector<std::vector<GemmResult>> run_engine(const std::vector<EngineJob>& jo
   return results;
 }
 
-std::vector<std::vector<timing::GemmTiming>> time_jobs(
-    const std::vector<std::pair<const workload::Workload*, timing::ArchSpec>>& jobs) {
-  std::vector<EngineJob> engine_jobs;
-  engine_jobs.reserve(jobs.size());
-  for (const auto& [w, arch] : jobs) {
-    EngineJob e;
-    e.workload = w;
-    e.arch = arch;
-    engine_jobs.push_back(std::move(e));
-  }
-  std::vector<std::vector<timing::GemmTiming>> out;
-  for (const std::vector<GemmResult>& job : run_engine(engine_jobs)) {
-    std::vector<timing::GemmTiming>& t = out.emplace_back();
-    t.reserve(job.size());
-    for (const GemmResult& g : job) {
-      t.push_back(g.timing);
-    }
-  }
-  return out;
-}
-
 }  // namespace nibble::sc

@@ -66,12 +66,6 @@ struct GemmResult {
 std::vector<std::vector<GemmResult>> run_engine(const std::vector<EngineJob>& jobs,
                                                 const EngineOptions& options = {});
 
-// Timing-only runs of (workload, accelerator) pairs, in one run_engine call: result[j][i] is
-// GEMM i of pair j, as energy::time_analytic returns it (the CLI wraps this as its
-// energy::WorkloadTimer).
-std::vector<std::vector<timing::GemmTiming>> time_jobs(
-    const std::vector<std::pair<const workload::Workload*, timing::ArchSpec>>& jobs);
-
 }  // namespace nibble::sc
 
 #endif  // NIBBLE_MODEL_SC_ENGINE_H_
