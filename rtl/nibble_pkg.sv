@@ -75,4 +75,12 @@ package nibble_pkg;
   localparam logic [15:0] Fp16NegInf = 16'hFC00;
   localparam logic [15:0] Fp16CanonicalNaN = 16'h7E00;  // every NaN result
 
+  // Dataflow of the MAC array (rtl/nibble_mac_array.sv), chosen at run time. The encodings
+  // equal the ordinals of timing::Dataflow (kOs = 0, kWs = 1, kIs = 2).
+  typedef enum logic [1:0] {
+    DfOs = 2'd0,  // output stationary: A along the rows, B down the columns, C in the PEs
+    DfWs = 2'd1,  // weight stationary: B in the PEs, A along the rows, partial sums down
+    DfIs = 2'd2   // input stationary: A in the PEs, B along the rows, partial sums down
+  } dataflow_e;
+
 endpackage

@@ -27,6 +27,7 @@ int run_formats(const std::vector<std::string>& args);
 int run_config(const std::vector<std::string>& args);
 int run_run(const std::vector<std::string>& args);
 int run_scalesim(const std::vector<std::string>& args);
+int run_cosim(const std::vector<std::string>& args);
 
 }  // namespace nibble::cli
 

@@ -19,6 +19,8 @@ constexpr Command kCommands[] = {
      nibble::cli::run_run},
     {"scalesim", "read SCALE-Sim v2 .cfg + topology, write its three reports (same cycles)",
      nibble::cli::run_scalesim},
+    {"cosim", "run a trace through the RTL array (Verilator) and the SystemC model; cosim.csv",
+     nibble::cli::run_cosim},
     {"config", "print the resolved configuration (defaults, --config file, --set overrides)",
      nibble::cli::run_config},
 };

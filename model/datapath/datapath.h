@@ -60,15 +60,18 @@ void compute_tile(const GemmOperands& g, timing::Dataflow df, const timing::Tile
 
 // Detailed mode: the same tile run cycle by cycle through an R x C systolic array (operands
 // and partial sums moving one PE per cycle, skewed injection, bypassed unused PEs); the result
-// is bit-identical to compute_tile. Returns the cycles from the tile's start to its last output
-// leaving the array: preload + waves + pipeline_latency (TilePlan) for the timing model's
-// schedule, which the tests check. The dataflow is arch.array.dataflow. preload_cycles is the
-// tile's share of shifting its stationary operand in (plan.preload_cycles for the first tile,
-// 0 when double buffering hid it behind the previous tile). docs/datapath.md states the
-// schedule cycle by cycle. Throws std::invalid_argument as compute_tile does, or if the tile
-// does not fit the array or plan.macs_per_cycle is not 1.
+// is bit-identical to compute_tile. Returns the cycles from the tile's start until the last
+// token has left the whole array, bubbles of unused columns included: preload_cycles + waves +
+// plan.pipeline_latency, which the tests check (a tile using fewer than C columns has its last
+// result out earlier, timing::output_latency). The dataflow is arch.array.dataflow.
+// preload_cycles is the wait from the tile's start to its first wave that timing::ArrayIssue
+// gives: the exposed part of the stationary preload for ws/is (plan.preload_cycles when none
+// of it hid behind the previous tile's waves, 0 when all of it did, or in between), the wait
+// for the previous tile's drain for os. docs/datapath.md states the schedule cycle by cycle.
+// Throws std::invalid_argument as compute_tile does, or if the tile does not fit the array or
+// plan.macs_per_cycle is not 1.
 struct DetailedStats {
-  int64_t cycles = 0;            // start to last output out of the array
+  int64_t cycles = 0;            // start to the last token out of the array
   int64_t pe_active_cycles = 0;  // sum over cycles of PEs doing a MAC
 };
 DetailedStats run_tile_detailed(const GemmOperands& g, const timing::ArchSpec& arch,

@@ -147,9 +147,10 @@ class Array {
 
   // The stationary tile shifts down a chain of shadow registers, one row per cycle, R shifts:
   // the tile's row R - 1 enters first. The shadow registers then load the PEs' stationary
-  // registers at once, before the first wave. (Which of the R shifts fall inside this tile's
-  // preload_cycles is the timing model's business: all of them for the first tile, none when
-  // double buffering shifted them during the previous tile.)
+  // registers at once, before the first wave. (How many of the R shifts fall inside this
+  // tile's preload_cycles is the timing model's business, timing::ArrayIssue: all of them when
+  // the preload could not overlap the previous tile's waves, none when it overlapped entirely,
+  // some in between.)
   void preload(bool ws) {
     std::vector<Stationary> shadow(cells());
     for (int64_t shift = 0; shift < r_; ++shift) {

@@ -147,13 +147,12 @@ GemmResult Controller::run_gemm(const workload::GemmSpec& g, size_t index) {
 
 // One repeat of a realistic-mode GEMM: the pipeline of timing::time_realistic, with events.
 // Channel order is L0 .. L(depth-1), then per tile i: L(i + depth) (ready when tile i is done),
-// S(i) (ready pipeline_latency cycles later, only if the tile completes outputs).
+// S(i) (ready timing::output_latency cycles later, only if the tile completes outputs).
 timing::TileRunTotals Controller::run_repeat(const workload::GemmSpec& g,
                                              const timing::TilePlan& plan) {
   const timing::ArchSpec& arch = job_.arch;
   const timing::Dataflow df = arch.array.dataflow;
-  const bool db = arch.sram.double_buffered;
-  const int64_t depth = db ? 2 : 1;
+  const int64_t depth = arch.sram.double_buffered ? 2 : 1;
   const int64_t start = now_cycles();
   const int64_t busy_before = p_.dram->busy_cycles();
   const int out_bits = static_cast<int>(timing::detail::element_bits(g.out));
@@ -165,7 +164,11 @@ timing::TileRunTotals Controller::run_repeat(const workload::GemmSpec& g,
   std::deque<Pending> pending;     // tiles whose load was posted, not yet computed (<= depth)
   std::deque<DmaRequest*> stores;  // posted stores not yet seen complete
   timing::TileRunTotals run;
-  int64_t computed = 0;
+  // The analytic recurrence's issue rule: `array` for the tiles as they run (absolute cycles,
+  // the repeat starting at `start`), `ideal` for the same tiles with every operand in SRAM from
+  // the repeat's start (relative cycles; its last done is the repeat's compute cycles).
+  timing::ArrayIssue array(arch);
+  timing::ArrayIssue ideal(arch);
   int64_t end = start;
 
   // Stores complete in posting order (one channel); the ones seen complete go back to the DMA.
@@ -194,26 +197,27 @@ timing::TileRunTotals Controller::run_repeat(const workload::GemmSpec& g,
     p_.dma->post(r);
     pending.push_back({t, &r});
   };
-  // Tile i: waits for its operands (the array is free: this thread ran tile i - 1), runs it.
+  // Tile i: waits for its operands (the array is free: this thread ran tile i - 1), then runs
+  // it until the done cycle ArrayIssue gives it. The array is busy from now (tile i - 1 done,
+  // operands here) to that done: the exposed part of the preload (ws/is) or of the wait for
+  // the previous drain (os), then the waves. Returns the tile and its first wave's cycle.
   const auto run_head = [&]() {
     const Pending head = pending.front();
     pending.pop_front();
     p_.array->wait_operands(*head.load);
+    const int64_t loaded = head.load->done;
     p_.dma->release(*head.load);
     const timing::Tile& t = head.tile;
-    // The stationary tile shifts in before the first tile, and before every tile when the
-    // array has no shadow registers (not double-buffered).
-    const int64_t preload = (computed == 0 || !db) ? plan.preload_cycles : 0;
-    const int64_t tile_start = now_cycles();
-    p_.array->run_tile(t, preload);
-    ++computed;
-    run.compute_cycles = checked_add(run.compute_cycles, preload + t.compute_cycles);
-    return std::make_pair(t, tile_start);
+    const int64_t done = array.issue(t, loaded);
+    ideal.issue(t, 0);
+    p_.array->run_tile(t, done - t.compute_cycles - now_cycles());
+    return std::make_pair(t, array.first());
   };
-  // After tile i (now = its done cycle): its outputs leave the array pipeline_latency later.
-  const auto finish = [&](const timing::Tile& t, int64_t tile_start) {
+  // After tile i (now = its done cycle): its last result leaves the array output_latency later.
+  const auto finish = [&](const timing::Tile& t, int64_t first_wave) {
     const int64_t done = now_cycles();
-    const int64_t outputs_ready = checked_add(done, plan.pipeline_latency);
+    const int64_t latency = timing::output_latency(plan, arch, t);
+    const int64_t outputs_ready = checked_add(done, latency);
     if (t.store_bytes > 0) {
       DmaRequest& s = p_.dma->make_request();
       s.load = false;
@@ -228,7 +232,7 @@ timing::TileRunTotals Controller::run_repeat(const workload::GemmSpec& g,
       stores.push_back(&s);
     }
     if (t.completes_outputs) {
-      p_.scale->mark_busy(tile_start + plan.pipeline_latency, outputs_ready);
+      p_.scale->mark_busy(checked_add(first_wave, latency), outputs_ready);
     }
     end = std::max(end, outputs_ready);
     run.macs = checked_add(run.macs, t.macs);
@@ -252,13 +256,13 @@ timing::TileRunTotals Controller::run_repeat(const workload::GemmSpec& g,
       post_load(t);  // the first `depth` loads go out before anything computes
       return;
     }
-    const auto [head, tile_start] = run_head();
+    const auto [head, first_wave] = run_head();
     post_load(t);  // L(i + depth) right after tile i, before S(i)
-    finish(head, tile_start);
+    finish(head, first_wave);
   });
   while (!pending.empty()) {
-    const auto [head, tile_start] = run_head();
-    finish(head, tile_start);
+    const auto [head, first_wave] = run_head();
+    finish(head, first_wave);
   }
   // The repeat ends when its last store has left and its last outputs are out of the array.
   if (!stores.empty()) {
@@ -267,6 +271,7 @@ timing::TileRunTotals Controller::run_repeat(const workload::GemmSpec& g,
   }
   wait_until(end);
   run.cycles = end - start;
+  run.compute_cycles = ideal.done();
   run.dram_busy_cycles = p_.dram->busy_cycles() - busy_before;
   run.tiles = n;
   return run;

@@ -1,10 +1,10 @@
 // Controller: the sequencer of one job. An SC_THREAD runs the job's GEMMs in trace order and
 // each repeat in turn (repeats are simulated, not multiplied). Realistic mode replays the tile
 // list (timing::for_each_tile) with the pipeline of timing::time_realistic: `depth` tiles' loads
-// in flight (2 double-buffered, else 1), a tile starts when its operands have arrived and the
-// array is free, its completed outputs go through the scale unit to a store. Compat mode
-// replays SCALE-Sim's folds back to back. docs/systemc.md ("How one GEMM flows") is the
-// specification.
+// in flight (2 double-buffered, else 1), a tile's waves enter when timing::ArrayIssue lets them
+// (operands arrived, preload or drain done, the previous tile's waves in), its completed outputs
+// go through the scale unit to a store. Compat mode replays SCALE-Sim's folds back to back.
+// docs/systemc.md ("How one GEMM flows") is the specification.
 #ifndef NIBBLE_MODEL_SC_CONTROLLER_H_
 #define NIBBLE_MODEL_SC_CONTROLLER_H_
 

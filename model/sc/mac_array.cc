@@ -36,6 +36,10 @@ void MacArray::wait_operands(const DmaRequest& load) {
 }
 
 void MacArray::run_tile(const timing::Tile& t, int64_t preload) {
+  if (preload < 0) {
+    throw std::logic_error("a tile's first wave scheduled " + std::to_string(-preload) +
+                           " cycles before the array is free");
+  }
   const int64_t cycles = timing::checked_add(preload, t.compute_cycles);
   if (mode_ != EngineMode::kTimingOnly) {
     const TileRegions r = tile_regions(arch_.array.dataflow, t);
@@ -48,6 +52,8 @@ void MacArray::run_tile(const timing::Tile& t, int64_t preload) {
     } else {
       const datapath::DetailedStats s =
           datapath::run_tile_detailed(ops, arch_, plan_, t, preload, ofmap_->accumulators());
+      // The detailed array runs until its last token has left all R x C PEs, bubbles of unused
+      // columns included: plan.pipeline_latency after the done, not timing::output_latency.
       if (s.cycles != cycles + plan_.pipeline_latency) {
         throw std::logic_error("detailed datapath took " + std::to_string(s.cycles) +
                                " cycles for a tile the timing model gives " +

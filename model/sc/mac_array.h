@@ -1,5 +1,5 @@
 // MacArray: the R x C array of 4-bit PEs. The controller hands it one tile at a time; it is
-// busy for the tile's preload + compute cycles (timing::Tile, timing::TilePlan), and in
+// busy for the tile's exposed preload + compute cycles (timing::Tile, timing::ArrayIssue), and in
 // functional / detailed mode it also computes the tile's values from the scratchpads
 // (datapath::compute_tile, or datapath::run_tile_detailed PE by PE, cycle by cycle). In compat
 // mode it runs SCALE-Sim's folds instead. Waves: array_busy, array_stall (docs/systemc.md).
@@ -35,7 +35,9 @@ class MacArray : public sc_core::sc_module {
   // Stalls (array_stall high) until a tile's operands have arrived.
   void wait_operands(const DmaRequest& load);
   // Runs one tile from now: computes its values (functional / detailed) and stays busy for
-  // preload + t.compute_cycles cycles. Called from the controller's thread.
+  // preload + t.compute_cycles cycles, where preload is the wait from now to the tile's first
+  // wave that timing::ArrayIssue gives (the exposed part of the stationary preload for ws/is,
+  // of the previous tile's drain for os). Called from the controller's thread.
   void run_tile(const timing::Tile& t, int64_t preload);
   // compat mode: one fold of SCALE-Sim's schedule, busy for `cycles` (its demand rows).
   void run_fold(int64_t cycles);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <deque>
 #include <stdexcept>
+#include <string>
 
 #include "model/timing/int_math.h"
 #include "model/timing/scalesim_compat.h"
@@ -64,6 +65,51 @@ int64_t DramChannel::transfer(int64_t ready, int64_t bytes, bool read) {
   free_at_ = checked_add(start, cycles);
   busy_ = checked_add(busy_, cycles);
   return read ? checked_add(free_at_, spec_.latency_cycles) : free_at_;
+}
+
+ArrayIssue::ArrayIssue(const ArchSpec& arch)
+    : dataflow_(arch.array.dataflow),
+      double_buffered_(arch.sram.double_buffered),
+      rows_(arch.array.rows) {}
+
+int64_t ArrayIssue::issue(const Tile& t, int64_t loaded) {
+  if (dataflow_ == Dataflow::kOs) {
+    // No preload; a tile completing outputs lets its last wave in no earlier than R cycles
+    // after the previous completing tile's, when that tile's drain has left the shift chain.
+    int64_t first = std::max(loaded, done_);
+    if (t.completes_outputs && drained_any_) {
+      first = std::max(first, checked_add(drained_, rows_) - t.compute_cycles);
+    }
+    first_ = first;
+    done_ = checked_add(first_, t.compute_cycles);
+    if (t.completes_outputs) {
+      drained_any_ = true;
+      drained_ = done_;
+    }
+  } else {
+    // The R-cycle preload starts when the operands are in SRAM and the shadow registers are
+    // free: at the previous tile's first wave (double-buffered) or done (not); the first wave
+    // follows the preload and the previous tile's last wave.
+    const int64_t preload_ready = issued_ == 0 ? 0 : double_buffered_ ? first_ : done_;
+    first_ = std::max(checked_add(std::max(loaded, preload_ready), rows_), done_);
+    done_ = checked_add(first_, t.compute_cycles);
+  }
+  ++issued_;
+  return done_;
+}
+
+int64_t output_latency(const TilePlan& plan, const ArchSpec& arch, const Tile& t) {
+  return plan.pipeline_latency - (arch.array.cols - t.cols_used);
+}
+
+int64_t array_schedule_cycles(const workload::GemmSpec& g, const ArchSpec& arch) {
+  const TilePlan p = plan_tiles(g, arch);
+  ArrayIssue ideal(arch);
+  int64_t end = 0;
+  for_each_tile(g, arch, p, [&](const Tile& t) {
+    end = std::max(end, checked_add(ideal.issue(t, 0), output_latency(p, arch, t)));
+  });
+  return end;
 }
 
 void add_tile_actions(const workload::GemmSpec& g, Dataflow df, const Tile& t, ActionCounts& a) {
@@ -196,6 +242,13 @@ GemmTiming finish_realistic(const workload::GemmSpec& g, const ArchSpec& arch, c
   out.dram_write_bytes = checked_mul(totals.dram_write_bytes, times);
   out.tiles = totals.tiles;
   out.stall_cycles = out.cycles - out.compute_cycles;
+  if (out.stall_cycles < 0) {
+    // A run's tiles never go faster than the ideal schedule, and the run lasts at least until
+    // its last tile's done: a negative stall is a bug of the caller's schedule.
+    throw std::logic_error("realistic timing: " + std::to_string(out.cycles) +
+                           " cycles, fewer than the array's schedule of " +
+                           std::to_string(out.compute_cycles));
+  }
   out.actions = totals.actions;
   finish_counts(g, out.macs, out.cycles, arch.array.rows * arch.array.cols, times, out.actions);
   out.bound = out.dram_busy_cycles > out.compute_cycles ? Bound::kMemory : Bound::kCompute;
@@ -208,15 +261,14 @@ GemmTiming finish_realistic(const workload::GemmSpec& g, const ArchSpec& arch, c
 
 GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch) {
   const TilePlan p = plan_tiles(g, arch);
-  const bool db = arch.sram.double_buffered;
-  const int64_t depth = db ? 2 : 1;  // tiles whose inputs can be in SRAM at once
+  const int64_t depth = arch.sram.double_buffered ? 2 : 1;  // tiles whose inputs are in SRAM
 
   // The recurrence of docs/timing.md, streamed: tiles arrive from for_each_tile in order and
   // only the last `depth` are held. Channel order: L0 .. L(depth-1), then per tile i:
   // L(i + depth), S(i) (if the tile completes outputs): a load is ready when tile i ends, its
-  // store only pipeline_latency cycles later, so the load goes first. L(j) needs tile j - depth
-  // finished (its buffer half is free); tile i computes when its inputs arrived and tile i-1 is
-  // done.
+  // store output_latency (>= 0) cycles later, so the load goes first. L(j) needs tile j - depth
+  // finished (its buffer half is free); tile i's waves enter when ArrayIssue lets them (its
+  // inputs arrived, its preload is done, tile i-1's last wave entered).
   DramChannel ch(arch.dram);
   struct Pending {
     Tile tile;
@@ -224,9 +276,9 @@ GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch) {
   };
   std::deque<Pending> pending;  // tiles whose load was issued, not yet computed (<= depth)
   TileRunTotals run;
-  int64_t previous_done = 0;
+  ArrayIssue array(arch);  // the tiles as they run
+  ArrayIssue ideal(arch);  // the same tiles with every operand in SRAM: compute_cycles
   int64_t end = 0;
-  int64_t computed = 0;
   // L(j) is ready when tile j - depth is done (0 for the first `depth` tiles).
   const auto load = [&](const Tile& t, int64_t ready) {
     pending.push_back({t, ch.transfer(ready, t.load_a_bytes + t.load_b_bytes, true)});
@@ -235,19 +287,12 @@ GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch) {
     const Pending head = pending.front();
     pending.pop_front();
     const Tile& t = head.tile;
-    // The stationary tile shifts in before the first tile, and between tiles when the array
-    // has no shadow registers (double_buffered false).
-    const int64_t preload = (computed == 0 || !db) ? p.preload_cycles : 0;
-    const int64_t start = std::max(head.loaded, previous_done);
-    const int64_t done = checked_add(start, preload + t.compute_cycles);
-    previous_done = done;
-    ++computed;
-    run.compute_cycles = checked_add(run.compute_cycles, preload + t.compute_cycles);
-    return std::make_pair(t, done);
+    ideal.issue(t, 0);
+    return std::make_pair(t, array.issue(t, head.loaded));
   };
   const auto finish = [&](const Tile& t, int64_t done) {
-    // Outputs leave the array pipeline_latency cycles after the tile's last wave entered.
-    const int64_t outputs_ready = done + p.pipeline_latency;
+    // The tile's last result leaves the array output_latency cycles after its done.
+    const int64_t outputs_ready = checked_add(done, output_latency(p, arch, t));
     end = std::max(end, ch.transfer(outputs_ready, t.store_bytes, false));
     end = std::max(end, outputs_ready);
     run.macs = checked_add(run.macs, t.macs);
@@ -271,6 +316,7 @@ GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch) {
     finish(head, done);
   }
   run.cycles = end;
+  run.compute_cycles = ideal.done();
   run.dram_busy_cycles = ch.busy_cycles();
   run.tiles = n;
   // Repeats run back to back, each from empty buffers.

@@ -25,8 +25,12 @@ struct TilePlan {
   bool stream_resident = false;      // the whole streamed operand stays in SRAM across col folds
   bool stationary_resident = false;  // a col fold's stationary slice stays in SRAM across blocks
   double macs_per_cycle = 1.0;       // per PE, for this GEMM's operand formats
-  int64_t pipeline_latency = 0;      // cycles from a tile's last wave to its last output
-  int64_t preload_cycles = 0;        // shifting a stationary tile into the array
+  // Cycles from a tile's done (its last wave entered) until the array's last token of that
+  // tile has left all R x C PEs, bubbles of unused columns included: ws/is R + C - 2, os
+  // 2R + C - 2 (the drain shifts out R rows). A tile's last result is ready earlier when it
+  // uses fewer columns: output_latency.
+  int64_t pipeline_latency = 0;
+  int64_t preload_cycles = 0;  // shifting a stationary tile into the array
 };
 
 // One tile: one fold of the array over one streamed block.
@@ -36,12 +40,12 @@ struct Tile {
   // ws: rows = K, cols = N, streamed = M; is: rows = K, cols = M, streamed = N;
   // os: rows = M, cols = N, streamed = K.
   int64_t row0 = 0, col0 = 0, t0 = 0;
-  bool first_partial = false;     // no partial sum to carry in (ws/is: K fold 0; os: K block 0)
+  bool first_partial = false;      // no partial sum to carry in (ws/is: K fold 0; os: K block 0)
   bool completes_outputs = false;  // its outputs are final (ws/is: last K fold; os: last K block)
-  int64_t rows_used = 0;  // array rows holding data
-  int64_t cols_used = 0;  // array cols holding data
-  int64_t waves = 0;      // streamed vectors
-  int64_t macs = 0;       // rows_used * cols_used * waves
+  int64_t rows_used = 0;           // array rows holding data
+  int64_t cols_used = 0;           // array cols holding data
+  int64_t waves = 0;               // streamed vectors
+  int64_t macs = 0;                // rows_used * cols_used * waves
   int64_t compute_cycles = 0;
   int64_t load_a_bytes = 0;  // DRAM -> SRAM before the tile can run
   int64_t load_b_bytes = 0;
@@ -56,10 +60,59 @@ struct Tile {
 
 TilePlan plan_tiles(const workload::GemmSpec& gemm, const ArchSpec& arch);
 
+// Cycles from a tile's done (its last wave entered) until its last result has left the array,
+// plan.pipeline_latency - (C - t.cols_used) (docs/timing.md, "Per-tile recurrence"). Column j's
+// results leave j cycles after column 0's, and the C - cols_used columns beyond the tile's
+// carry only bubbles, so its last result is column cols_used - 1's. Unused rows change
+// nothing: partial sums (ws/is) cross all R rows, and the os drain shifts all R rows out.
+// Every place that needs a tile's outputs (the store's ready cycle, the end of the run, the
+// array schedule) uses it.
+int64_t output_latency(const TilePlan& plan, const ArchSpec& arch, const Tile& t);
+
 // Calls fn(tile) for every tile of one repeat of the GEMM, in execution order.
 template <typename Fn>
 void for_each_tile(const workload::GemmSpec& gemm, const ArchSpec& arch, const TilePlan& plan,
                    Fn&& fn);
+
+// The array's issue rule (docs/timing.md, "Per-tile recurrence"): the cycle each tile's first
+// wave may enter the array, given the cycle its operands are in SRAM. The analytic recurrence,
+// the SystemC controller and array_schedule_cycles all use it. One instance per repeat: issue
+// the repeat's tiles in for_each_tile order.
+//  - ws/is: a tile's stationary operand shifts into the PEs' shadow registers in R cycles. That
+//    preload needs the tile's operands in SRAM and may begin only when the previous tile's first
+//    wave enters (double-buffered: earlier it would overwrite shadow registers that tile has not
+//    swapped in yet) or, without double buffering, when the previous tile is done. The tile's
+//    first wave enters once its preload is complete and the previous tile's last wave has
+//    entered.
+//  - os: a tile that completes outputs drains them through each column's shift chain in R
+//    cycles, so its last wave enters at least R cycles after that of the repeat's previous
+//    output-completing tile.
+class ArrayIssue {
+ public:
+  explicit ArrayIssue(const ArchSpec& arch);
+  // The next tile, whose operands are in SRAM from cycle `loaded`; returns its done cycle: its
+  // first wave enters at first(), its last at done - 1, done = first() + t.compute_cycles.
+  int64_t issue(const Tile& t, int64_t loaded);
+  int64_t first() const { return first_; }  // the last issued tile's first wave (0 before any)
+  int64_t done() const { return done_; }    // the last issued tile's done (0 before any)
+
+ private:
+  Dataflow dataflow_;
+  bool double_buffered_;
+  int64_t rows_;
+  int64_t issued_ = 0;
+  int64_t first_ = 0;
+  int64_t done_ = 0;
+  bool drained_any_ = false;  // os: a tile of this repeat has completed outputs
+  int64_t drained_ = 0;       // os: the done of the last such tile
+};
+
+// One repeat's cycles of the array's own schedule, every operand already in SRAM: ArrayIssue
+// gets every tile with loaded = 0, and the schedule ends when the last result of any tile has
+// left the array, the largest done + output_latency over the tiles (an earlier tile using more
+// columns may finish after the last one). No DRAM, no stall; the RTL co-simulation of the
+// array compares its cycles to this (docs/timing.md, "Array schedule").
+int64_t array_schedule_cycles(const workload::GemmSpec& gemm, const ArchSpec& arch);
 
 // What the hardware did during a GEMM, counted per action: the energy model
 // (model/energy) multiplies each count by its energy per action. docs/energy.md defines each
@@ -109,8 +162,10 @@ enum class Bound { kCompute, kMemory };
 const char* bound_name(Bound b);  // "compute", "memory"
 
 struct GemmTiming {
-  int64_t cycles = 0;            // all repeats
-  int64_t compute_cycles = 0;    // array busy (all repeats)
+  int64_t cycles = 0;  // all repeats
+  // The array's own schedule (ArrayIssue, every operand already in SRAM) up to the last
+  // tile's done, per repeat, times the repeats.
+  int64_t compute_cycles = 0;
   int64_t dram_busy_cycles = 0;  // DRAM channel busy (all repeats)
   int64_t stall_cycles = 0;      // cycles - compute_cycles
   int64_t tiles = 0;             // per repeat
@@ -125,13 +180,12 @@ struct GemmTiming {
 
 // Adds one tile's per-tile action counts (PE moves, SRAM and DRAM bits, busy PE-cycles) to `a`
 // (docs/energy.md, "Action counts").
-void add_tile_actions(const workload::GemmSpec& gemm, Dataflow df, const Tile& t,
-                      ActionCounts& a);
+void add_tile_actions(const workload::GemmSpec& gemm, Dataflow df, const Tile& t, ActionCounts& a);
 
 // What a run of a GEMM's tiles measured, before the per-GEMM totals are derived.
 struct TileRunTotals {
   int64_t cycles = 0;
-  int64_t compute_cycles = 0;
+  int64_t compute_cycles = 0;  // the ideal ArrayIssue schedule's last done, summed over repeats
   int64_t dram_busy_cycles = 0;
   int64_t tiles = 0;  // tiles of one repeat
   int64_t macs = 0;
@@ -231,8 +285,7 @@ void for_each_tile(const workload::GemmSpec& gemm, const ArchSpec& arch, const T
             t.sram_read_psum_elems = fr > 0 ? waves * cu : 0;
             // The stationary tile shifts down from the top edge: 1 + 2 + ... + ru hops a column.
             t.preload_move_elems = cu * ru * (ru + 1) / 2;
-            t.store_bytes =
-                t.completes_outputs ? detail::bits_to_bytes(waves * cu * bits_out) : 0;
+            t.store_bytes = t.completes_outputs ? detail::bits_to_bytes(waves * cu * bits_out) : 0;
           }
           fn(t);
         }

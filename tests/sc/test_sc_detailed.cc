@@ -1,7 +1,8 @@
 // Bench sc_detailed: detailed mode (values computed PE by PE, cycle by cycle through the
 // systolic array) on 4x4 and 8x8 arrays and all three dataflows. Outputs equal the independent
 // reference GEMM (functional_cases.h), and the cycles equal the analytic realistic engine's
-// (the MacArray also checks each tile's detailed cycle count against the timing model).
+// (the MacArray also checks each tile's detailed cycle count against the timing model: the
+// wait before its first wave that timing::ArrayIssue gives, its waves and the pipeline).
 #include <gtest/gtest.h>
 
 #include <random>
@@ -40,6 +41,9 @@ TEST(ScDetailed, OutputsAndCyclesEqualTheReferences) {
                  2, true);
         add_gemm(c, rng, "c", 30, 3, 9, fmt(Format::kUint4), fmt(Format::kFp4, 0),
                  fmt(Format::kFp4, 1), 2);
+        // Tiles shorter than R: os output tiles of K = 2 waves (each waits for the previous
+        // drain), is column folds of N = 2 waves (each waits for its preload).
+        add_gemm(c, rng, "d", 9, 2, 2, fmt(Format::kInt4), fmt(Format::kInt4), fmt(Format::kFp16));
         cases.push_back(std::move(c));
       }
     }

@@ -1,0 +1,129 @@
+// nibble cosim: runs a trace's GEMMs through the RTL array (Verilated) and through the SystemC
+// model, and writes cosim.csv: per GEMM, the output CRC of each, whether they match, and the
+// RTL's cycles against the model's array schedule (docs/cosim.md). Exit code 1 if any output
+// differs.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "model/cli/command.h"
+#include "model/cli/options.h"
+#include "model/frontend/config.h"
+#include "model/frontend/trace.h"
+#include "model/report/staged_dir.h"
+#include "testbenches/cosim/cosim.h"
+
+namespace nibble::cli {
+
+namespace po = boost::program_options;
+
+int run_cosim(const std::vector<std::string>& args) {
+  po::options_description desc("Options");
+  std::string trace_path;
+  std::string config_path;
+  std::vector<std::string> overrides;
+  std::string out_dir = "out-cosim";
+  std::string vcd_path;
+  desc.add_options()                                                                          //
+      ("trace", po::value(&trace_path), "workload trace (.trace), required")                  //
+      ("config", po::value(&config_path), "native YAML config (default: built-in defaults)")  //
+      ("set", po::value(&overrides)->composing(),
+       "override one config key, KEY=VALUE (repeatable; applied after --config)")     //
+      ("output,o", po::value(&out_dir)->default_value("out-cosim"), "output folder")  //
+      ("vcd", po::value(&vcd_path), "write the RTL array's waves to this VCD file")   //
+      ("quiet,q", "no progress on stderr");
+  po::variables_map vm;
+  if (!parse_options("cosim",
+                     "--trace FILE [--config FILE] [--set KEY=VALUE]... [-o OUTDIR] [--vcd FILE] "
+                     "[-q]",
+                     desc, args, vm)) {
+    return 0;
+  }
+  if (trace_path.empty()) {
+    throw UsageError("--trace is required");
+  }
+  if (vm.count("vcd") != 0 && vcd_path.empty()) {
+    throw UsageError("--vcd: empty file name");
+  }
+  const bool quiet = vm.count("quiet") != 0;
+
+  // Read and check every input before anything is written.
+  timing::ArchSpec arch =
+      config_path.empty() ? timing::ArchSpec{} : frontend::load_config_file(config_path);
+  for (const std::string& assignment : overrides) {
+    frontend::apply_override(arch, assignment);
+  }
+  const workload::Workload w = frontend::read_trace_file(trace_path);
+  try {
+    cosim::check_cosim_input(w, arch);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  std::optional<report::StagedDir> dir;
+  try {
+    dir.emplace(out_dir);
+  } catch (const std::filesystem::filesystem_error& e) {
+    throw UsageError("cannot write " + out_dir + ": " + e.code().message());
+  }
+  if (!quiet) {
+    std::cerr << "nibble cosim: " << w.gemms.size() << " GEMMs on the " << arch.array.rows << "x"
+              << arch.array.cols << " " << timing::dataflow_name(arch.array.dataflow)
+              << " array: RTL (Verilator) and SystemC model\n";
+  }
+  // The waves go to a staging name beside the VCD file and are renamed when the run succeeds.
+  cosim::RtlOptions options;
+  options.vcd_path = vcd_path.empty() ? "" : vcd_path + ".partial";
+  std::vector<cosim::CosimRow> rows;
+  try {
+    rows = cosim::run_cosim(w, arch, options);
+  } catch (...) {
+    if (!options.vcd_path.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove(options.vcd_path, ignored);
+    }
+    throw;
+  }
+  try {
+    dir->write_file("cosim.csv", cosim::cosim_csv(rows, arch));
+    dir->write_file("config.yaml", frontend::dump_config(arch));
+    dir->commit();
+    if (!options.vcd_path.empty()) {
+      std::filesystem::rename(options.vcd_path, vcd_path);
+    }
+  } catch (const std::filesystem::filesystem_error& e) {
+    throw UsageError("cannot write " + out_dir + ": " + e.code().message());
+  }
+
+  int mismatches = 0;
+  double worst = 0;
+  for (const cosim::CosimRow& r : rows) {
+    if (!r.match()) {
+      const workload::GemmSpec& g = *r.gemm;
+      char text[96];
+      std::snprintf(text, sizeof text, "RTL output CRC 0x%08x, model 0x%08x", r.rtl_crc,
+                    r.model_crc);
+      std::cerr << g.where.file << ":" << g.where.line << ": gemm '" << g.name << "': " << text
+                << "\n";
+      ++mismatches;
+    }
+    worst = std::max(worst, std::abs(r.error_pct()));
+  }
+  char summary[160];
+  std::snprintf(summary, sizeof summary,
+                "cosim: %zu GEMMs, %zu outputs bit-identical, largest cycle error %.3f %%\n",
+                rows.size(), rows.size() - static_cast<size_t>(mismatches), worst);
+  std::cout << summary;
+  if (!quiet) {
+    std::cerr << "nibble cosim: wrote " << out_dir << "/{cosim.csv,config.yaml}"
+              << (vcd_path.empty() ? "" : " and " + vcd_path) << "\n";
+  }
+  return mismatches == 0 ? 0 : 1;
+}
+
+}  // namespace nibble::cli

@@ -1,0 +1,153 @@
+#include "testbenches/cosim/cosim.h"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include "model/functional/tensors.h"
+#include "model/numerics/grad_scale.h"
+#include "model/sc/engine.h"
+#include "model/sc/scale_unit.h"
+#include "model/timing/int_math.h"
+#include "model/timing/realistic.h"
+
+namespace nibble::cosim {
+
+namespace {
+
+std::string where(const workload::GemmSpec& g) {
+  return g.where.file + ":" + std::to_string(g.where.line) + ": gemm '" + g.name + "': ";
+}
+
+std::string format_text(const workload::FormatSpec& f) {
+  std::string s = num::format_name(f.format);
+  if (f.format == num::Format::kFp4) {
+    s += ":p" + std::to_string(f.tpr_phase);
+  }
+  return s;
+}
+
+std::string crc_hex(uint32_t crc) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", crc);
+  return buf;
+}
+
+}  // namespace
+
+double CosimRow::error_pct() const {
+  if (model_cycles == 0) {
+    return rtl_cycles == 0 ? 0.0 : std::numeric_limits<double>::infinity();
+  }
+  return 100.0 * static_cast<double>(rtl_cycles - model_cycles) / static_cast<double>(model_cycles);
+}
+
+void check_cosim_input(const workload::Workload& w, const timing::ArchSpec& arch) {
+  if (arch.mode != timing::TimingMode::kRealistic) {
+    throw std::invalid_argument(
+        "the co-simulation tiles GEMMs as realistic timing does (timing.mode: realistic)");
+  }
+  if (!rtl_array_built(arch.array.rows, arch.array.cols)) {
+    throw std::invalid_argument("array " + std::to_string(arch.array.rows) + "x" +
+                                std::to_string(arch.array.cols) +
+                                ": the RTL array is built in the sizes " + rtl_array_sizes());
+  }
+  for (const workload::GemmSpec& g : w.gemms) {
+    if (!num::is_4bit(g.a.format) || !num::is_4bit(g.b.format) ||
+        (g.a.format == num::Format::kFp4 && g.b.format == num::Format::kFp4)) {
+      throw std::invalid_argument(where(g) + "the RTL array multiplies 4-bit PE pairs only (a=" +
+                                  format_text(g.a) + " b=" + format_text(g.b) + ")");
+    }
+    const bool out_ok = num::is_4bit(g.out.format) || g.out.format == num::Format::kFp16;
+    if (!out_ok) {
+      throw std::invalid_argument(where(g) + "the RTL scale unit has no " + format_text(g.out) +
+                                  " output");
+    }
+  }
+}
+
+std::vector<uint16_t> rtl_outputs(RtlScaleUnit& unit, const workload::GemmSpec& g,
+                                  const datapath::Accumulators& acc,
+                                  const std::vector<num::Fp16>& scales, int* grad_exp) {
+  const num::OutputSpec spec = sc::output_spec(g.out);
+  if (g.out.format != num::Format::kFp4) {
+    return unit.convert(acc, spec, scales);  // every repeat gives the same elements
+  }
+  // GradScale: the factor of the exponent before the repeat; after it, the update from the
+  // largest finite |accumulator| (NaN, if any accumulator is NaN, holds the exponent).
+  double max_abs = 0;
+  bool nan = false;
+  for (const num::Fp16 v : acc.values) {
+    if (v.is_nan()) {
+      nan = true;
+    } else {
+      max_abs = std::max(max_abs, std::fabs(v.to_double()));
+    }
+  }
+  const double observed = nan ? std::numeric_limits<double>::quiet_NaN() : max_abs;
+  num::GradScaleParams params;
+  params.fp4_bias = spec.fp4.bias;
+  std::vector<uint16_t> out;
+  for (int64_t rep = 0; rep < g.repeat; ++rep) {
+    if (rep == g.repeat - 1) {
+      out = unit.convert(acc, spec, {num::grad_scale_factor(*grad_exp)});
+    }
+    *grad_exp = num::grad_scale_update(*grad_exp, observed, params);
+  }
+  return out;
+}
+
+std::vector<CosimRow> run_cosim(const workload::Workload& w, const timing::ArchSpec& arch,
+                                const RtlOptions& rtl_options) {
+  check_cosim_input(w, arch);
+  // The model: the SystemC engine, functional mode, on the same tensors.
+  sc::EngineJob job;
+  job.workload = &w;
+  job.arch = arch;
+  job.mode = sc::EngineMode::kFunctional;
+  job.tensors = [&w](size_t i) { return fn::make_gemm_tensors(w, i); };
+  const std::vector<sc::GemmResult> model = sc::run_engine({job}).front();
+
+  // The RTL, GEMM after GEMM on one array.
+  RtlArray array(arch.array.rows, arch.array.cols, rtl_options);
+  RtlScaleUnit unit;
+  std::map<std::string, int> grad_exp;  // GradScale exponent per GEMM name, as the model's
+  std::vector<CosimRow> rows;
+  for (size_t i = 0; i < w.gemms.size(); ++i) {
+    const workload::GemmSpec& g = w.gemms[i];
+    const fn::GemmTensors t = fn::make_gemm_tensors(w, i);
+    const RtlGemm r = array.run(g, arch, t);
+    const std::vector<uint16_t> out = rtl_outputs(unit, g, r.acc, t.scales, &grad_exp[g.name]);
+    CosimRow row;
+    row.gemm = &g;
+    row.rtl_crc = fn::output_crc(out, g.out);
+    row.model_crc = model[i].output_crc.value();
+    row.rtl_cycles = timing::checked_mul(r.cycles, g.repeat);
+    row.model_cycles = timing::checked_mul(timing::array_schedule_cycles(g, arch), g.repeat);
+    row.model_total_cycles = model[i].timing.cycles;
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+std::string cosim_csv(const std::vector<CosimRow>& rows, const timing::ArchSpec& arch) {
+  std::ostringstream out;
+  out << "gemm,m,n,k,repeat,dataflow,a,b,out,rtl_crc,model_crc,match,rtl_cycles,model_cycles,"
+         "error_pct,model_total_cycles\n";
+  for (const CosimRow& r : rows) {
+    const workload::GemmSpec& g = *r.gemm;
+    char pct[32];
+    std::snprintf(pct, sizeof pct, "%.3f", r.error_pct());
+    out << g.name << "," << g.m << "," << g.n << "," << g.k << "," << g.repeat << ","
+        << timing::dataflow_name(arch.array.dataflow) << "," << format_text(g.a) << ","
+        << format_text(g.b) << "," << format_text(g.out) << "," << crc_hex(r.rtl_crc) << ","
+        << crc_hex(r.model_crc) << "," << (r.match() ? "true" : "false") << "," << r.rtl_cycles
+        << "," << r.model_cycles << "," << pct << "," << r.model_total_cycles << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace nibble::cosim

@@ -1,0 +1,54 @@
+// The co-simulation of `nibble cosim` (docs/cosim.md): every GEMM of a trace through the RTL
+// (rtl/nibble_mac_array.sv and rtl/nibble_scale_unit.sv, Verilated, driven by RtlArray) and
+// through the SystemC model (functional mode), compared output by output (CRC-32) and cycle by
+// cycle (the RTL's cycles against the timing model's array schedule,
+// timing::array_schedule_cycles).
+#ifndef NIBBLE_TESTBENCHES_COSIM_COSIM_H_
+#define NIBBLE_TESTBENCHES_COSIM_COSIM_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/timing/arch_spec.h"
+#include "model/workload/gemm_spec.h"
+#include "testbenches/cosim/rtl_array.h"
+
+namespace nibble::cosim {
+
+// One GEMM of the co-simulation: a row of cosim.csv (docs/cosim.md defines each column).
+struct CosimRow {
+  const workload::GemmSpec* gemm = nullptr;
+  uint32_t rtl_crc = 0;
+  uint32_t model_crc = 0;
+  int64_t rtl_cycles = 0;          // RTL cycles of one repeat, times repeat
+  int64_t model_cycles = 0;        // array schedule of one repeat, times repeat
+  int64_t model_total_cycles = 0;  // the SystemC model's cycles, DRAM included
+  bool match() const { return rtl_crc == model_crc; }
+  double error_pct() const;  // 100 * (rtl_cycles - model_cycles) / model_cycles
+};
+
+// Throws std::invalid_argument naming the trace line if the co-simulation cannot run gemm g
+// on arch (not a 4-bit PE pair, a stochastic-rounding output), or naming the configuration if
+// arch cannot be co-simulated (compat timing, an array size not built, a PE rate other than
+// one MAC per cycle).
+void check_cosim_input(const workload::Workload& w, const timing::ArchSpec& arch);
+
+// Runs every GEMM (check_cosim_input first). The SystemC engine runs once per process, so this
+// may be called once.
+std::vector<CosimRow> run_cosim(const workload::Workload& w, const timing::ArchSpec& arch,
+                                const RtlOptions& rtl_options);
+
+// The GEMM's output elements through the RTL scale unit after `repeat` repeats: the scales of
+// the tensors, or for FP4 outputs GradScale (docs/numerics.md) starting from exponent
+// *grad_exp, which is updated after each repeat as the SystemC model's scale unit does.
+std::vector<uint16_t> rtl_outputs(RtlScaleUnit& unit, const workload::GemmSpec& g,
+                                  const datapath::Accumulators& acc,
+                                  const std::vector<num::Fp16>& scales, int* grad_exp);
+
+// cosim.csv: a header line and one line per row.
+std::string cosim_csv(const std::vector<CosimRow>& rows, const timing::ArchSpec& arch);
+
+}  // namespace nibble::cosim
+
+#endif  // NIBBLE_TESTBENCHES_COSIM_COSIM_H_

@@ -1,0 +1,677 @@
+#include "testbenches/cosim/rtl_array.h"
+
+#include <algorithm>
+#include <deque>
+#include <iterator>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+#include "Vcosim_array_16x16.h"
+#include "Vcosim_array_8x8.h"
+#include "Vcosim_scale_unit.h"
+#include "model/numerics/product.h"
+#include "model/timing/realistic.h"
+#include "testbenches/rtl_formats.h"
+#include "verilated.h"
+#include "verilated_vcd_c.h"
+
+namespace nibble::cosim {
+
+namespace {
+
+// The inputs of one cycle at the array's edges, one entry per row or column.
+struct EdgeIn {
+  std::vector<uint16_t> row_valid, row_data, row_first, row_last, row_code;  // R
+  std::vector<uint16_t> col_valid, col_data, col_code;                       // C (os: B)
+  std::vector<uint16_t> psum_valid, psum_data, psum;                         // C (ws/is)
+  std::vector<uint16_t> w_valid, w_data, w_row, w_code;                      // C (ws/is)
+
+  EdgeIn(size_t r, size_t c)
+      : row_valid(r),
+        row_data(r),
+        row_first(r),
+        row_last(r),
+        row_code(r),
+        col_valid(c),
+        col_data(c),
+        col_code(c),
+        psum_valid(c),
+        psum_data(c),
+        psum(c),
+        w_valid(c),
+        w_data(c),
+        w_row(c),
+        w_code(c) {}
+};
+
+// Packs lanes of `width` bits (lane i in bits [i*width, (i+1)*width)) into a Verilated port:
+// an integer type up to 64 bits, or a VlWide of 32-bit words.
+template <typename P>
+void pack(P& port, const std::vector<uint16_t>& lanes, int width) {
+  if constexpr (std::is_integral_v<P>) {
+    uint64_t v = 0;
+    for (size_t i = 0; i < lanes.size(); ++i) {
+      v |= static_cast<uint64_t>(lanes[i]) << (i * static_cast<size_t>(width));
+    }
+    port = static_cast<P>(v);
+  } else {
+    for (size_t w = 0; w < std::size(port.m_storage); ++w) {
+      port[w] = 0;
+    }
+    for (size_t i = 0; i < lanes.size(); ++i) {
+      for (int b = 0; b < width; ++b) {
+        if ((lanes[i] >> b) & 1U) {
+          const size_t bit = i * static_cast<size_t>(width) + static_cast<size_t>(b);
+          port[bit / 32] |= 1U << (bit % 32);
+        }
+      }
+    }
+  }
+}
+
+template <typename P>
+uint16_t unpack(const P& port, size_t lane, int width) {
+  uint16_t v = 0;
+  for (int b = 0; b < width; ++b) {
+    const size_t bit = lane * static_cast<size_t>(width) + static_cast<size_t>(b);
+    uint64_t word = 0;
+    if constexpr (std::is_integral_v<P>) {
+      word = static_cast<uint64_t>(port) >> bit;
+    } else {
+      word = port[bit / 32] >> (bit % 32);
+    }
+    v = static_cast<uint16_t>(v | ((word & 1U) << b));
+  }
+  return v;
+}
+
+// The one VerilatedContext of the process's Verilated models, alive while any model is.
+// Verilator 5.006 unregisters a model's scopes through the thread's current context rather than
+// the model's own (verilator/verilator#8265), so models with contexts of their own could reach a
+// destroyed one; each owner also makes the context current before destroying its model.
+std::shared_ptr<VerilatedContext> shared_context() {
+  static std::weak_ptr<VerilatedContext> cache;
+  std::shared_ptr<VerilatedContext> context = cache.lock();
+  if (!context) {
+    context = std::make_shared<VerilatedContext>();
+    context->fatalOnError(false);  // an assertion becomes std::logic_error, not an abort
+    cache = context;
+  }
+  return context;
+}
+
+int row_width(int64_t rows) {
+  int w = 1;
+  while ((int64_t{1} << w) < rows) {
+    ++w;
+  }
+  return w;
+}
+
+}  // namespace
+
+// ---- The Verilated array behind one interface ---------------------------------------------
+
+class RtlArray::Port {
+ public:
+  virtual ~Port() = default;
+  virtual int64_t rows() const = 0;
+  virtual int64_t cols() const = 0;
+  virtual void configure(int dataflow, uint8_t fmt_a, uint8_t fmt_b) = 0;
+  virtual void drive(const EdgeIn& in, bool res_ready) = 0;
+  // The results presented this cycle (registers: valid since the last clock edge).
+  virtual void results(std::vector<uint16_t>& res_valid, std::vector<uint16_t>& res) const = 0;
+  // Evaluates with the clock low, after drive(): whether the array takes this cycle's inputs.
+  virtual bool settle() = 0;
+  virtual void clock_edge() = 0;
+  virtual int64_t cycles() const = 0;
+};
+
+namespace {
+
+template <typename Model>
+class VerilatedArray : public RtlArray::Port {
+ public:
+  VerilatedArray(int64_t rows, int64_t cols, const std::string& vcd_path)
+      : rows_(rows), cols_(cols), context_(shared_context()) {
+    if (!vcd_path.empty()) {
+      context_->traceEverOn(true);
+    }
+    static int instances = 0;  // scope names are unique within the shared context
+    model_ =
+        std::make_unique<Model>(context_.get(), ("array" + std::to_string(instances++)).c_str());
+    if (!vcd_path.empty()) {
+      trace_ = std::make_unique<VerilatedVcdC>();
+      model_->trace(trace_.get(), 99);
+      trace_->open(vcd_path.c_str());
+      if (!trace_->isOpen()) {
+        throw std::runtime_error("cannot write " + vcd_path);
+      }
+    }
+    model_->clk_i = 0;
+    model_->rst_ni = 0;
+    model_->res_ready_i = 1;
+    eval_and_dump();
+    model_->rst_ni = 1;
+    eval_and_dump();
+  }
+
+  ~VerilatedArray() override {
+    model_->final();
+    if (trace_) {
+      trace_->close();
+    }
+    trace_.reset();
+    Verilated::threadContextp(context_.get());
+    model_.reset();
+  }
+
+  int64_t rows() const override { return rows_; }
+  int64_t cols() const override { return cols_; }
+
+  void configure(int dataflow, uint8_t fmt_a, uint8_t fmt_b) override {
+    model_->dataflow_i = static_cast<uint8_t>(dataflow);
+    model_->fmt_a_i = fmt_a;
+    model_->fmt_b_i = fmt_b;
+  }
+
+  void drive(const EdgeIn& in, bool res_ready) override {
+    Model& m = *model_;
+    pack(m.row_valid_i, in.row_valid, 1);
+    pack(m.row_data_i, in.row_data, 1);
+    pack(m.row_first_i, in.row_first, 1);
+    pack(m.row_last_i, in.row_last, 1);
+    pack(m.row_code_i, in.row_code, 4);
+    pack(m.col_valid_i, in.col_valid, 1);
+    pack(m.col_data_i, in.col_data, 1);
+    pack(m.col_code_i, in.col_code, 4);
+    pack(m.psum_valid_i, in.psum_valid, 1);
+    pack(m.psum_data_i, in.psum_data, 1);
+    pack(m.psum_i, in.psum, 16);
+    pack(m.w_valid_i, in.w_valid, 1);
+    pack(m.w_data_i, in.w_data, 1);
+    pack(m.w_row_i, in.w_row, row_width(rows_));
+    pack(m.w_code_i, in.w_code, 4);
+    m.res_ready_i = res_ready ? 1 : 0;
+  }
+
+  void results(std::vector<uint16_t>& res_valid, std::vector<uint16_t>& res) const override {
+    for (size_t j = 0; j < static_cast<size_t>(cols_); ++j) {
+      res_valid[j] = unpack(model_->res_valid_o, j, 1);
+      res[j] = unpack(model_->res_o, j, 16);
+    }
+  }
+
+  bool settle() override {
+    model_->clk_i = 0;
+    eval_and_dump();
+    return model_->in_ready_o != 0;
+  }
+
+  // The rising edge; the clock falls in the next settle() (two evaluations per cycle).
+  void clock_edge() override {
+    model_->clk_i = 1;
+    eval_and_dump();
+    ++cycles_;
+  }
+
+  int64_t cycles() const override { return cycles_; }
+
+ private:
+  void eval_and_dump() {
+    model_->eval();
+    check_assertions();
+    if (trace_) {
+      trace_->dump(static_cast<uint64_t>(time_));
+    }
+    ++time_;
+  }
+
+  void check_assertions() const {
+    if (context_->gotError()) {
+      throw std::logic_error("RTL assertion failed in nibble_mac_array (message above), cycle " +
+                             std::to_string(cycles_));
+    }
+  }
+
+  int64_t rows_, cols_;
+  std::shared_ptr<VerilatedContext> context_;
+  std::unique_ptr<Model> model_;
+  std::unique_ptr<VerilatedVcdC> trace_;
+  int64_t cycles_ = 0;  // clock edges since reset
+  int64_t time_ = 0;    // half cycles, the VCD's time
+};
+
+std::unique_ptr<RtlArray::Port> make_port(int64_t rows, int64_t cols, const std::string& vcd) {
+  if (rows == 8 && cols == 8) {
+    return std::make_unique<VerilatedArray<Vcosim_array_8x8>>(rows, cols, vcd);
+  }
+  if (rows == 16 && cols == 16) {
+    return std::make_unique<VerilatedArray<Vcosim_array_16x16>>(rows, cols, vcd);
+  }
+  throw std::invalid_argument("no RTL array of " + std::to_string(rows) + " x " +
+                              std::to_string(cols) +
+                              " PEs is built in (sizes: " + rtl_array_sizes() + ")");
+}
+
+// ---- The controller -----------------------------------------------------------------------
+
+// What the controller issues in one cycle: a wave into row 0 / column 0 (the edges skew it
+// further) and a preload beat into column 0.
+struct Issue {
+  int64_t wave_tile = -1;  // tile index, -1: none
+  int64_t wave = 0;
+  int64_t preload_tile = -1;
+  int64_t beat = 0;  // preload beat q: the token for row R - 1 - q
+};
+
+// An output the controller expects from a column, in order.
+struct Expected {
+  int64_t m = 0, n = 0;
+};
+
+class Controller {
+ public:
+  Controller(const workload::GemmSpec& g, const timing::ArchSpec& arch, const fn::GemmTensors& t,
+             bool break_schedule)
+      : g_(g),
+        t_(t),
+        df_(arch.array.dataflow),
+        r_(arch.array.rows),
+        c_(arch.array.cols),
+        db_(arch.sram.double_buffered),
+        break_(break_schedule),
+        history_(static_cast<size_t>(std::max(r_, c_))),
+        expected_(static_cast<size_t>(c_)) {
+    const timing::TilePlan plan = timing::plan_tiles(g, arch);
+    timing::for_each_tile(g, arch, plan, [&](const timing::Tile& tile) { tiles_.push_back(tile); });
+    first_wave_.assign(tiles_.size(), -1);
+    last_wave_.assign(tiles_.size(), -1);
+    preload_start_.assign(tiles_.size(), -1);
+  }
+
+  size_t tiles() const { return tiles_.size(); }
+  bool issued_all() const { return next_tile_ >= static_cast<int64_t>(tiles_.size()); }
+
+  // What to issue in array cycle ta (the same answer until commit: the array may stall).
+  Issue decide(int64_t ta) const {
+    Issue is;
+    const bool os = df_ == timing::Dataflow::kOs;
+    if (!issued_all()) {
+      const timing::Tile& tile = tiles_[static_cast<size_t>(next_tile_)];
+      bool ok = true;
+      if (os) {
+        // The last wave of an output-completing tile: the column's drain chain must be free.
+        if (tile.completes_outputs && next_wave_ == tile.waves - 1 && last_drain_ >= 0 &&
+            ta < last_drain_ + r_ && !break_) {
+          ok = false;
+        }
+      } else {
+        const int64_t p = preload_start_[static_cast<size_t>(next_tile_)];
+        ok = p >= 0 && ta >= p + r_;  // the tile's preload is complete
+      }
+      if (ok) {
+        is.wave_tile = next_tile_;
+        is.wave = next_wave_;
+      }
+    }
+    if (!os && next_preload_ < static_cast<int64_t>(tiles_.size())) {
+      if (beat_ > 0) {
+        is.preload_tile = next_preload_;
+        is.beat = beat_;
+      } else if (preload_may_start(ta, is)) {
+        is.preload_tile = next_preload_;
+        is.beat = 0;
+      }
+    }
+    return is;
+  }
+
+  void commit(int64_t ta, const Issue& is) {
+    history_[static_cast<size_t>(ta % static_cast<int64_t>(history_.size()))] = is;
+    if (is.wave_tile >= 0) {
+      const size_t i = static_cast<size_t>(is.wave_tile);
+      const timing::Tile& tile = tiles_[i];
+      if (is.wave == 0) {
+        first_wave_[i] = ta;
+      }
+      expect_wave(tile, is.wave);
+      if (is.wave == tile.waves - 1) {
+        last_wave_[i] = ta;
+        if (tile.completes_outputs) {
+          last_drain_ = ta;
+        }
+        ++next_tile_;
+        next_wave_ = 0;
+      } else {
+        ++next_wave_;
+      }
+    }
+    if (is.preload_tile >= 0) {
+      if (is.beat == 0) {
+        preload_start_[static_cast<size_t>(is.preload_tile)] = ta;
+      }
+      beat_ = is.beat + 1;
+      if (beat_ == r_) {
+        beat_ = 0;
+        ++next_preload_;
+      }
+    }
+  }
+
+  // The edge inputs of array cycle ta, whose own issue is `now` (not yet in the history).
+  void edges(int64_t ta, const Issue& now, const datapath::Accumulators& acc, EdgeIn& in) const {
+    for (int64_t i = 0; i < r_; ++i) {
+      const Issue* is = at(ta, i, now);
+      const size_t li = static_cast<size_t>(i);
+      in.row_valid[li] = in.row_data[li] = in.row_first[li] = in.row_last[li] = 0;
+      in.row_code[li] = 0;
+      if (is == nullptr || is->wave_tile < 0) {
+        continue;
+      }
+      const timing::Tile& tile = tiles_[static_cast<size_t>(is->wave_tile)];
+      const int64_t w = is->wave;
+      in.row_valid[li] = 1;
+      const bool data = i < tile.rows_used;
+      in.row_data[li] = data;
+      if (df_ == timing::Dataflow::kOs) {
+        in.row_first[li] = tile.first_partial && w == 0;
+        in.row_last[li] = tile.completes_outputs && w == tile.waves - 1;
+        in.row_code[li] = data ? t_.a.at(tile.row0 + i, tile.t0 + w) : 0;
+      } else {
+        in.row_first[li] = w == 0;
+        in.row_code[li] = !data                          ? 0
+                          : df_ == timing::Dataflow::kWs ? t_.a.at(tile.t0 + w, tile.row0 + i)
+                                                         : t_.b.at(tile.row0 + i, tile.t0 + w);
+      }
+    }
+    for (int64_t j = 0; j < c_; ++j) {
+      const size_t lj = static_cast<size_t>(j);
+      in.col_valid[lj] = in.col_data[lj] = in.col_code[lj] = 0;
+      in.psum_valid[lj] = in.psum_data[lj] = in.psum[lj] = 0;
+      in.w_valid[lj] = in.w_data[lj] = in.w_row[lj] = in.w_code[lj] = 0;
+      const Issue* is = at(ta, j, now);
+      if (is != nullptr && is->wave_tile >= 0) {
+        const timing::Tile& tile = tiles_[static_cast<size_t>(is->wave_tile)];
+        const int64_t w = is->wave;
+        const bool data = j < tile.cols_used;
+        if (df_ == timing::Dataflow::kOs) {
+          in.col_valid[lj] = 1;
+          in.col_data[lj] = data;
+          in.col_code[lj] = data ? t_.b.at(tile.t0 + w, tile.col0 + j) : 0;
+        } else {
+          in.psum_valid[lj] = 1;
+          in.psum_data[lj] = data;
+          if (data && !tile.first_partial) {
+            const Expected e = output_of(tile, w, j);
+            in.psum[lj] = acc.values[static_cast<size_t>(e.m * acc.cols + e.n)].bits();
+          }
+        }
+      }
+      if (is != nullptr && is->preload_tile >= 0) {
+        const timing::Tile& tile = tiles_[static_cast<size_t>(is->preload_tile)];
+        const int64_t row = r_ - 1 - is->beat;
+        const bool data = row < tile.rows_used && j < tile.cols_used;
+        in.w_valid[lj] = 1;
+        in.w_data[lj] = data;
+        in.w_row[lj] = static_cast<uint16_t>(row);
+        in.w_code[lj] = !data                          ? 0
+                        : df_ == timing::Dataflow::kWs ? t_.b.at(tile.row0 + row, tile.col0 + j)
+                                                       : t_.a.at(tile.col0 + j, tile.row0 + row);
+      }
+    }
+  }
+
+  // The next output column j must deliver; throws if none is due.
+  Expected take(int64_t j) {
+    std::deque<Expected>& q = expected_[static_cast<size_t>(j)];
+    if (q.empty()) {
+      throw std::logic_error("RTL array: unexpected result from column " + std::to_string(j));
+    }
+    const Expected e = q.front();
+    q.pop_front();
+    --outstanding_;
+    return e;
+  }
+  int64_t outstanding() const { return outstanding_; }
+
+ private:
+  // Whether the next tile's preload may start in cycle ta, given this cycle's wave issue.
+  bool preload_may_start(int64_t ta, const Issue& now) const {
+    const int64_t n = next_preload_;
+    if (n == 0 || break_) {
+      return true;
+    }
+    const size_t prev = static_cast<size_t>(n - 1);
+    if (db_) {
+      // In or after the cycle the previous tile's first wave enters (it swaps the shadow in).
+      return first_wave_[prev] >= 0 || (now.wave_tile == n - 1 && now.wave == 0);
+    }
+    return last_wave_[prev] >= 0 && ta > last_wave_[prev];  // after its last wave
+  }
+
+  // The issue of cycle ta - lag (lag 0: `now`), or nullptr before cycle 0.
+  const Issue* at(int64_t ta, int64_t lag, const Issue& now) const {
+    if (lag == 0) {
+      return &now;
+    }
+    if (ta - lag < 0) {
+      return nullptr;
+    }
+    return &history_[static_cast<size_t>((ta - lag) % static_cast<int64_t>(history_.size()))];
+  }
+
+  // The output (m, n) of wave w in array column j (ws/is).
+  Expected output_of(const timing::Tile& tile, int64_t w, int64_t j) const {
+    if (df_ == timing::Dataflow::kWs) {
+      return {tile.t0 + w, tile.col0 + j};
+    }
+    return {tile.col0 + j, tile.t0 + w};
+  }
+
+  void expect_wave(const timing::Tile& tile, int64_t w) {
+    if (df_ != timing::Dataflow::kOs) {
+      for (int64_t j = 0; j < tile.cols_used; ++j) {
+        expected_[static_cast<size_t>(j)].push_back(output_of(tile, w, j));
+        ++outstanding_;
+      }
+      return;
+    }
+    if (!tile.completes_outputs || w != tile.waves - 1) {
+      return;
+    }
+    // os: each column drains its results bottom row first.
+    for (int64_t j = 0; j < tile.cols_used; ++j) {
+      for (int64_t i = tile.rows_used - 1; i >= 0; --i) {
+        expected_[static_cast<size_t>(j)].push_back({tile.row0 + i, tile.col0 + j});
+        ++outstanding_;
+      }
+    }
+  }
+
+  const workload::GemmSpec& g_;
+  const fn::GemmTensors& t_;
+  timing::Dataflow df_;
+  int64_t r_, c_;
+  bool db_;
+  bool break_;
+  std::vector<timing::Tile> tiles_;
+  std::vector<int64_t> first_wave_, last_wave_, preload_start_;  // array cycles, -1: not yet
+  int64_t next_tile_ = 0, next_wave_ = 0;                        // the next wave to issue
+  int64_t next_preload_ = 0, beat_ = 0;                          // the next preload beat
+  int64_t last_drain_ = -1;     // os: last wave of the last completing tile
+  std::vector<Issue> history_;  // issues of the last max(R, C) cycles
+  std::vector<std::deque<Expected>> expected_;
+  int64_t outstanding_ = 0;
+};
+
+uint64_t next_random(uint64_t& state) {  // SplitMix64
+  state += 0x9E3779B97F4A7C15ULL;
+  uint64_t z = state;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+bool rtl_array_built(int64_t rows, int64_t cols) {
+  return (rows == 8 && cols == 8) || (rows == 16 && cols == 16);
+}
+
+std::string rtl_array_sizes() { return "8x8, 16x16"; }
+
+RtlArray::RtlArray(int64_t rows, int64_t cols, const RtlOptions& options)
+    : port_(make_port(rows, cols, options.vcd_path)),
+      options_(options),
+      stall_state_(options.stall_seed) {}
+
+RtlArray::~RtlArray() = default;
+
+int64_t RtlArray::total_cycles() const { return port_->cycles(); }
+
+RtlGemm RtlArray::run(const workload::GemmSpec& g, const timing::ArchSpec& arch,
+                      const fn::GemmTensors& t) {
+  if (arch.array.rows != port_->rows() || arch.array.cols != port_->cols()) {
+    throw std::invalid_argument("the RTL array is " + std::to_string(port_->rows()) + " x " +
+                                std::to_string(port_->cols()) + ", the configuration " +
+                                std::to_string(arch.array.rows) + " x " +
+                                std::to_string(arch.array.cols));
+  }
+  const datapath::MatrixView a{t.a.codes.data(), t.a.rows, t.a.cols};
+  const datapath::MatrixView b{t.b.codes.data(), t.b.rows, t.b.cols};
+  if (t.a.rows != g.m || t.a.cols != g.k || t.b.rows != g.k || t.b.cols != g.n ||
+      t.a.codes.size() != static_cast<size_t>(g.m * g.k) ||
+      t.b.codes.size() != static_cast<size_t>(g.k * g.n)) {
+    throw std::invalid_argument("gemm '" + g.name + "': tensors of the wrong shape");
+  }
+  const datapath::GemmOperands ops = datapath::operands_for(g, a, b);
+  if (ops.fa.fp4.bias != num::kFp4DefaultBias || ops.fb.fp4.bias != num::kFp4DefaultBias) {
+    throw std::invalid_argument("the RTL array is built with the default FP4 bias");
+  }
+  port_->configure(static_cast<int>(arch.array.dataflow), tb::rtl_operand_fmt(ops.fa),
+                   tb::rtl_operand_fmt(ops.fb));
+
+  RtlGemm out;
+  out.acc.rows = g.m;
+  out.acc.cols = g.n;
+  out.acc.values.assign(static_cast<size_t>(g.m * g.n), num::kFp16Zero);
+  Controller ctl(g, arch, t, options_.break_schedule);
+  out.tiles = static_cast<int64_t>(ctl.tiles());
+
+  const auto r = static_cast<size_t>(port_->rows());
+  const auto c = static_cast<size_t>(port_->cols());
+  EdgeIn in(r, c);
+  std::vector<uint16_t> res_valid(c), res(c);
+  const int64_t start = port_->cycles();
+  int64_t last_result = start;
+  int64_t ta = 0;  // array cycles (the cycles in which the array advanced)
+  // An idle stretch this long means the controller and the array disagree (a hang).
+  const int64_t idle_limit = 16 * (port_->rows() + port_->cols()) + 64;
+  int64_t idle = 0;
+  bool ready = true;
+  while (!ctl.issued_all() || ctl.outstanding() > 0) {
+    if (options_.stall_probability > 0) {
+      ready = static_cast<double>(next_random(stall_state_) >> 11) * 0x1.0p-53 >=
+              options_.stall_probability;
+    }
+    // The results presented this cycle (the bottom registers) are taken first, so that the
+    // ofmap buffer forwards them to a partial-sum read of the same cycle.
+    port_->results(res_valid, res);
+    bool progress = false;
+    if (ready) {
+      for (size_t j = 0; j < c; ++j) {
+        if (res_valid[j] != 0) {
+          const Expected e = ctl.take(static_cast<int64_t>(j));
+          out.acc.values[static_cast<size_t>(e.m * g.n + e.n)] = num::Fp16::from_bits(res[j]);
+          last_result = port_->cycles();
+          progress = true;
+        }
+      }
+    }
+    const Issue is = ctl.decide(ta);
+    ctl.edges(ta, is, out.acc, in);
+    port_->drive(in, ready);
+    if (port_->settle()) {
+      ctl.commit(ta, is);
+      progress = progress || is.wave_tile >= 0 || is.preload_tile >= 0;
+      ++ta;
+    } else {
+      ++out.stall_cycles;
+    }
+    port_->clock_edge();
+    idle = progress ? 0 : idle + 1;
+    if (idle > idle_limit) {
+      throw std::logic_error("RTL array: no progress for " + std::to_string(idle) + " cycles; " +
+                             std::to_string(ctl.outstanding()) + " results missing");
+    }
+  }
+  // Let the lanes empty, so that the next GEMM starts from an idle array.
+  in = EdgeIn(r, c);
+  port_->drive(in, true);
+  for (int64_t k = 0; k < port_->rows() + port_->cols() + 2; ++k) {
+    port_->results(res_valid, res);
+    if (std::any_of(res_valid.begin(), res_valid.end(), [](uint16_t v) { return v != 0; })) {
+      throw std::logic_error("RTL array: a result after the last expected one");
+    }
+    port_->settle();
+    port_->clock_edge();
+  }
+  out.cycles = last_result - start;
+  return out;
+}
+
+// ---- Scale unit ---------------------------------------------------------------------------
+
+class RtlScaleUnit::Impl {
+ public:
+  Impl() : context_(shared_context()) {
+    static int instances = 0;  // scope names are unique within the shared context
+    model_ = std::make_unique<Vcosim_scale_unit>(
+        context_.get(), ("scale_unit" + std::to_string(instances++)).c_str());
+  }
+  ~Impl() {
+    model_->final();
+    Verilated::threadContextp(context_.get());
+    model_.reset();
+  }
+  uint16_t convert(uint8_t out_fmt, uint16_t acc, uint16_t scale) {
+    model_->out_fmt_i = out_fmt;
+    model_->acc_i = acc;
+    model_->scale_i = scale;
+    model_->eval();
+    return model_->out_o;
+  }
+
+ private:
+  std::shared_ptr<VerilatedContext> context_;
+  std::unique_ptr<Vcosim_scale_unit> model_;
+};
+
+RtlScaleUnit::RtlScaleUnit() : impl_(std::make_unique<Impl>()) {}
+RtlScaleUnit::~RtlScaleUnit() = default;
+
+std::vector<uint16_t> RtlScaleUnit::convert(const datapath::Accumulators& acc,
+                                            const num::OutputSpec& spec,
+                                            const std::vector<num::Fp16>& scales) {
+  if (spec.rounding != num::Rounding::kNearestEven ||
+      (spec.format == num::Format::kFp4 && spec.fp4.bias != num::kFp4DefaultBias)) {
+    throw std::invalid_argument("the RTL scale unit rounds to nearest with the default FP4 bias");
+  }
+  if (scales.size() != 1 && scales.size() != static_cast<size_t>(acc.cols)) {
+    throw std::invalid_argument("scale unit: expected 1 or N scales");
+  }
+  const uint8_t fmt = tb::rtl_output_fmt(spec);
+  std::vector<uint16_t> out(acc.values.size());
+  for (int64_t m = 0; m < acc.rows; ++m) {
+    for (int64_t n = 0; n < acc.cols; ++n) {
+      const size_t i = static_cast<size_t>(m * acc.cols + n);
+      const num::Fp16 s = scales[scales.size() == 1 ? 0 : static_cast<size_t>(n)];
+      out[i] = impl_->convert(fmt, acc.values[i].bits(), s.bits());
+    }
+  }
+  return out;
+}
+
+}  // namespace nibble::cosim

@@ -1,0 +1,95 @@
+// The RTL side of the co-simulation (docs/cosim.md): rtl/nibble_mac_array.sv, Verilated, driven
+// cycle by cycle by a C++ controller that plays the accelerator's controller and scratchpads
+// with every operand already in SRAM; and rtl/nibble_scale_unit.sv on the results.
+//
+// The controller walks the timing model's tiles (timing::for_each_tile) and issues, each cycle,
+// at most one wave and one preload beat, as early as the array's rules allow (docs/rtl.md, "The
+// array"): ws/is: a tile's preload takes R beats and starts no earlier than the previous tile's
+// first wave (double-buffered) or after its last wave (not double-buffered); a tile's first
+// wave waits for its preload. os: the last wave of an output-completing tile comes at least R
+// cycles after the previous one's. The RTL asserts these rules (verilator --assert); the cycle
+// count is the RTL's own: from the first input to the last result leaving the array.
+#ifndef NIBBLE_TESTBENCHES_COSIM_RTL_ARRAY_H_
+#define NIBBLE_TESTBENCHES_COSIM_RTL_ARRAY_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/datapath/datapath.h"
+#include "model/functional/tensors.h"
+#include "model/numerics/fp16.h"
+#include "model/numerics/scale_unit.h"
+#include "model/timing/arch_spec.h"
+#include "model/workload/gemm_spec.h"
+
+namespace nibble::cosim {
+
+struct RtlOptions {
+  std::string vcd_path;  // empty: no waves; else the VCD file every GEMM's cycles go into
+  // Test hooks. stall_probability: res_ready_i is low in a cycle with this probability (seeded
+  // by stall_seed), so the whole array stalls; results must not change. break_schedule: the
+  // controller ignores the preload and drain rules, which the RTL's assertions must catch.
+  double stall_probability = 0;
+  uint64_t stall_seed = 1;
+  bool break_schedule = false;
+};
+
+struct RtlGemm {
+  datapath::Accumulators acc;  // M x N binary16 results of one repeat
+  int64_t cycles = 0;          // clock cycles of one repeat, first input to last result
+  int64_t stall_cycles = 0;    // cycles the array waited for res_ready_i
+  int64_t tiles = 0;
+};
+
+// The array sizes built into nibble (Verilator needs NumRows and NumCols at build time).
+bool rtl_array_built(int64_t rows, int64_t cols);
+std::string rtl_array_sizes();  // "8x8, 16x16"
+
+class RtlArray {
+ public:
+  // Throws std::invalid_argument unless rtl_array_built(rows, cols); std::runtime_error if the
+  // VCD file cannot be opened.
+  RtlArray(int64_t rows, int64_t cols, const RtlOptions& options = {});
+  ~RtlArray();
+  RtlArray(const RtlArray&) = delete;
+  RtlArray& operator=(const RtlArray&) = delete;
+
+  // One repeat of GEMM g on this array, tiled as arch (realistic mode: plan_tiles and
+  // for_each_tile) with t's operands. Throws std::invalid_argument if arch's array is not this
+  // one, the operands are not a 4-bit PE pair or do not match g's shape; std::logic_error if an
+  // RTL assertion fails or a result is unexpected or missing.
+  RtlGemm run(const workload::GemmSpec& g, const timing::ArchSpec& arch, const fn::GemmTensors& t);
+
+  int64_t total_cycles() const;  // clock cycles simulated so far, all GEMMs
+
+  class Port;  // the Verilated model behind a size-independent interface (rtl_array.cc)
+
+ private:
+  std::unique_ptr<Port> port_;
+  RtlOptions options_;
+  uint64_t stall_state_;
+};
+
+// rtl/nibble_scale_unit.sv (Verilated) over M x N accumulators: element (m, n) is
+// quantize(acc * scale) in spec's format, scale = scales[0] or scales[n].
+class RtlScaleUnit {
+ public:
+  RtlScaleUnit();
+  ~RtlScaleUnit();
+  RtlScaleUnit(const RtlScaleUnit&) = delete;
+  RtlScaleUnit& operator=(const RtlScaleUnit&) = delete;
+
+  std::vector<uint16_t> convert(const datapath::Accumulators& acc, const num::OutputSpec& spec,
+                                const std::vector<num::Fp16>& scales);
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace nibble::cosim
+
+#endif  // NIBBLE_TESTBENCHES_COSIM_RTL_ARRAY_H_

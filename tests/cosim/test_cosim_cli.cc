@@ -1,0 +1,143 @@
+// `nibble cosim` end to end (docs/cosim.md): the co-simulation suite through the RTL array and
+// the SystemC model on 8x8 and 16x16 arrays in every dataflow, every output bit-identical and
+// every cycle count equal to the model's array schedule; cosim.csv's header and determinism;
+// waves on request; bad input as one line with exit code 2 and no output left behind.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/run_command.h"
+
+namespace nibble::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kNibble = NIBBLE_BINARY;
+const std::string kSuite = std::string(NIBBLE_SOURCE_DIR) + "/tests/cosim/data/suite.trace";
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("nibble_cosim_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(read_file(path.string()));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::istringstream cells_in(line);
+    std::string cell;
+    while (std::getline(cells_in, cell, ',')) {
+      cells.push_back(cell);
+    }
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+const char* const kHeader =
+    "gemm,m,n,k,repeat,dataflow,a,b,out,rtl_crc,model_crc,match,rtl_cycles,model_cycles,"
+    "error_pct,model_total_cycles";
+
+struct Case {
+  int size;
+  const char* dataflow;
+};
+
+class CosimSuite : public ::testing::TestWithParam<Case> {};
+
+TEST_P(CosimSuite, EveryOutputBitIdenticalEveryCycleCountEqual) {
+  const Case c = GetParam();
+  const fs::path dir = fresh_dir(std::string(c.dataflow) + std::to_string(c.size));
+  const std::string size = std::to_string(c.size);
+  const CommandResult r =
+      run_command(kNibble + " cosim -q --trace " + kSuite + " --set array.rows=" + size +
+                  " --set array.cols=" + size + " --set array.dataflow=" + c.dataflow + " -o " +
+                  (dir / "out").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "cosim: 26 GEMMs, 26 outputs bit-identical, largest cycle error 0.000 %\n");
+  const auto rows = read_csv(dir / "out" / "cosim.csv");
+  ASSERT_EQ(rows.size(), 27u);
+  std::string header;
+  for (size_t i = 0; i < rows[0].size(); ++i) {
+    header += (i ? "," : "") + rows[0][i];
+  }
+  EXPECT_EQ(header, kHeader);
+  for (size_t i = 1; i < rows.size(); ++i) {
+    const std::vector<std::string>& row = rows[i];
+    ASSERT_EQ(row.size(), 16u);
+    SCOPED_TRACE(row[0]);
+    EXPECT_EQ(row[5], c.dataflow);
+    EXPECT_EQ(row[9], row[10]);  // RTL and model CRC
+    EXPECT_EQ(row[11], "true");
+    EXPECT_EQ(row[12], row[13]);  // RTL and model cycles
+    EXPECT_EQ(row[14], "0.000");
+    EXPECT_GE(std::stoll(row[15]), std::stoll(row[13]));  // DRAM only adds cycles
+  }
+  EXPECT_TRUE(fs::exists(dir / "out" / "config.yaml"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Arrays, CosimSuite,
+                         ::testing::Values(Case{8, "ws"}, Case{8, "os"}, Case{8, "is"},
+                                           Case{16, "ws"}, Case{16, "os"}, Case{16, "is"}),
+                         [](const ::testing::TestParamInfo<Case>& p) {
+                           return std::string(p.param.dataflow) + std::to_string(p.param.size);
+                         });
+
+TEST(Cosim, SameInputsSameBytesAndWavesOnRequest) {
+  const fs::path dir = fresh_dir("determinism");
+  const std::string base =
+      kNibble + " cosim -q --trace " + kSuite + " --set array.rows=8 --set array.cols=8 -o ";
+  ASSERT_EQ(run_command(base + (dir / "a").string()).exit_code, 0);
+  const fs::path vcd = dir / "waves.vcd";
+  const CommandResult r = run_command(base + (dir / "b").string() + " --vcd " + vcd.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file((dir / "a" / "cosim.csv").string()),
+            read_file((dir / "b" / "cosim.csv").string()));
+  const std::string waves = read_file(vcd.string());
+  EXPECT_NE(waves.find("$enddefinitions"), std::string::npos);
+  EXPECT_NE(waves.find("res_valid_o"), std::string::npos);
+  EXPECT_FALSE(fs::exists(vcd.string() + ".partial"));
+}
+
+// One bad input: exit code 2, one line naming the culprit, no output folder.
+void expect_rejected(const std::string& args, const std::string& needle) {
+  const fs::path dir = fresh_dir("bad");
+  const fs::path out = dir / "out";
+  const CommandResult r = run_command(kNibble + " cosim -q " + args + " -o " + out.string());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+TEST(Cosim, BadInputIsOneLineAndExitCodeTwo) {
+  const fs::path dir = fresh_dir("inputs");
+  const fs::path fp16 = dir / "fp16.trace";
+  std::ofstream(fp16) << "nibble-trace 1\ngemm g1 m=4 n=4 k=4 a=int4 b=int4\n"
+                         "gemm g2 m=4 n=4 k=4 a=fp16 b=fp16\n";
+  expect_rejected("--trace " + fp16.string() + " --set array.rows=8 --set array.cols=8",
+                  "fp16.trace:3: gemm 'g2': the RTL array multiplies 4-bit PE pairs only");
+  expect_rejected("--trace " + kSuite + " --set array.rows=4 --set array.cols=4",
+                  "the RTL array is built in the sizes 8x8, 16x16");
+  expect_rejected("--trace " + kSuite +
+                      " --set array.rows=8 --set array.cols=8 "
+                      "--set timing.mode=compat",
+                  "timing.mode: realistic");
+  expect_rejected("--set array.rows=8", "--trace is required");
+  expect_rejected("--trace " + (dir / "missing.trace").string(), "missing.trace");
+  expect_rejected("--trace " + kSuite + " --bogus", "bogus");
+}
+
+}  // namespace
+}  // namespace nibble::test

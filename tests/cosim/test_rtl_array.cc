@@ -1,0 +1,172 @@
+// The RTL array (rtl/nibble_mac_array.sv, Verilated, driven by cosim::RtlArray) on the
+// co-simulation suite, tests/cosim/data/suite.trace (26 shapes: M = 1, N = 1, K = 1, K not a
+// multiple of the array height, N below the width, several folds; the 8 operand-format pairs),
+// on 8x8 and 16x16 arrays in the os, ws and is dataflows:
+//  - every FP16 result equals a reference written here: for each (m, n), acc = +0, then
+//    acc = fp16_add(acc, product_fp16(A[m][k], B[k][n])) for k = 0 .. K-1 (docs/numerics.md's
+//    accumulation order), with model/numerics' two operations, which the RTL benches check
+//    against the RTL arithmetic one by one;
+//  - its cycles equal the timing model's array schedule (timing::array_schedule_cycles), an
+//    independent closed form of the same rules (docs/timing.md);
+//  - stalls on the result stream delay the array by exactly their count and change no value;
+//  - a controller that breaks the preload or drain rules trips the RTL's assertions.
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "model/datapath/datapath.h"
+#include "model/frontend/trace.h"
+#include "model/functional/tensors.h"
+#include "model/numerics/fp16.h"
+#include "model/numerics/product.h"
+#include "model/timing/arch_spec.h"
+#include "model/timing/realistic.h"
+#include "testbenches/cosim/rtl_array.h"
+
+namespace nibble::cosim {
+namespace {
+
+const workload::Workload& suite() {
+  static const workload::Workload w =
+      frontend::read_trace_file(NIBBLE_SOURCE_DIR "/tests/cosim/data/suite.trace");
+  return w;
+}
+
+timing::ArchSpec arch_for(int64_t size, timing::Dataflow df, bool double_buffered = true) {
+  timing::ArchSpec a;
+  a.mode = timing::TimingMode::kRealistic;
+  a.array.rows = size;
+  a.array.cols = size;
+  a.array.dataflow = df;
+  a.sram.double_buffered = double_buffered;
+  return a;
+}
+
+// The reference GEMM: plain loops in k order.
+std::vector<num::Fp16> reference(const workload::GemmSpec& g, const fn::GemmTensors& t) {
+  const datapath::GemmOperands ops = datapath::operands_for(
+      g, {t.a.codes.data(), t.a.rows, t.a.cols}, {t.b.codes.data(), t.b.rows, t.b.cols});
+  std::vector<num::Fp16> out;
+  for (int64_t m = 0; m < g.m; ++m) {
+    for (int64_t n = 0; n < g.n; ++n) {
+      num::Fp16 acc = num::kFp16Zero;
+      for (int64_t k = 0; k < g.k; ++k) {
+        acc = num::fp16_add(acc, num::product_fp16(ops.fa, t.a.at(m, k), ops.fb, t.b.at(k, n)));
+      }
+      out.push_back(acc);
+    }
+  }
+  return out;
+}
+
+// Runs the suite on one array; returns the number of GEMMs checked.
+int run_suite(const timing::ArchSpec& arch, const RtlOptions& options = {}) {
+  const workload::Workload& w = suite();
+  RtlArray array(arch.array.rows, arch.array.cols, options);
+  int checked = 0;
+  for (size_t i = 0; i < w.gemms.size(); ++i) {
+    const workload::GemmSpec& g = w.gemms[i];
+    SCOPED_TRACE("gemm " + g.name + " " + std::to_string(g.m) + "x" + std::to_string(g.n) + "x" +
+                 std::to_string(g.k));
+    const fn::GemmTensors t = fn::make_gemm_tensors(w, i);
+    const RtlGemm r = array.run(g, arch, t);
+    const std::vector<num::Fp16> want = reference(g, t);
+    EXPECT_EQ(r.acc.rows, g.m);
+    EXPECT_EQ(r.acc.cols, g.n);
+    int wrong = 0;
+    for (size_t e = 0; e < want.size() && e < r.acc.values.size(); ++e) {
+      if (r.acc.values[e].bits() != want[e].bits() && ++wrong <= 3) {
+        ADD_FAILURE() << "element (" << e / static_cast<size_t>(g.n) << ", "
+                      << e % static_cast<size_t>(g.n) << "): RTL " << std::hex
+                      << r.acc.values[e].bits() << ", reference " << want[e].bits();
+      }
+    }
+    EXPECT_EQ(wrong, 0);
+    EXPECT_EQ(r.cycles - r.stall_cycles, timing::array_schedule_cycles(g, arch));
+    if (options.stall_probability == 0) {
+      EXPECT_EQ(r.stall_cycles, 0);
+    }
+    ++checked;
+  }
+  return checked;
+}
+
+struct SuiteCase {
+  int64_t size;
+  timing::Dataflow dataflow;
+};
+
+class RtlArraySuite : public ::testing::TestWithParam<SuiteCase> {};
+
+TEST_P(RtlArraySuite, ValuesAndCyclesMatch) {
+  const SuiteCase c = GetParam();
+  EXPECT_GE(run_suite(arch_for(c.size, c.dataflow)), 25);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Sizes, RtlArraySuite,
+    ::testing::Values(SuiteCase{8, timing::Dataflow::kWs}, SuiteCase{8, timing::Dataflow::kOs},
+                      SuiteCase{8, timing::Dataflow::kIs}, SuiteCase{16, timing::Dataflow::kWs},
+                      SuiteCase{16, timing::Dataflow::kOs}, SuiteCase{16, timing::Dataflow::kIs}),
+    [](const ::testing::TestParamInfo<SuiteCase>& p) {
+      return std::string(timing::dataflow_name(p.param.dataflow)) + std::to_string(p.param.size);
+    });
+
+TEST(RtlArray, SingleBufferedPreloadsAfterTheLastWave) {
+  for (const timing::Dataflow df :
+       {timing::Dataflow::kWs, timing::Dataflow::kIs, timing::Dataflow::kOs}) {
+    SCOPED_TRACE(timing::dataflow_name(df));
+    EXPECT_GE(run_suite(arch_for(8, df, false)), 25);
+  }
+}
+
+TEST(RtlArray, StallsDelayTheArrayByTheirCountOnly) {
+  RtlOptions options;
+  options.stall_probability = 0.3;
+  options.stall_seed = 7;
+  for (const timing::Dataflow df : {timing::Dataflow::kWs, timing::Dataflow::kOs}) {
+    SCOPED_TRACE(timing::dataflow_name(df));
+    // run_suite checks values and cycles - stalls against the schedule; check stalls happened.
+    const workload::Workload& w = suite();
+    const timing::ArchSpec arch = arch_for(8, df);
+    RtlArray array(8, 8, options);
+    const RtlGemm r = array.run(w.gemms[8], arch, fn::make_gemm_tensors(w, 8));
+    EXPECT_GT(r.stall_cycles, 0);
+    EXPECT_GE(run_suite(arch, options), 25);
+  }
+}
+
+// ws/is: a preload that starts before the previous tile's first wave overwrites a shadow
+// register not yet swapped in; os: drains closer than R cycles collide.
+TEST(RtlArray, BrokenScheduleTripsTheAssertions) {
+  const workload::Workload& w = suite();
+  RtlOptions options;
+  options.break_schedule = true;
+  for (const timing::Dataflow df :
+       {timing::Dataflow::kWs, timing::Dataflow::kIs, timing::Dataflow::kOs}) {
+    SCOPED_TRACE(timing::dataflow_name(df));
+    const size_t index = df == timing::Dataflow::kOs ? 17 : 8;  // 50x50x2 / 20x24x40
+    RtlArray array(8, 8, options);
+    try {
+      array.run(w.gemms[index], arch_for(8, df), fn::make_gemm_tensors(w, index));
+      ADD_FAILURE() << "no assertion fired";
+    } catch (const std::logic_error& e) {
+      EXPECT_NE(std::string(e.what()).find("RTL assertion failed"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(RtlArray, RejectsWhatItCannotRun) {
+  EXPECT_FALSE(rtl_array_built(4, 4));
+  EXPECT_THROW(RtlArray(4, 4), std::invalid_argument);
+  const workload::Workload& w = suite();
+  RtlArray array(8, 8);
+  EXPECT_THROW(
+      array.run(w.gemms[0], arch_for(16, timing::Dataflow::kWs), fn::make_gemm_tensors(w, 0)),
+      std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace nibble::cosim
