@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -52,6 +53,11 @@ struct Case {
   int size;
   const char* dataflow;
 };
+
+// Names the case in gtest's (and ctest's) listing instead of dumping its bytes.
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.dataflow << ' ' << c.size << 'x' << c.size;
+}
 
 class CosimSuite : public ::testing::TestWithParam<Case> {};
 

@@ -12,6 +12,7 @@
 //  - a controller that breaks the preload or drain rules trips the RTL's assertions.
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -97,6 +98,10 @@ struct SuiteCase {
   int64_t size;
   timing::Dataflow dataflow;
 };
+
+void PrintTo(const SuiteCase& c, std::ostream* os) {
+  *os << timing::dataflow_name(c.dataflow) << ' ' << c.size << 'x' << c.size;
+}
 
 class RtlArraySuite : public ::testing::TestWithParam<SuiteCase> {};
 
