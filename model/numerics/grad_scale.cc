@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -26,6 +27,28 @@ Fp16 grad_scale_factor(int exp) {
     throw std::out_of_range("gradient scale 2^" + std::to_string(exp) + " is not a binary16 value");
   }
   return Fp16::from_double(std::ldexp(1.0, exp));
+}
+
+void GradScaleObservation::observe(Fp16 value) {
+  if (value.is_nan()) {
+    saw_nan_ = true;
+  } else {
+    max_abs_ = std::max(max_abs_, std::fabs(value.to_double()));
+  }
+}
+
+double GradScaleObservation::max_abs() const {
+  return saw_nan_ ? std::numeric_limits<double>::quiet_NaN() : max_abs_;
+}
+
+int GradScaleState::exp(const std::string& layer) const {
+  const auto it = exp_.find(layer);
+  return it == exp_.end() ? 0 : it->second;
+}
+
+void GradScaleState::update(const std::string& layer, const GradScaleObservation& g,
+                            const GradScaleParams& params) {
+  exp_[layer] = grad_scale_update(exp(layer), g.max_abs(), params);
 }
 
 }  // namespace nibble::num

@@ -14,6 +14,9 @@
 #ifndef NIBBLE_MODEL_NUMERICS_GRAD_SCALE_H_
 #define NIBBLE_MODEL_NUMERICS_GRAD_SCALE_H_
 
+#include <map>
+#include <string>
+
 #include "model/numerics/fp16.h"
 #include "model/numerics/fp4.h"
 
@@ -30,6 +33,33 @@ int grad_scale_update(int current_exp, double max_abs_grad, const GradScaleParam
 
 // The scale 2^exp as binary16 (exact for exp in [-24, 15]; std::out_of_range otherwise).
 Fp16 grad_scale_factor(int exp);
+
+// One pass's observation g for grad_scale_update: the largest |value| among the FP16 values
+// seen (+0 when none), or NaN once any value was NaN, so a NaN anywhere holds the exponent.
+class GradScaleObservation {
+ public:
+  void observe(Fp16 value);
+  double max_abs() const;
+
+ private:
+  double max_abs_ = 0.0;
+  bool saw_nan_ = false;
+};
+
+// GradScale across a run: one exponent per layer, keyed by name (nibble: the GEMM's name),
+// 0 before its first update. Every user (the SystemC scale unit, the RTL co-simulation) keeps
+// its state here, so they scale the same repeat of the same layer by the same factor.
+class GradScaleState {
+ public:
+  int exp(const std::string& layer) const;
+  Fp16 factor(const std::string& layer) const { return grad_scale_factor(exp(layer)); }
+  // After a pass over the layer: exp(layer) = grad_scale_update(exp(layer), g, params).
+  void update(const std::string& layer, const GradScaleObservation& g,
+              const GradScaleParams& params);
+
+ private:
+  std::map<std::string, int> exp_;
+};
 
 }  // namespace nibble::num
 

@@ -1,8 +1,7 @@
 #include "model/sc/scale_unit.h"
 
-#include <cmath>
-#include <limits>
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 namespace nibble::sc {
@@ -32,10 +31,9 @@ void ScaleUnit::begin_gemm(const workload::GemmSpec& g, std::vector<num::Fp16> s
 }
 
 void ScaleUnit::begin_repeat() {
-  max_abs_ = 0;
-  saw_nan_ = false;
+  observed_ = {};
   if (grad_scaled_) {
-    grad_factor_ = num::grad_scale_factor(grad_scale_exp(gemm_->name));
+    grad_factor_ = grad_state_.factor(gemm_->name);
   }
 }
 
@@ -45,11 +43,7 @@ std::vector<uint16_t> ScaleUnit::convert(const datapath::Accumulators& acc, cons
   for (int64_t m = r.row0; m < r.row0 + r.rows; ++m) {
     for (int64_t n = r.col0; n < r.col0 + r.cols; ++n) {
       const num::Fp16 a = acc.values[static_cast<size_t>(m * acc.cols + n)];
-      if (a.is_nan()) {
-        saw_nan_ = true;
-      } else {
-        max_abs_ = std::max(max_abs_, std::fabs(a.to_double()));
-      }
+      observed_.observe(a);
       const num::Fp16 scale =
           grad_scaled_ ? grad_factor_ : scales_[scales_.size() == 1 ? 0 : static_cast<size_t>(n)];
       out.push_back(num::scale_element(a, scale, spec_, nullptr));
@@ -64,18 +58,12 @@ void ScaleUnit::end_repeat() {
   }
   num::GradScaleParams params;
   params.fp4_bias = spec_.fp4.bias;
-  const double observed = saw_nan_ ? std::numeric_limits<double>::quiet_NaN() : max_abs_;
-  grad_exp_[gemm_->name] = num::grad_scale_update(grad_scale_exp(gemm_->name), observed, params);
+  grad_state_.update(gemm_->name, observed_, params);
 }
 
 void ScaleUnit::mark_busy(int64_t from, int64_t to) {
   busy_->set_at(from, true);
   busy_->set_at(to, false);
-}
-
-int ScaleUnit::grad_scale_exp(const std::string& name) const {
-  const auto it = grad_exp_.find(name);
-  return it == grad_exp_.end() ? 0 : it->second;
 }
 
 }  // namespace nibble::sc

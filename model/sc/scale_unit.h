@@ -2,18 +2,16 @@
 // outputs it turns their FP16 accumulators into output elements, out = quantize(acc * scale),
 // with num::scale_element in the GEMM's output format (functional / detailed modes).
 //  - Scales: the GEMM's tensors give one (per tensor) or N (per output column).
-//  - FP4 outputs (gradients) use GradScale instead (docs/numerics.md, "GradScale"): a state per
-//    GEMM name, the exponent s (0 at first); the scale is num::grad_scale_factor(s); after each
-//    repeat, s = num::grad_scale_update(s, g) with g the largest |accumulator| that passed
-//    through the unit in that repeat (NaN if any accumulator was NaN, which holds s).
+//  - FP4 outputs (gradients) use GradScale instead (docs/numerics.md, "GradScale"): a
+//    num::GradScaleState keyed by GEMM name gives each repeat's scale; after each repeat it is
+//    updated with the num::GradScaleObservation of every accumulator that passed through the
+//    unit in that repeat.
 // Timing: the unit is pipelined on the output path and adds no cycles (the timing model has
 // none); its wave scale_busy shows when a tile's outputs pass through it.
 #ifndef NIBBLE_MODEL_SC_SCALE_UNIT_H_
 #define NIBBLE_MODEL_SC_SCALE_UNIT_H_
 
 #include <cstdint>
-#include <map>
-#include <string>
 #include <systemc>
 #include <vector>
 
@@ -44,19 +42,15 @@ class ScaleUnit : public sc_core::sc_module {
   // The wave: the tile's outputs pass through during [from, to).
   void mark_busy(int64_t from, int64_t to);
 
-  // GradScale exponent of the GEMMs named `name` (0 if none ran yet).
-  int grad_scale_exp(const std::string& name) const;
-
  private:
   TimedSignal<bool>* busy_;
   const workload::GemmSpec* gemm_ = nullptr;
   num::OutputSpec spec_;
   std::vector<num::Fp16> scales_;
-  std::map<std::string, int> grad_exp_;
+  num::GradScaleState grad_state_;
   bool grad_scaled_ = false;
   num::Fp16 grad_factor_ = num::kFp16One;
-  double max_abs_ = 0;
-  bool saw_nan_ = false;
+  num::GradScaleObservation observed_;
 };
 
 }  // namespace nibble::sc

@@ -1,9 +1,7 @@
 #include "testbenches/cosim/cosim.h"
 
-#include <cmath>
 #include <cstdio>
 #include <limits>
-#include <map>
 #include <sstream>
 #include <stdexcept>
 
@@ -71,32 +69,24 @@ void check_cosim_input(const workload::Workload& w, const timing::ArchSpec& arch
 
 std::vector<uint16_t> rtl_outputs(RtlScaleUnit& unit, const workload::GemmSpec& g,
                                   const datapath::Accumulators& acc,
-                                  const std::vector<num::Fp16>& scales, int* grad_exp) {
+                                  const std::vector<num::Fp16>& scales, num::GradScaleState* grad) {
   const num::OutputSpec spec = sc::output_spec(g.out);
   if (g.out.format != num::Format::kFp4) {
     return unit.convert(acc, spec, scales);  // every repeat gives the same elements
   }
-  // GradScale: the factor of the exponent before the repeat; after it, the update from the
-  // largest finite |accumulator| (NaN, if any accumulator is NaN, holds the exponent).
-  double max_abs = 0;
-  bool nan = false;
+  // Every repeat computes the same accumulators, so it makes the same observation; the
+  // elements are those of the last repeat, scaled by the factor before its update.
+  num::GradScaleObservation observed;
   for (const num::Fp16 v : acc.values) {
-    if (v.is_nan()) {
-      nan = true;
-    } else {
-      max_abs = std::max(max_abs, std::fabs(v.to_double()));
-    }
+    observed.observe(v);
   }
-  const double observed = nan ? std::numeric_limits<double>::quiet_NaN() : max_abs;
   num::GradScaleParams params;
   params.fp4_bias = spec.fp4.bias;
-  std::vector<uint16_t> out;
-  for (int64_t rep = 0; rep < g.repeat; ++rep) {
-    if (rep == g.repeat - 1) {
-      out = unit.convert(acc, spec, {num::grad_scale_factor(*grad_exp)});
-    }
-    *grad_exp = num::grad_scale_update(*grad_exp, observed, params);
+  for (int64_t rep = 0; rep + 1 < g.repeat; ++rep) {
+    grad->update(g.name, observed, params);
   }
+  std::vector<uint16_t> out = unit.convert(acc, spec, {grad->factor(g.name)});
+  grad->update(g.name, observed, params);
   return out;
 }
 
@@ -114,13 +104,13 @@ std::vector<CosimRow> run_cosim(const workload::Workload& w, const timing::ArchS
   // The RTL, GEMM after GEMM on one array.
   RtlArray array(arch.array.rows, arch.array.cols, rtl_options);
   RtlScaleUnit unit;
-  std::map<std::string, int> grad_exp;  // GradScale exponent per GEMM name, as the model's
+  num::GradScaleState grad;  // per GEMM name, as the model's scale unit keeps it
   std::vector<CosimRow> rows;
   for (size_t i = 0; i < w.gemms.size(); ++i) {
     const workload::GemmSpec& g = w.gemms[i];
     const fn::GemmTensors t = fn::make_gemm_tensors(w, i);
     const RtlGemm r = array.run(g, arch, t);
-    const std::vector<uint16_t> out = rtl_outputs(unit, g, r.acc, t.scales, &grad_exp[g.name]);
+    const std::vector<uint16_t> out = rtl_outputs(unit, g, r.acc, t.scales, &grad);
     CosimRow row;
     row.gemm = &g;
     row.rtl_crc = fn::output_crc(out, g.out);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "model/numerics/grad_scale.h"
 #include "model/timing/arch_spec.h"
 #include "model/workload/gemm_spec.h"
 #include "testbenches/cosim/rtl_array.h"
@@ -40,11 +41,11 @@ std::vector<CosimRow> run_cosim(const workload::Workload& w, const timing::ArchS
                                 const RtlOptions& rtl_options);
 
 // The GEMM's output elements through the RTL scale unit after `repeat` repeats: the scales of
-// the tensors, or for FP4 outputs GradScale (docs/numerics.md) starting from exponent
-// *grad_exp, which is updated after each repeat as the SystemC model's scale unit does.
+// the tensors, or for FP4 outputs GradScale (docs/numerics.md), read from and updated in
+// *grad after each repeat as the SystemC model's scale unit does.
 std::vector<uint16_t> rtl_outputs(RtlScaleUnit& unit, const workload::GemmSpec& g,
                                   const datapath::Accumulators& acc,
-                                  const std::vector<num::Fp16>& scales, int* grad_exp);
+                                  const std::vector<num::Fp16>& scales, num::GradScaleState* grad);
 
 // cosim.csv: a header line and one line per row.
 std::string cosim_csv(const std::vector<CosimRow>& rows, const timing::ArchSpec& arch);

@@ -115,5 +115,53 @@ TEST(GradScaleFactor, ExactPowersOfTwoAndRange) {
   for (int e : {-25, 16, -100, 100}) EXPECT_THROW(grad_scale_factor(e), std::out_of_range) << e;
 }
 
+TEST(GradScaleObservation, LargestMagnitudeOrNaN) {
+  GradScaleObservation none;
+  EXPECT_EQ(none.max_abs(), 0.0);
+
+  GradScaleObservation g;
+  g.observe(Fp16::from_bits(0x4200));  // 3
+  g.observe(Fp16::from_bits(0xC400));  // -4: the magnitude counts
+  g.observe(Fp16::from_bits(0x0001));  // 2^-24
+  g.observe(kFp16NegZero);
+  EXPECT_EQ(g.max_abs(), 4.0);
+  g.observe(kFp16NegInf);
+  EXPECT_EQ(g.max_abs(), kInf);
+
+  GradScaleObservation nan;
+  nan.observe(Fp16::from_bits(0x7D01));  // a NaN with a payload, then finite values
+  nan.observe(Fp16::from_bits(0x3C00));
+  EXPECT_TRUE(std::isnan(nan.max_abs()));
+}
+
+TEST(GradScaleState, OneExponentPerLayerFromZero) {
+  GradScaleState state;
+  EXPECT_EQ(state.exp("fc1.dgrad"), 0);
+  EXPECT_EQ(state.factor("fc1.dgrad").bits(), 0x3C00);
+
+  GradScaleObservation small;
+  small.observe(Fp16::from_double(0.125));  // bias 7: 0.125 * 2^3 = 1 = top
+  GradScaleObservation big;
+  big.observe(Fp16::from_double(48.0));  // 48 * 2^-6 = 0.75
+  const GradScaleParams params;
+  state.update("fc1.dgrad", small, params);
+  state.update("fc2.dgrad", big, params);
+  EXPECT_EQ(state.exp("fc1.dgrad"), ref_target_exp(0.125, 0));
+  EXPECT_EQ(state.exp("fc1.dgrad"), 3);
+  EXPECT_EQ(state.exp("fc2.dgrad"), -6);
+  EXPECT_EQ(state.factor("fc1.dgrad").to_double(), 8.0);
+  EXPECT_EQ(state.factor("fc2.dgrad").to_double(), 1.0 / 64);
+
+  GradScaleObservation nan;
+  nan.observe(kFp16NaN);
+  state.update("fc1.dgrad", nan, params);  // held
+  EXPECT_EQ(state.exp("fc1.dgrad"), 3);
+  GradScaleParams bias4;
+  bias4.fp4_bias = 4;  // top = 4^3 = 64: 0.125 * 2^9 = 64
+  state.update("fc1.dgrad", small, bias4);
+  EXPECT_EQ(state.exp("fc1.dgrad"), 9);
+  EXPECT_EQ(state.exp("fc3.dgrad"), 0);
+}
+
 }  // namespace
 }  // namespace nibble::num
