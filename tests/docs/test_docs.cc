@@ -1,8 +1,11 @@
 // Keeps docs/ honest: the code tables in docs/numerics.md must equal what model/numerics
-// decodes, and every option `nibble ... --help` prints must be documented in docs/cli.md.
+// decodes, every option `nibble ... --help` prints must be documented in docs/cli.md, and every
+// parameter and port of the RTL modules in docs/rtl.md.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -114,6 +117,83 @@ TEST(Docs, Fp4ThresholdTableMatchesCode) {
     ++seen;
   }
   EXPECT_EQ(seen, 7);
+}
+
+// The text of the section of a markdown file whose heading names `name` in backticks: from that
+// heading to the next heading of the same or a higher level.
+std::string section_naming(const std::string& text, const std::string& name) {
+  std::istringstream in(text);
+  std::string line;
+  std::string out;
+  size_t level = 0;
+  while (std::getline(in, line)) {
+    const size_t hashes = line.find_first_not_of('#');
+    const bool heading = hashes != 0 && hashes != std::string::npos && line[hashes] == ' ';
+    if (level == 0) {
+      if (heading && line.find("`" + name + "`") != std::string::npos) {
+        level = hashes;
+      }
+      continue;
+    }
+    if (heading && hashes <= level) {
+      break;
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+// The parameters and ports of an RTL module, read from its header in rtl/<module>.sv (comments
+// stripped; localparams are not parameters a user sets).
+std::vector<std::string> rtl_interface(const std::string& module) {
+  const std::string sv = read_file(std::string(NIBBLE_SOURCE_DIR) + "/rtl/" + module + ".sv");
+  const size_t begin = sv.find("module " + module);
+  EXPECT_NE(begin, std::string::npos) << module;
+  const size_t end = sv.find("\n);", begin);
+  EXPECT_NE(end, std::string::npos) << module;
+  std::istringstream in(sv.substr(begin, end - begin));
+  const std::regex parameter(R"(^\s*parameter\b.*?\b(\w+)\s*=)");
+  const std::regex port(R"(^\s*(input|output)\b.*?\b(\w+)\s*,?\s*$)");
+  std::vector<std::string> names;
+  std::string line;
+  while (std::getline(in, line)) {
+    line = line.substr(0, line.find("//"));
+    std::smatch m;
+    if (std::regex_search(line, m, parameter)) {
+      names.push_back(m[1]);
+    } else if (std::regex_search(line, m, port)) {
+      names.push_back(m[2]);
+    }
+  }
+  return names;
+}
+
+TEST(Docs, EveryRtlParameterAndPortIsDocumented) {
+  const std::string rtl_doc = doc("rtl.md");
+  size_t checked = 0;
+  // Every module file in rtl/ (the package is a table, documented as one).
+  std::vector<std::string> modules;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(NIBBLE_SOURCE_DIR) + "/rtl")) {
+    const std::filesystem::path& path = entry.path();
+    if (path.extension() == ".sv" && path.stem() != "nibble_pkg") {
+      modules.push_back(path.stem().string());
+    }
+  }
+  std::sort(modules.begin(), modules.end());
+  EXPECT_GE(modules.size(), 7U);
+  for (const std::string& module : modules) {
+    const std::string section = section_naming(rtl_doc, module);
+    EXPECT_FALSE(section.empty()) << "docs/rtl.md has no section headed `" << module << "`";
+    const std::vector<std::string> names = rtl_interface(module);
+    EXPECT_GE(names.size(), 3U) << module;
+    for (const std::string& name : names) {
+      EXPECT_NE(section.find("`" + name + "`"), std::string::npos)
+          << module << ": `" << name << "` is not in its section of docs/rtl.md";
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 80U);
 }
 
 // Long options (--name) printed by a help text.
