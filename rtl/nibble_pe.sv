@@ -250,6 +250,8 @@ module nibble_pe #(
   // A cycle in which the array advances must not break these; verilator --assert checks them.
   always_ff @(posedge clk_i) begin
     if (rst_ni && en_i) begin
+      assert (dataflow_i inside {DfOs, DfWs, DfIs})
+        else $error("nibble_pe(%0d): dataflow %0d is not os, ws or is", Row, dataflow_i);
       if (ws_or_is) begin
         assert (x_valid_i == p_valid_i)
           else $error("nibble_pe(%0d): operand and partial sum out of step", Row);

@@ -81,24 +81,6 @@ energy::WorkloadTimer systemc_timer(sc::EngineMode mode, const sc::EngineOptions
   };
 }
 
-// Removes a file on scope exit unless released (the VCD of a run that failed).
-class RemoveUnlessReleased {
- public:
-  explicit RemoveUnlessReleased(std::string path) : path_(std::move(path)) {}
-  ~RemoveUnlessReleased() {
-    if (!path_.empty()) {
-      std::error_code ignored;
-      std::filesystem::remove(path_, ignored);
-    }
-  }
-  RemoveUnlessReleased(const RemoveUnlessReleased&) = delete;
-  RemoveUnlessReleased& operator=(const RemoveUnlessReleased&) = delete;
-  void release() { path_.clear(); }
-
- private:
-  std::string path_;
-};
-
 }  // namespace
 
 int run_run(const std::vector<std::string>& args) {
@@ -120,8 +102,8 @@ int run_run(const std::vector<std::string>& args) {
       ("energy", po::value(&energy_path),
        "energy table CSV (default: built-in configs/energy/default_45nm.csv)")  //
       ("area", po::value(&area_path),
-       "PE area table CSV (default: built-in configs/area/default_45nm.csv)")              //
-      ("output,o", po::value(&out_dir)->default_value("out"), "output folder")             //
+       "PE area table CSV (default: built-in configs/area/default_45nm.csv)")   //
+      ("output,o", po::value(&out_dir)->default_value("out"), "output folder")  //
       ("engine", po::value(&engine)->default_value("analytic"),
        "analytic (closed forms, model/timing) or systemc (the SystemC model, model/sc)")  //
       ("functional",
@@ -130,7 +112,7 @@ int run_run(const std::vector<std::string>& args) {
        "systemc engine: compute the values PE by PE, cycle by cycle (small arrays)")  //
       ("vcd", po::value(&vcd_path),
        "systemc engine: write waves (array busy/stall, DMA, scale unit) to this VCD file")  //
-      ("no-plots", "skip the PNG plots (tools/plot_report.py, needs python3-matplotlib)")  //
+      ("no-plots", "skip the PNG plots (tools/plot_report.py, needs python3-matplotlib)")   //
       ("quiet,q", "no progress on stderr");
   po::variables_map vm;
   if (!parse_options("run",
@@ -151,7 +133,9 @@ int run_run(const std::vector<std::string>& args) {
   }
   if (engine != "systemc" && (functional || detailed || vm.count("vcd") != 0)) {
     throw UsageError(std::string("--") +
-                     (functional ? "functional" : detailed ? "detailed" : "vcd") +
+                     (functional ? "functional"
+                      : detailed ? "detailed"
+                                 : "vcd") +
                      " needs --engine systemc");
   }
   if (vm.count("vcd") != 0 && vcd_path.empty()) {
@@ -191,12 +175,21 @@ int run_run(const std::vector<std::string>& args) {
                                                    std::string("<built-in> ") + default_area.path)
                         : energy::AreaTable::read_file(area_path);
 
-  // Claim the output folder before timing, so an unwritable path fails at once.
+  // Claim the output folder and the VCD before timing, so an unwritable path fails at once.
   std::optional<report::StagedDir> dir;
   try {
     dir.emplace(out_dir);
   } catch (const std::filesystem::filesystem_error& e) {
     throw UsageError("cannot write " + out_dir + ": " + e.code().message());
+  }
+  // The waves go to a staging name beside the VCD file and are renamed when the run succeeds.
+  std::optional<report::StagedFile> vcd;
+  if (!vcd_path.empty()) {
+    try {
+      vcd.emplace(vcd_path);
+    } catch (const std::filesystem::filesystem_error& e) {
+      throw UsageError("--vcd " + vcd_path + ": " + e.code().message());
+    }
   }
 
   if (!quiet) {
@@ -205,16 +198,13 @@ int run_run(const std::vector<std::string>& args) {
               << (engine == "systemc" ? std::string(", ") + sc::engine_mode_name(mode) : "")
               << "\n";
   }
-  // The waves go to a staging name beside the VCD file and are renamed when the run succeeds.
-  const std::string vcd_staging = vcd_path.empty() ? "" : vcd_path + ".partial";
-  RemoveUnlessReleased vcd_guard(vcd_staging);
   result.engine = engine;
   result.engine_mode = engine == "systemc" ? sc::engine_mode_name(mode) : "timing-only";
   try {
     energy::WorkloadTimer timer = energy::time_analytic;
     if (engine == "systemc") {
       sc::EngineOptions options;
-      options.vcd_path = vcd_staging;
+      options.vcd_path = vcd ? vcd->staging_path().string() : "";
       timer = systemc_timer(mode, options, result.output_crcs);
     }
     result.comparison =
@@ -234,14 +224,17 @@ int run_run(const std::vector<std::string>& args) {
       draw_plots(dir->staging_path().string());
     }
     dir->commit();
-    if (!vcd_staging.empty()) {
-      std::filesystem::rename(vcd_staging, vcd_path);
-      vcd_guard.release();
-    }
   } catch (const std::overflow_error& e) {
     throw UsageError(e.what());  // totals of a workload too large to count
   } catch (const std::filesystem::filesystem_error& e) {
     throw UsageError("cannot write " + out_dir + ": " + e.code().message());
+  }
+  if (vcd) {
+    try {
+      vcd->commit();
+    } catch (const std::filesystem::filesystem_error& e) {
+      throw UsageError("--vcd " + vcd_path + ": " + e.code().message());
+    }
   }
   std::cout << report::summary_table(result);
   if (!quiet) {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <fstream>
 #include <stdexcept>
 #include <system_error>
@@ -14,7 +15,17 @@ StagedDir::StagedDir(fs::path final_dir) : final_(std::move(final_dir)) {
   if (final_.filename().empty()) {
     final_ = final_.parent_path();
   }
+  if (fs::exists(final_) && !fs::is_directory(final_)) {
+    throw fs::filesystem_error("output path exists and is not a folder", final_,
+                               std::make_error_code(std::errc::not_a_directory));
+  }
   const fs::path parent = final_.has_parent_path() ? final_.parent_path() : fs::path(".");
+  for (fs::path p = parent; !p.empty() && !fs::exists(p); p = p.parent_path()) {
+    created_.push_back(p);
+    if (!p.has_parent_path() || p.parent_path() == p) {
+      break;
+    }
+  }
   fs::create_directories(parent);
   staging_ = parent / ("." + final_.filename().string() + ".partial-" + std::to_string(getpid()));
   fs::remove_all(staging_);
@@ -25,6 +36,9 @@ StagedDir::~StagedDir() {
   if (!committed_) {
     std::error_code ignored;  // best effort: a destructor must not throw
     fs::remove_all(staging_, ignored);
+    for (const fs::path& p : created_) {
+      fs::remove(p, ignored);  // only if empty: never what another process put there
+    }
   }
 }
 
@@ -51,6 +65,32 @@ void StagedDir::commit() {
     }
     fs::remove(staging_);
   }
+  committed_ = true;
+}
+
+StagedFile::StagedFile(fs::path final_path) : final_(std::move(final_path)) {
+  if (fs::is_directory(final_)) {
+    throw fs::filesystem_error("is a folder", final_,
+                               std::make_error_code(std::errc::is_a_directory));
+  }
+  staging_ = final_;
+  staging_ += ".partial";
+  std::ofstream claim(staging_, std::ios::binary | std::ios::trunc);
+  if (!claim) {
+    throw fs::filesystem_error("cannot create", staging_,
+                               std::error_code(errno, std::generic_category()));
+  }
+}
+
+StagedFile::~StagedFile() {
+  if (!committed_) {
+    std::error_code ignored;  // best effort: a destructor must not throw
+    fs::remove(staging_, ignored);
+  }
+}
+
+void StagedFile::commit() {
+  fs::rename(staging_, final_);
   committed_ = true;
 }
 

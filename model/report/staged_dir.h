@@ -8,13 +8,16 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace nibble::report {
 
 class StagedDir {
  public:
-  // Creates the hidden staging folder next to final_dir (and final_dir's parents). Throws
-  // std::filesystem::filesystem_error when that is impossible.
+  // Creates the hidden staging folder next to final_dir (and final_dir's parents, which are
+  // removed again, if empty, when the folder is never committed). Throws
+  // std::filesystem::filesystem_error when that is impossible, or when final_dir exists and is
+  // not a folder.
   explicit StagedDir(std::filesystem::path final_dir);
   ~StagedDir();
   StagedDir(const StagedDir&) = delete;
@@ -26,6 +29,32 @@ class StagedDir {
   const std::filesystem::path& final_path() const { return final_; }
 
   // Publishes the files (see above). Throws std::filesystem::filesystem_error.
+  void commit();
+
+ private:
+  std::filesystem::path final_;
+  std::filesystem::path staging_;
+  std::vector<std::filesystem::path> created_;  // parent folders this made, deepest first
+  bool committed_ = false;
+};
+
+// One output file that appears under its name only when commit() is called. It is written at
+// staging_path() (the name plus ".partial"), which the constructor claims at once, so that an
+// unwritable path fails before any work; if commit() is never reached, the destructor removes
+// it. The file's parent folder must exist.
+class StagedFile {
+ public:
+  // Throws std::filesystem::filesystem_error naming final_path when it is a folder or its
+  // staging file cannot be created.
+  explicit StagedFile(std::filesystem::path final_path);
+  ~StagedFile();
+  StagedFile(const StagedFile&) = delete;
+  StagedFile& operator=(const StagedFile&) = delete;
+
+  const std::filesystem::path& staging_path() const { return staging_; }
+  const std::filesystem::path& final_path() const { return final_; }
+
+  // Renames the staging file to the final name. Throws std::filesystem::filesystem_error.
   void commit();
 
  private:

@@ -46,11 +46,12 @@ double CosimRow::error_pct() const {
 void check_cosim_input(const workload::Workload& w, const timing::ArchSpec& arch) {
   if (arch.mode != timing::TimingMode::kRealistic) {
     throw std::invalid_argument(
-        "the co-simulation tiles GEMMs as realistic timing does (timing.mode: realistic)");
+        "timing.mode: compat: the co-simulation tiles GEMMs as realistic timing does "
+        "(timing.mode: realistic)");
   }
   if (!rtl_array_built(arch.array.rows, arch.array.cols)) {
-    throw std::invalid_argument("array " + std::to_string(arch.array.rows) + "x" +
-                                std::to_string(arch.array.cols) +
+    throw std::invalid_argument("array.rows x array.cols = " + std::to_string(arch.array.rows) +
+                                "x" + std::to_string(arch.array.cols) +
                                 ": the RTL array is built in the sizes " + rtl_array_sizes());
   }
   for (const workload::GemmSpec& g : w.gemms) {
@@ -91,14 +92,19 @@ std::vector<uint16_t> rtl_outputs(RtlScaleUnit& unit, const workload::GemmSpec& 
 }
 
 std::vector<CosimRow> run_cosim(const workload::Workload& w, const timing::ArchSpec& arch,
+                                const std::vector<fn::GemmTensors>& tensors,
                                 const RtlOptions& rtl_options) {
   check_cosim_input(w, arch);
+  if (tensors.size() != w.gemms.size()) {
+    throw std::invalid_argument("run_cosim: " + std::to_string(tensors.size()) + " tensors for " +
+                                std::to_string(w.gemms.size()) + " GEMMs");
+  }
   // The model: the SystemC engine, functional mode, on the same tensors.
   sc::EngineJob job;
   job.workload = &w;
   job.arch = arch;
   job.mode = sc::EngineMode::kFunctional;
-  job.tensors = [&w](size_t i) { return fn::make_gemm_tensors(w, i); };
+  job.tensors = [&tensors](size_t i) { return tensors[i]; };
   const std::vector<sc::GemmResult> model = sc::run_engine({job}).front();
 
   // The RTL, GEMM after GEMM on one array.
@@ -108,7 +114,7 @@ std::vector<CosimRow> run_cosim(const workload::Workload& w, const timing::ArchS
   std::vector<CosimRow> rows;
   for (size_t i = 0; i < w.gemms.size(); ++i) {
     const workload::GemmSpec& g = w.gemms[i];
-    const fn::GemmTensors t = fn::make_gemm_tensors(w, i);
+    const fn::GemmTensors& t = tensors[i];
     const RtlGemm r = array.run(g, arch, t);
     const std::vector<uint16_t> out = rtl_outputs(unit, g, r.acc, t.scales, &grad);
     CosimRow row;

@@ -29,15 +29,16 @@ struct CosimRow {
   double error_pct() const;  // 100 * (rtl_cycles - model_cycles) / model_cycles
 };
 
-// Throws std::invalid_argument naming the trace line if the co-simulation cannot run gemm g
-// on arch (not a 4-bit PE pair, a stochastic-rounding output), or naming the configuration if
-// arch cannot be co-simulated (compat timing, an array size not built, a PE rate other than
-// one MAC per cycle).
+// Throws std::invalid_argument naming the trace line if the co-simulation cannot run a GEMM
+// of w (operands not a 4-bit PE pair; an output the RTL scale unit does not produce), or
+// naming the configuration keys if arch cannot be co-simulated (timing.mode compat; an
+// array.rows x array.cols not built).
 void check_cosim_input(const workload::Workload& w, const timing::ArchSpec& arch);
 
-// Runs every GEMM (check_cosim_input first). The SystemC engine runs once per process, so this
-// may be called once.
+// Runs every GEMM (check_cosim_input first) on its tensors (tensors[i] of w.gemms[i], from
+// fn::make_gemm_tensors). The SystemC engine runs once per process, so this may be called once.
 std::vector<CosimRow> run_cosim(const workload::Workload& w, const timing::ArchSpec& arch,
+                                const std::vector<fn::GemmTensors>& tensors,
                                 const RtlOptions& rtl_options);
 
 // The GEMM's output elements through the RTL scale unit after `repeat` repeats: the scales of

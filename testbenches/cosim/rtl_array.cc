@@ -49,6 +49,12 @@ struct EdgeIn {
 // an integer type up to 64 bits, or a VlWide of 32-bit words.
 template <typename P>
 void pack(P& port, const std::vector<uint16_t>& lanes, int width) {
+  for (const uint16_t v : lanes) {
+    if (width < 16 && (v >> width) != 0) {
+      throw std::logic_error("RTL array: a " + std::to_string(v) + " on a " +
+                             std::to_string(width) + "-bit lane");
+    }
+  }
   if constexpr (std::is_integral_v<P>) {
     uint64_t v = 0;
     for (size_t i = 0; i < lanes.size(); ++i) {
@@ -101,6 +107,12 @@ std::shared_ptr<VerilatedContext> shared_context() {
   return context;
 }
 
+// Scope names must be unique within the shared context, across every model type.
+std::string scope_name(const char* kind) {
+  static int instances = 0;
+  return kind + std::to_string(instances++);
+}
+
 int row_width(int64_t rows) {
   int w = 1;
   while ((int64_t{1} << w) < rows) {
@@ -118,6 +130,7 @@ class RtlArray::Port {
   virtual ~Port() = default;
   virtual int64_t rows() const = 0;
   virtual int64_t cols() const = 0;
+  virtual void reset() = 0;  // the asynchronous reset; no clock edge
   virtual void configure(int dataflow, uint8_t fmt_a, uint8_t fmt_b) = 0;
   virtual void drive(const EdgeIn& in, bool res_ready) = 0;
   // The results presented this cycle (registers: valid since the last clock edge).
@@ -133,14 +146,21 @@ namespace {
 template <typename Model>
 class VerilatedArray : public RtlArray::Port {
  public:
-  VerilatedArray(int64_t rows, int64_t cols, const std::string& vcd_path)
+  VerilatedArray(int64_t rows, int64_t cols, const RtlOptions& options)
       : rows_(rows), cols_(cols), context_(shared_context()) {
+    const std::string& vcd_path = options.vcd_path;
     if (!vcd_path.empty()) {
       context_->traceEverOn(true);
     }
-    static int instances = 0;  // scope names are unique within the shared context
-    model_ =
-        std::make_unique<Model>(context_.get(), ("array" + std::to_string(instances++)).c_str());
+    // Verilator draws initial values through the thread's current context when the model is
+    // constructed: random with a seed for this model only, zero for every later one.
+    Verilated::threadContextp(context_.get());
+    if (options.random_init_seed != 0) {
+      context_->randSeed(options.random_init_seed);
+      context_->randReset(2);
+    }
+    model_ = std::make_unique<Model>(context_.get(), scope_name("array").c_str());
+    context_->randReset(0);
     if (!vcd_path.empty()) {
       trace_ = std::make_unique<VerilatedVcdC>();
       model_->trace(trace_.get(), 99);
@@ -150,11 +170,8 @@ class VerilatedArray : public RtlArray::Port {
       }
     }
     model_->clk_i = 0;
-    model_->rst_ni = 0;
     model_->res_ready_i = 1;
-    eval_and_dump();
-    model_->rst_ni = 1;
-    eval_and_dump();
+    reset();
   }
 
   ~VerilatedArray() override {
@@ -169,6 +186,16 @@ class VerilatedArray : public RtlArray::Port {
 
   int64_t rows() const override { return rows_; }
   int64_t cols() const override { return cols_; }
+
+  // rst_ni high, low, high: the falling edge triggers the asynchronous reset (Verilator takes
+  // the first evaluation's value as the previous one, so a reset that starts low never fires).
+  void reset() override {
+    context_->gotError(false);
+    for (const int level : {1, 0, 1}) {
+      model_->rst_ni = static_cast<uint8_t>(level);
+      eval_and_dump();
+    }
+  }
 
   void configure(int dataflow, uint8_t fmt_a, uint8_t fmt_b) override {
     model_->dataflow_i = static_cast<uint8_t>(dataflow);
@@ -220,6 +247,7 @@ class VerilatedArray : public RtlArray::Port {
 
  private:
   void eval_and_dump() {
+    context_->time(static_cast<uint64_t>(time_));  // assertion messages name this time
     model_->eval();
     check_assertions();
     if (trace_) {
@@ -230,8 +258,9 @@ class VerilatedArray : public RtlArray::Port {
 
   void check_assertions() const {
     if (context_->gotError()) {
-      throw std::logic_error("RTL assertion failed in nibble_mac_array (message above), cycle " +
-                             std::to_string(cycles_));
+      throw std::logic_error(
+          "RTL assertion failed in nibble_mac_array (Verilator's message on stdout), cycle " +
+          std::to_string(cycles_) + ", VCD time " + std::to_string(time_));
     }
   }
 
@@ -243,16 +272,39 @@ class VerilatedArray : public RtlArray::Port {
   int64_t time_ = 0;    // half cycles, the VCD's time
 };
 
-std::unique_ptr<RtlArray::Port> make_port(int64_t rows, int64_t cols, const std::string& vcd) {
-  if (rows == 8 && cols == 8) {
-    return std::make_unique<VerilatedArray<Vcosim_array_8x8>>(rows, cols, vcd);
+// The array sizes built in (testbenches/cosim/CMakeLists.txt verilates each): one row each.
+struct BuiltArray {
+  int64_t rows, cols;
+  std::unique_ptr<RtlArray::Port> (*make)(const RtlOptions& options);
+};
+
+template <typename Model, int64_t R, int64_t C>
+std::unique_ptr<RtlArray::Port> make_array(const RtlOptions& options) {
+  return std::make_unique<VerilatedArray<Model>>(R, C, options);
+}
+
+constexpr BuiltArray kBuiltArrays[] = {
+    {8, 8, make_array<Vcosim_array_8x8, 8, 8>},
+    {16, 16, make_array<Vcosim_array_16x16, 16, 16>},
+};
+
+const BuiltArray* find_built(int64_t rows, int64_t cols) {
+  for (const BuiltArray& b : kBuiltArrays) {
+    if (b.rows == rows && b.cols == cols) {
+      return &b;
+    }
   }
-  if (rows == 16 && cols == 16) {
-    return std::make_unique<VerilatedArray<Vcosim_array_16x16>>(rows, cols, vcd);
+  return nullptr;
+}
+
+std::unique_ptr<RtlArray::Port> make_port(int64_t rows, int64_t cols, const RtlOptions& options) {
+  const BuiltArray* built = find_built(rows, cols);
+  if (built == nullptr) {
+    throw std::invalid_argument("no RTL array of " + std::to_string(rows) + " x " +
+                                std::to_string(cols) +
+                                " PEs is built in (sizes: " + rtl_array_sizes() + ")");
   }
-  throw std::invalid_argument("no RTL array of " + std::to_string(rows) + " x " +
-                              std::to_string(cols) +
-                              " PEs is built in (sizes: " + rtl_array_sizes() + ")");
+  return built->make(options);
 }
 
 // ---- The controller -----------------------------------------------------------------------
@@ -275,15 +327,16 @@ class Controller {
  public:
   Controller(const workload::GemmSpec& g, const timing::ArchSpec& arch, const fn::GemmTensors& t,
              bool break_schedule)
-      : g_(g),
-        t_(t),
+      : t_(t),
         df_(arch.array.dataflow),
         r_(arch.array.rows),
         c_(arch.array.cols),
         db_(arch.sram.double_buffered),
         break_(break_schedule),
         history_(static_cast<size_t>(std::max(r_, c_))),
-        expected_(static_cast<size_t>(c_)) {
+        expected_(static_cast<size_t>(c_)),
+        n_(g.n),
+        pending_(static_cast<size_t>(g.m * g.n)) {
     const timing::TilePlan plan = timing::plan_tiles(g, arch);
     timing::for_each_tile(g, arch, plan, [&](const timing::Tile& tile) { tiles_.push_back(tile); });
     first_wave_.assign(tiles_.size(), -1);
@@ -361,7 +414,11 @@ class Controller {
   }
 
   // The edge inputs of array cycle ta, whose own issue is `now` (not yet in the history).
-  void edges(int64_t ta, const Issue& now, const datapath::Accumulators& acc, EdgeIn& in) const {
+  // early_read: set to what went wrong when a wave reads a partial sum before the previous K
+  // fold's result has left the array (an error only if the array takes these inputs).
+  void edges(int64_t ta, const Issue& now, const datapath::Accumulators& acc, EdgeIn& in,
+             std::string* early_read) const {
+    early_read->clear();
     for (int64_t i = 0; i < r_; ++i) {
       const Issue* is = at(ta, i, now);
       const size_t li = static_cast<size_t>(i);
@@ -405,7 +462,15 @@ class Controller {
           in.psum_data[lj] = data;
           if (data && !tile.first_partial) {
             const Expected e = output_of(tile, w, j);
-            in.psum[lj] = acc.values[static_cast<size_t>(e.m * acc.cols + e.n)].bits();
+            const size_t el = static_cast<size_t>(e.m * acc.cols + e.n);
+            // The previous K fold's result must have left the array (or leave it this cycle:
+            // the buffer forwards it); only this wave's own result may still be due.
+            if (pending_[el] != (is == &now ? 0 : 1) && !break_) {
+              *early_read = "RTL array: a wave reads the partial sum of C[" + std::to_string(e.m) +
+                            "][" + std::to_string(e.n) +
+                            "] before the previous K fold's result left the array";
+            }
+            in.psum[lj] = acc.values[el].bits();
           }
         }
       }
@@ -432,6 +497,7 @@ class Controller {
     const Expected e = q.front();
     q.pop_front();
     --outstanding_;
+    --pending_[static_cast<size_t>(e.m * n_ + e.n)];
     return e;
   }
   int64_t outstanding() const { return outstanding_; }
@@ -473,7 +539,9 @@ class Controller {
   void expect_wave(const timing::Tile& tile, int64_t w) {
     if (df_ != timing::Dataflow::kOs) {
       for (int64_t j = 0; j < tile.cols_used; ++j) {
-        expected_[static_cast<size_t>(j)].push_back(output_of(tile, w, j));
+        const Expected e = output_of(tile, w, j);
+        expected_[static_cast<size_t>(j)].push_back(e);
+        ++pending_[static_cast<size_t>(e.m * n_ + e.n)];
         ++outstanding_;
       }
       return;
@@ -485,12 +553,12 @@ class Controller {
     for (int64_t j = 0; j < tile.cols_used; ++j) {
       for (int64_t i = tile.rows_used - 1; i >= 0; --i) {
         expected_[static_cast<size_t>(j)].push_back({tile.row0 + i, tile.col0 + j});
+        ++pending_[static_cast<size_t>((tile.row0 + i) * n_ + tile.col0 + j)];
         ++outstanding_;
       }
     }
   }
 
-  const workload::GemmSpec& g_;
   const fn::GemmTensors& t_;
   timing::Dataflow df_;
   int64_t r_, c_;
@@ -504,6 +572,8 @@ class Controller {
   std::vector<Issue> history_;  // issues of the last max(R, C) cycles
   std::vector<std::deque<Expected>> expected_;
   int64_t outstanding_ = 0;
+  int64_t n_;                     // N, the row length of C
+  std::vector<int32_t> pending_;  // per element of C: results issued, not yet out of the array
 };
 
 uint64_t next_random(uint64_t& state) {  // SplitMix64
@@ -516,16 +586,18 @@ uint64_t next_random(uint64_t& state) {  // SplitMix64
 
 }  // namespace
 
-bool rtl_array_built(int64_t rows, int64_t cols) {
-  return (rows == 8 && cols == 8) || (rows == 16 && cols == 16);
+bool rtl_array_built(int64_t rows, int64_t cols) { return find_built(rows, cols) != nullptr; }
+
+std::string rtl_array_sizes() {
+  std::string text;
+  for (const BuiltArray& b : kBuiltArrays) {
+    text += (text.empty() ? "" : ", ") + std::to_string(b.rows) + "x" + std::to_string(b.cols);
+  }
+  return text;
 }
 
-std::string rtl_array_sizes() { return "8x8, 16x16"; }
-
 RtlArray::RtlArray(int64_t rows, int64_t cols, const RtlOptions& options)
-    : port_(make_port(rows, cols, options.vcd_path)),
-      options_(options),
-      stall_state_(options.stall_seed) {}
+    : port_(make_port(rows, cols, options)), options_(options), stall_state_(options.stall_seed) {}
 
 RtlArray::~RtlArray() = default;
 
@@ -550,6 +622,8 @@ RtlGemm RtlArray::run(const workload::GemmSpec& g, const timing::ArchSpec& arch,
   if (ops.fa.fp4.bias != num::kFp4DefaultBias || ops.fb.fp4.bias != num::kFp4DefaultBias) {
     throw std::invalid_argument("the RTL array is built with the default FP4 bias");
   }
+  // Every GEMM starts from reset, so a GEMM that failed leaves nothing behind for the next.
+  port_->reset();
   port_->configure(static_cast<int>(arch.array.dataflow), tb::rtl_operand_fmt(ops.fa),
                    tb::rtl_operand_fmt(ops.fb));
 
@@ -571,6 +645,7 @@ RtlGemm RtlArray::run(const workload::GemmSpec& g, const timing::ArchSpec& arch,
   const int64_t idle_limit = 16 * (port_->rows() + port_->cols()) + 64;
   int64_t idle = 0;
   bool ready = true;
+  std::string early_read;
   while (!ctl.issued_all() || ctl.outstanding() > 0) {
     if (options_.stall_probability > 0) {
       ready = static_cast<double>(next_random(stall_state_) >> 11) * 0x1.0p-53 >=
@@ -591,9 +666,12 @@ RtlGemm RtlArray::run(const workload::GemmSpec& g, const timing::ArchSpec& arch,
       }
     }
     const Issue is = ctl.decide(ta);
-    ctl.edges(ta, is, out.acc, in);
+    ctl.edges(ta, is, out.acc, in, &early_read);
     port_->drive(in, ready);
     if (port_->settle()) {
+      if (!early_read.empty()) {
+        throw std::logic_error(early_read);
+      }
       ctl.commit(ta, is);
       progress = progress || is.wave_tile >= 0 || is.preload_tile >= 0;
       ++ta;
@@ -627,9 +705,7 @@ RtlGemm RtlArray::run(const workload::GemmSpec& g, const timing::ArchSpec& arch,
 class RtlScaleUnit::Impl {
  public:
   Impl() : context_(shared_context()) {
-    static int instances = 0;  // scope names are unique within the shared context
-    model_ = std::make_unique<Vcosim_scale_unit>(
-        context_.get(), ("scale_unit" + std::to_string(instances++)).c_str());
+    model_ = std::make_unique<Vcosim_scale_unit>(context_.get(), scope_name("scale_unit").c_str());
   }
   ~Impl() {
     model_->final();

@@ -34,6 +34,9 @@ struct RtlOptions {
   double stall_probability = 0;
   uint64_t stall_seed = 1;
   bool break_schedule = false;
+  // Nonzero: every register of the array starts from random bits drawn with this seed
+  // (Verilator's random reset) instead of zero, so that only the reset can clear them.
+  int random_init_seed = 0;
 };
 
 struct RtlGemm {

@@ -115,16 +115,23 @@ TEST(Cosim, SameInputsSameBytesAndWavesOnRequest) {
   EXPECT_FALSE(fs::exists(vcd.string() + ".partial"));
 }
 
-// One bad input: exit code 2, one line naming the culprit, no output folder.
+// One bad input: exit code 2, one line naming the culprit (no progress line either), no output
+// folder, no VCD.
 void expect_rejected(const std::string& args, const std::string& needle) {
   const fs::path dir = fresh_dir("bad");
-  const fs::path out = dir / "out";
-  const CommandResult r = run_command(kNibble + " cosim -q " + args + " -o " + out.string());
+  const fs::path out = dir / "new" / "out";
+  const CommandResult r = run_command(kNibble + " cosim " + args + " -o " + out.string());
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-  EXPECT_FALSE(fs::exists(out));
+  EXPECT_FALSE(fs::exists(dir / "new"));
   EXPECT_TRUE(r.out.empty()) << r.out;
+  for (const auto& entry :
+       fs::recursive_directory_iterator(fs::temp_directory_path() / "nibble_cosim_inputs")) {
+    const std::string name = entry.path().filename().string();
+    EXPECT_TRUE(name.find("partial") == std::string::npos && entry.path().extension() != ".vcd")
+        << entry.path() << " left behind";
+  }
 }
 
 TEST(Cosim, BadInputIsOneLineAndExitCodeTwo) {
@@ -143,6 +150,49 @@ TEST(Cosim, BadInputIsOneLineAndExitCodeTwo) {
   expect_rejected("--set array.rows=8", "--trace is required");
   expect_rejected("--trace " + (dir / "missing.trace").string(), "missing.trace");
   expect_rejected("--trace " + kSuite + " --bogus", "bogus");
+
+  const std::string small = " --set array.rows=8 --set array.cols=8";
+  const fs::path loads = dir / "load.trace";
+  std::ofstream(loads) << "nibble-trace 1\ngemm g m=4 n=4 k=4 a=int4 b=int4\n"
+                          "load g a=absent.bin\n";
+  expect_rejected("--trace " + loads.string() + small, "absent.bin");
+  expect_rejected("--trace " + kSuite + small + " --vcd " + (dir / "none" / "w.vcd").string(),
+                  "--vcd " + (dir / "none" / "w.vcd").string());
+  fs::create_directories(dir / "waves");
+  expect_rejected("--trace " + kSuite + small + " --vcd " + (dir / "waves").string(),
+                  "Is a directory");
+
+  // An output path that is a file: rejected before the run, the file untouched.
+  const fs::path file = dir / "taken";
+  std::ofstream(file) << "keep";
+  const CommandResult r =
+      run_command(kNibble + " cosim --trace " + kSuite + small + " -o " + file.string());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("cannot write " + file.string()), std::string::npos) << r.err;
+  EXPECT_EQ(read_file(file.string()), "keep");
+}
+
+// The trace's `expect crc=` holds the RTL's output: a wrong CRC is exit code 1 and one line
+// naming the expect line; the right one (the model's, from a first run) passes.
+TEST(Cosim, ExpectedCrcIsChecked) {
+  const fs::path dir = fresh_dir("expect");
+  const std::string head = "nibble-trace 1\nseed 3\ngemm g m=9 n=5 k=11 a=fp4:p0 b=int4\n";
+  const fs::path wrong = dir / "wrong.trace";
+  std::ofstream(wrong) << head << "expect g crc=0x00000001\n";
+  const std::string base = kNibble + " cosim -q --set array.rows=8 --set array.cols=8 --trace ";
+  const CommandResult bad = run_command(base + wrong.string() + " -o " + (dir / "a").string());
+  EXPECT_EQ(bad.exit_code, 1) << bad.err;
+  EXPECT_NE(bad.err.find("wrong.trace:4: gemm 'g': RTL output CRC"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("differs from the expected 0x00000001"), std::string::npos) << bad.err;
+  const std::vector<std::vector<std::string>> rows = read_csv(dir / "a" / "cosim.csv");
+  ASSERT_EQ(rows.size(), 2U);
+  const std::string model_crc = rows[1][10];
+  EXPECT_EQ(rows[1][11], "true");  // RTL and model agree; only the expectation is wrong
+  const fs::path right = dir / "right.trace";
+  std::ofstream(right) << head << "expect g crc=" << model_crc << "\n";
+  const CommandResult good = run_command(base + right.string() + " -o " + (dir / "b").string());
+  EXPECT_EQ(good.exit_code, 0) << good.err;
 }
 
 }  // namespace
