@@ -15,6 +15,11 @@
 // and cycle; ws/is: the finished partial sum of a wave; os: the tile's results, bottom row
 // first. Bubbles (tokens of unused rows and columns) never appear as results.
 //
+// Configuration: dataflow_i, fmt_a_i and fmt_b_i are registered every cycle, and the PEs see
+// only the registers: they must be applied one cycle before a GEMM's first input and held for
+// the GEMM. (Then no PE's arithmetic depends combinationally on a top-level input, so a
+// simulator re-evaluates only the edge PEs when the inputs change.)
+//
 // Flow control: the array advances (every register updates) in a cycle when in_ready_o is 1.
 // in_ready_o is 0 only when a result is presented and res_ready_i is 0; the controller then
 // holds every edge input, and the whole array waits.
@@ -27,9 +32,9 @@ module nibble_mac_array #(
 ) (
   input  logic                        clk_i,           // clock
   input  logic                        rst_ni,          // asynchronous reset, active low
-  input  nibble_pkg::dataflow_e       dataflow_i,      // os, ws or is
-  input  nibble_pkg::operand_fmt_t    fmt_a_i,         // format of A's elements
-  input  nibble_pkg::operand_fmt_t    fmt_b_i,         // format of B's elements
+  input  nibble_pkg::dataflow_e       dataflow_i,      // os, ws or is (registered)
+  input  nibble_pkg::operand_fmt_t    fmt_a_i,         // format of A's elements (registered)
+  input  nibble_pkg::operand_fmt_t    fmt_b_i,         // format of B's elements (registered)
   // Row lanes (west edge), one bit or code per row.
   input  logic [NumRows-1:0]          row_valid_i,     // a wave's token enters row i
   input  logic [NumRows-1:0]          row_data_i,      // it carries an element (else a bubble)
@@ -84,6 +89,20 @@ module nibble_mac_array #(
   // previous cycle, so every PE of the column holds its result: the column's drain starts.
   logic [NumCols-1:0] drain_load_q;
 
+  nibble_pkg::dataflow_e    dataflow_q;
+  nibble_pkg::operand_fmt_t fmt_a_q, fmt_b_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      dataflow_q <= nibble_pkg::DfOs;
+      fmt_a_q    <= '0;
+      fmt_b_q    <= '0;
+    end else begin
+      dataflow_q <= dataflow_i;
+      fmt_a_q    <= fmt_a_i;
+      fmt_b_q    <= fmt_b_i;
+    end
+  end
+
   for (genvar i = 0; i < NumRows; i++) begin : gen_west
     assign x_valid[i][0] = row_valid_i[i];
     assign x_data[i][0] = row_data_i[i];
@@ -97,7 +116,7 @@ module nibble_mac_array #(
     assign b_data[0][j] = col_data_i[j];
     assign b_code[0][j] = col_code_i[4*j +: 4];
     // os: the drain chain enters empty from the north.
-    assign p_valid[0][j] = (dataflow_i != nibble_pkg::DfOs) && psum_valid_i[j];
+    assign p_valid[0][j] = (dataflow_q != nibble_pkg::DfOs) && psum_valid_i[j];
     assign p_data[0][j] = psum_data_i[j];
     assign p_value[0][j] = psum_i[16*j +: 16];
     assign w_valid[0][j] = w_valid_i[j];
@@ -116,9 +135,9 @@ module nibble_mac_array #(
         .clk_i       (clk_i),
         .rst_ni      (rst_ni),
         .en_i        (en),
-        .dataflow_i  (dataflow_i),
-        .fmt_a_i     (fmt_a_i),
-        .fmt_b_i     (fmt_b_i),
+        .dataflow_i  (dataflow_q),
+        .fmt_a_i     (fmt_a_q),
+        .fmt_b_i     (fmt_b_q),
         .x_valid_i   (x_valid[i][j]),
         .x_data_i    (x_data[i][j]),
         .x_first_i   (x_first[i][j]),
@@ -159,7 +178,7 @@ module nibble_mac_array #(
       drain_load_q <= '0;
     end else if (en) begin
       for (int j = 0; j < NumCols; j++) begin
-        drain_load_q[j] <= (dataflow_i == nibble_pkg::DfOs) && x_valid[NumRows-1][j] &&
+        drain_load_q[j] <= (dataflow_q == nibble_pkg::DfOs) && x_valid[NumRows-1][j] &&
                            x_last[NumRows-1][j];
       end
     end
