@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <stdexcept>
@@ -14,6 +13,7 @@
 
 #include "model/cli/command.h"
 #include "model/cli/options.h"
+#include "model/cli/outputs.h"
 #include "model/frontend/config.h"
 #include "model/frontend/trace.h"
 #include "model/functional/tensors.h"
@@ -75,20 +75,9 @@ int run_cosim(const std::vector<std::string>& args) {
   }
   // Claim the output folder and the VCD before the run, so an unwritable path fails at once.
   std::optional<report::StagedDir> dir;
-  try {
-    dir.emplace(out_dir);
-  } catch (const std::filesystem::filesystem_error& e) {
-    throw UsageError("cannot write " + out_dir + ": " + e.code().message());
-  }
-  // The waves go to a staging name beside the VCD file and are renamed when the run succeeds.
-  std::optional<report::StagedFile> vcd;
-  if (!vcd_path.empty()) {
-    try {
-      vcd.emplace(vcd_path);
-    } catch (const std::filesystem::filesystem_error& e) {
-      throw UsageError("--vcd " + vcd_path + ": " + e.code().message());
-    }
-  }
+  claim_output_dir(dir, out_dir);
+  std::optional<report::StagedFile> vcd;  // the waves, renamed into place when the run succeeds
+  claim_vcd(vcd, vcd_path);
   if (!quiet) {
     std::cerr << "nibble cosim: " << w.gemms.size() << " GEMMs on the " << arch.array.rows << "x"
               << arch.array.cols << " " << timing::dataflow_name(arch.array.dataflow)
@@ -97,20 +86,9 @@ int run_cosim(const std::vector<std::string>& args) {
   cosim::RtlOptions options;
   options.vcd_path = vcd ? vcd->staging_path().string() : "";
   const std::vector<cosim::CosimRow> rows = cosim::run_cosim(w, arch, tensors, options);
-  try {
-    dir->write_file("cosim.csv", cosim::cosim_csv(rows, arch));
-    dir->write_file("config.yaml", frontend::dump_config(arch));
-    dir->commit();
-  } catch (const std::filesystem::filesystem_error& e) {
-    throw UsageError("cannot write " + out_dir + ": " + e.code().message());
-  }
-  if (vcd) {
-    try {
-      vcd->commit();
-    } catch (const std::filesystem::filesystem_error& e) {
-      throw UsageError("--vcd " + vcd_path + ": " + e.code().message());
-    }
-  }
+  dir->write_file("cosim.csv", cosim::cosim_csv(rows, arch));
+  dir->write_file("config.yaml", frontend::dump_config(arch));
+  publish(*dir, vcd);
 
   int differ = 0;  // GEMMs whose RTL and model outputs differ
   int missed = 0;  // GEMMs whose output misses the trace's `expect crc=`

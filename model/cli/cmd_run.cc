@@ -3,7 +3,6 @@
 // and the PNG plots into the output folder (docs/reports.md). With no arguments: the built-in
 // ResNet-18 training step.
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -14,6 +13,7 @@
 #include "model/builtin/builtin.h"
 #include "model/cli/command.h"
 #include "model/cli/options.h"
+#include "model/cli/outputs.h"
 #include "model/energy/baseline.h"
 #include "model/frontend/config.h"
 #include "model/frontend/trace.h"
@@ -177,20 +177,9 @@ int run_run(const std::vector<std::string>& args) {
 
   // Claim the output folder and the VCD before timing, so an unwritable path fails at once.
   std::optional<report::StagedDir> dir;
-  try {
-    dir.emplace(out_dir);
-  } catch (const std::filesystem::filesystem_error& e) {
-    throw UsageError("cannot write " + out_dir + ": " + e.code().message());
-  }
-  // The waves go to a staging name beside the VCD file and are renamed when the run succeeds.
-  std::optional<report::StagedFile> vcd;
-  if (!vcd_path.empty()) {
-    try {
-      vcd.emplace(vcd_path);
-    } catch (const std::filesystem::filesystem_error& e) {
-      throw UsageError("--vcd " + vcd_path + ": " + e.code().message());
-    }
-  }
+  claim_output_dir(dir, out_dir);
+  std::optional<report::StagedFile> vcd;  // the waves, renamed into place when the run succeeds
+  claim_vcd(vcd, vcd_path);
 
   if (!quiet) {
     std::cerr << "nibble run: " << result.workload.gemms.size()
@@ -223,19 +212,10 @@ int run_run(const std::vector<std::string>& args) {
     if (vm.count("no-plots") == 0) {
       draw_plots(dir->staging_path().string());
     }
-    dir->commit();
   } catch (const std::overflow_error& e) {
     throw UsageError(e.what());  // totals of a workload too large to count
-  } catch (const std::filesystem::filesystem_error& e) {
-    throw UsageError("cannot write " + out_dir + ": " + e.code().message());
   }
-  if (vcd) {
-    try {
-      vcd->commit();
-    } catch (const std::filesystem::filesystem_error& e) {
-      throw UsageError("--vcd " + vcd_path + ": " + e.code().message());
-    }
-  }
+  publish(*dir, vcd);
   std::cout << report::summary_table(result);
   if (!quiet) {
     std::cerr << "nibble run: wrote " << out_dir << "/{report.json,layers.csv,report.md,config.yaml"

@@ -8,6 +8,7 @@
 
 #include "model/cli/command.h"
 #include "model/cli/options.h"
+#include "model/cli/outputs.h"
 #include "model/frontend/input_error.h"
 #include "model/frontend/scalesim_input.h"
 #include "model/report/scalesim_reports.h"
@@ -58,11 +59,7 @@ int run_scalesim(const std::vector<std::string>& args) {
   // at once; nothing is visible there until commit().
   const std::filesystem::path run_dir = std::filesystem::path(out_dir) / arch.scalesim.run_name;
   std::optional<report::StagedDir> dir;
-  try {
-    dir.emplace(run_dir);
-  } catch (const std::filesystem::filesystem_error& e) {
-    throw UsageError("cannot write " + run_dir.string() + ": " + e.code().message());
-  }
+  claim_output_dir(dir, run_dir);
 
   std::vector<timing::CompatLayer> layers;
   layers.reserve(topology.gemms.size());
@@ -75,14 +72,10 @@ int run_scalesim(const std::vector<std::string>& args) {
     layers.push_back(timing::simulate_compat(*g.conv, arch));
   }
 
-  try {
-    dir->write_file("COMPUTE_REPORT.csv", report::compute_report_csv(layers));
-    dir->write_file("BANDWIDTH_REPORT.csv", report::bandwidth_report_csv(layers));
-    dir->write_file("DETAILED_ACCESS_REPORT.csv", report::detailed_access_report_csv(layers));
-    dir->commit();
-  } catch (const std::filesystem::filesystem_error& e) {
-    throw UsageError("cannot write " + run_dir.string() + ": " + e.code().message());
-  }
+  dir->write_file("COMPUTE_REPORT.csv", report::compute_report_csv(layers));
+  dir->write_file("BANDWIDTH_REPORT.csv", report::bandwidth_report_csv(layers));
+  dir->write_file("DETAILED_ACCESS_REPORT.csv", report::detailed_access_report_csv(layers));
+  publish(*dir);
   if (!quiet) {
     std::cerr << "nibble scalesim: wrote " << run_dir.string() << "/\n";
   }

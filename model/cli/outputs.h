@@ -1,0 +1,27 @@
+// The outputs of a subcommand, claimed before its work and published when it succeeds
+// (report::StagedDir, report::StagedFile): an unusable path fails at once as a UsageError (one
+// line naming the path, exit code 2), and a failed run leaves nothing behind.
+#ifndef NIBBLE_MODEL_CLI_OUTPUTS_H_
+#define NIBBLE_MODEL_CLI_OUTPUTS_H_
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "model/report/staged_dir.h"
+
+namespace nibble::cli {
+
+// Claims the output folder `path` into dir ("cannot write PATH: reason" when impossible).
+void claim_output_dir(std::optional<report::StagedDir>& dir, const std::filesystem::path& path);
+
+// Claims the --vcd file `path` into vcd, unless path is empty ("--vcd PATH: reason").
+void claim_vcd(std::optional<report::StagedFile>& vcd, const std::string& path);
+
+// Publishes the folder, then the VCD if one was claimed; a failure names its path.
+void publish(report::StagedDir& dir);
+void publish(report::StagedDir& dir, std::optional<report::StagedFile>& vcd);
+
+}  // namespace nibble::cli
+
+#endif  // NIBBLE_MODEL_CLI_OUTPUTS_H_
