@@ -326,14 +326,14 @@ struct Expected {
 class Controller {
  public:
   Controller(const workload::GemmSpec& g, const timing::ArchSpec& arch, const fn::GemmTensors& t,
-             bool break_schedule)
+             ScheduleFault fault)
       : t_(t),
         df_(arch.array.dataflow),
         r_(arch.array.rows),
         c_(arch.array.cols),
         db_(arch.sram.double_buffered),
-        break_(break_schedule),
-        history_(static_cast<size_t>(std::max(r_, c_))),
+        fault_(fault),
+        history_(static_cast<size_t>(std::max(r_, c_) + 1)),
         expected_(static_cast<size_t>(c_)),
         n_(g.n),
         pending_(static_cast<size_t>(g.m * g.n)) {
@@ -357,12 +357,13 @@ class Controller {
       if (os) {
         // The last wave of an output-completing tile: the column's drain chain must be free.
         if (tile.completes_outputs && next_wave_ == tile.waves - 1 && last_drain_ >= 0 &&
-            ta < last_drain_ + r_ && !break_) {
+            ta < last_drain_ + r_ && fault_ != ScheduleFault::kEarlyDrain) {
           ok = false;
         }
       } else {
         const int64_t p = preload_start_[static_cast<size_t>(next_tile_)];
-        ok = p >= 0 && ta >= p + r_;  // the tile's preload is complete
+        ok = (p >= 0 && ta >= p + r_) ||  // the tile's preload is complete
+             fault_ == ScheduleFault::kWaveBeforePreload;
       }
       if (ok) {
         is.wave_tile = next_tile_;
@@ -449,9 +450,12 @@ class Controller {
       in.psum_valid[lj] = in.psum_data[lj] = in.psum[lj] = 0;
       in.w_valid[lj] = in.w_data[lj] = in.w_row[lj] = in.w_code[lj] = 0;
       const Issue* is = at(ta, j, now);
-      if (is != nullptr && is->wave_tile >= 0) {
-        const timing::Tile& tile = tiles_[static_cast<size_t>(is->wave_tile)];
-        const int64_t w = is->wave;
+      // The wave in column j's lane: the one issued j cycles ago (a fault delays it by one).
+      const bool late = fault_ == ScheduleFault::kPsumLate || fault_ == ScheduleFault::kColumnLate;
+      const Issue* ps = late ? at(ta, j + 1, now) : is;
+      if (ps != nullptr && ps->wave_tile >= 0) {
+        const timing::Tile& tile = tiles_[static_cast<size_t>(ps->wave_tile)];
+        const int64_t w = ps->wave;
         const bool data = j < tile.cols_used;
         if (df_ == timing::Dataflow::kOs) {
           in.col_valid[lj] = 1;
@@ -465,7 +469,7 @@ class Controller {
             const size_t el = static_cast<size_t>(e.m * acc.cols + e.n);
             // The previous K fold's result must have left the array (or leave it this cycle:
             // the buffer forwards it); only this wave's own result may still be due.
-            if (pending_[el] != (is == &now ? 0 : 1) && !break_) {
+            if (pending_[el] != (ps == &now ? 0 : 1) && fault_ == ScheduleFault::kNone) {
               *early_read = "RTL array: a wave reads the partial sum of C[" + std::to_string(e.m) +
                             "][" + std::to_string(e.n) +
                             "] before the previous K fold's result left the array";
@@ -506,7 +510,7 @@ class Controller {
   // Whether the next tile's preload may start in cycle ta, given this cycle's wave issue.
   bool preload_may_start(int64_t ta, const Issue& now) const {
     const int64_t n = next_preload_;
-    if (n == 0 || break_) {
+    if (n == 0 || fault_ == ScheduleFault::kEarlyPreload) {
       return true;
     }
     const size_t prev = static_cast<size_t>(n - 1);
@@ -563,13 +567,13 @@ class Controller {
   timing::Dataflow df_;
   int64_t r_, c_;
   bool db_;
-  bool break_;
+  ScheduleFault fault_;
   std::vector<timing::Tile> tiles_;
   std::vector<int64_t> first_wave_, last_wave_, preload_start_;  // array cycles, -1: not yet
   int64_t next_tile_ = 0, next_wave_ = 0;                        // the next wave to issue
   int64_t next_preload_ = 0, beat_ = 0;                          // the next preload beat
   int64_t last_drain_ = -1;     // os: last wave of the last completing tile
-  std::vector<Issue> history_;  // issues of the last max(R, C) cycles
+  std::vector<Issue> history_;  // issues of the last max(R, C) + 1 cycles
   std::vector<std::deque<Expected>> expected_;
   int64_t outstanding_ = 0;
   int64_t n_;                     // N, the row length of C
@@ -638,7 +642,7 @@ RtlGemm RtlArray::run(const workload::GemmSpec& g, const timing::ArchSpec& arch,
   out.acc.rows = g.m;
   out.acc.cols = g.n;
   out.acc.values.assign(static_cast<size_t>(g.m * g.n), num::kFp16Zero);
-  Controller ctl(g, arch, t, options_.break_schedule);
+  Controller ctl(g, arch, t, options_.fault);
   out.tiles = static_cast<int64_t>(ctl.tiles());
 
   std::vector<uint16_t> res_valid(c), res(c);

@@ -26,14 +26,25 @@
 
 namespace nibble::cosim {
 
+// Test hooks: a controller that breaks one rule of the array's schedule (docs/rtl.md, "The
+// array"), which one of the RTL's assertions must catch.
+enum class ScheduleFault {
+  kNone,
+  kEarlyPreload,       // ws/is: a preload starts before the previous tile's first wave
+  kWaveBeforePreload,  // ws/is: waves do not wait for their tile's preload
+  kPsumLate,           // ws/is: the partial-sum lanes run one cycle behind the row lanes
+  kEarlyDrain,         // os: a completing tile's last wave does not wait for the last drain
+  kColumnLate,         // os: B's lanes run one cycle behind A's
+};
+
 struct RtlOptions {
   std::string vcd_path;  // empty: no waves; else the VCD file every GEMM's cycles go into
   // Test hooks. stall_probability: res_ready_i is low in a cycle with this probability (seeded
-  // by stall_seed), so the whole array stalls; results must not change. break_schedule: the
-  // controller ignores the preload and drain rules, which the RTL's assertions must catch.
+  // by stall_seed), so the whole array stalls; results must not change. fault: the controller
+  // breaks one schedule rule, which the RTL's assertions must catch.
   double stall_probability = 0;
   uint64_t stall_seed = 1;
-  bool break_schedule = false;
+  ScheduleFault fault = ScheduleFault::kNone;
   // Nonzero: every register of the array starts from random bits drawn with this seed
   // (Verilator's random reset) instead of zero, so that only the reset can clear them.
   int random_init_seed = 0;

@@ -211,23 +211,43 @@ TEST(RtlArray, ResetClearsRandomInitialState) {
   }
 }
 
-// ws/is: a preload that starts before the previous tile's first wave overwrites a shadow
-// register not yet swapped in; os: drains closer than R cycles collide.
-TEST(RtlArray, BrokenScheduleTripsTheAssertions) {
+// Each schedule fault trips the assertion written for it (its message is Verilator's, on
+// stdout); the harness turns it into std::logic_error.
+TEST(RtlArray, EachScheduleFaultTripsItsAssertion) {
+  struct FaultCase {
+    ScheduleFault fault;
+    timing::Dataflow dataflow;
+    size_t gemm;  // in suite.trace
+    const char* message;
+  };
+  const FaultCase cases[] = {
+      {ScheduleFault::kEarlyPreload, timing::Dataflow::kWs, 8,
+       "preload overwrote a tile not yet swapped in"},
+      {ScheduleFault::kEarlyPreload, timing::Dataflow::kIs, 8,
+       "preload overwrote a tile not yet swapped in"},
+      {ScheduleFault::kWaveBeforePreload, timing::Dataflow::kWs, 8,
+       "first wave with no preloaded tile"},
+      {ScheduleFault::kPsumLate, timing::Dataflow::kIs, 8, "operand and partial sum out of step"},
+      {ScheduleFault::kEarlyDrain, timing::Dataflow::kOs, 17,
+       "a result overwrote one not yet drained"},
+      {ScheduleFault::kColumnLate, timing::Dataflow::kOs, 8, "A and B out of step"},
+  };
   const workload::Workload& w = suite();
-  RtlOptions options;
-  options.break_schedule = true;
-  for (const timing::Dataflow df :
-       {timing::Dataflow::kWs, timing::Dataflow::kIs, timing::Dataflow::kOs}) {
-    SCOPED_TRACE(timing::dataflow_name(df));
-    const size_t index = df == timing::Dataflow::kOs ? 17 : 8;  // 50x50x2 / 20x24x40
+  for (const FaultCase& c : cases) {
+    SCOPED_TRACE(std::string(timing::dataflow_name(c.dataflow)) + ": " + c.message);
+    RtlOptions options;
+    options.fault = c.fault;
     RtlArray array(8, 8, options);
+    std::string what;
+    ::testing::internal::CaptureStdout();
     try {
-      array.run(w.gemms[index], arch_for(8, df), fn::make_gemm_tensors(w, index));
-      ADD_FAILURE() << "no assertion fired";
+      array.run(w.gemms[c.gemm], arch_for(8, c.dataflow), fn::make_gemm_tensors(w, c.gemm));
     } catch (const std::logic_error& e) {
-      EXPECT_NE(std::string(e.what()).find("RTL assertion failed"), std::string::npos) << e.what();
+      what = e.what();
     }
+    const std::string printed = ::testing::internal::GetCapturedStdout();
+    EXPECT_NE(what.find("RTL assertion failed"), std::string::npos) << what;
+    EXPECT_NE(printed.find(c.message), std::string::npos) << printed;
   }
 }
 
