@@ -96,9 +96,8 @@ int run_cosim(const std::vector<std::string>& args) {
   for (const cosim::CosimRow& r : rows) {
     const workload::GemmSpec& g = *r.gemm;
     if (!r.match()) {
-      std::cerr << g.where.file << ":" << g.where.line << ": gemm '" << g.name
-                << "': RTL output CRC " << report::crc_text(r.rtl_crc) << ", model "
-                << report::crc_text(r.model_crc) << "\n";
+      std::cerr << workload::gemm_where(g) << ": RTL output CRC " << report::crc_text(r.rtl_crc)
+                << ", model " << report::crc_text(r.model_crc) << "\n";
       ++differ;
     }
     if (g.data.expect_crc && *g.data.expect_crc != r.rtl_crc) {

@@ -48,8 +48,7 @@ JobTimings time_analytic(const std::vector<ArrayJob>& jobs) {
       try {
         timings.push_back(timing::time_gemm(g, job.arch));
       } catch (const std::overflow_error& e) {
-        throw std::overflow_error(g.where.file + ":" + std::to_string(g.where.line) +
-                                  ": gemm '" + g.name + "' on the " +
+        throw std::overflow_error(workload::gemm_where(g) + " on the " +
                                   std::to_string(job.arch.array.rows) + "x" +
                                   std::to_string(job.arch.array.cols) + " array: " + e.what());
       }

@@ -45,10 +45,6 @@ namespace {
 // switches for look-ahead.
 constexpr int64_t kQuantumCycles = 10000;
 
-std::string where(const workload::GemmSpec& g) {
-  return g.where.file + ":" + std::to_string(g.where.line) + ": gemm '" + g.name + "'";
-}
-
 std::string array_name(const timing::ArchSpec& arch) {
   return std::to_string(arch.array.rows) + "x" + std::to_string(arch.array.cols);
 }
@@ -69,14 +65,14 @@ void validate_job(const EngineJob& job, size_t index) {
   }
   for (const workload::GemmSpec& g : job.workload->gemms) {
     if (job.arch.mode != timing::TimingMode::kRealistic) {
-      throw std::invalid_argument(where(g) + ": " + mode +
+      throw std::invalid_argument(workload::gemm_where(g) + ": " + mode +
                                   " mode needs timing.mode realistic, not " +
                                   timing::timing_mode_name(job.arch.mode));
     }
     const auto fail = [&](const std::string& why) {
-      throw std::invalid_argument(where(g) + ": " + mode + " mode needs a 4-bit operand pair (" +
-                                  workload::format_spec_name(g.a) + " x " +
-                                  workload::format_spec_name(g.b) + "): " + why);
+      throw std::invalid_argument(
+          workload::gemm_where(g) + ": " + mode + " mode needs a 4-bit operand pair (" +
+          workload::format_spec_name(g.a) + " x " + workload::format_spec_name(g.b) + "): " + why);
     };
     if (const auto error = workload::operand_pair_error(g.a, g.b)) {
       fail(*error);
@@ -93,7 +89,7 @@ void validate_job(const EngineJob& job, size_t index) {
     try {
       num::validate(output_spec(g.out));
     } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument(where(g) + ": " + mode + " mode: output format " +
+      throw std::invalid_argument(workload::gemm_where(g) + ": " + mode + " mode: output format " +
                                   workload::format_spec_name(g.out) + ": " + e.what());
     }
   }
@@ -129,14 +125,14 @@ void report_handler(const sc_core::sc_report& report, const sc_core::sc_actions&
     if (!known) {
       throw;
     }
-    throw std::overflow_error(where(job.workload->gemms[gemm]) + " on the " + array_name(job.arch) +
-                              " array: " + e.what());
+    throw std::overflow_error(workload::gemm_where(job.workload->gemms[gemm]) + " on the " +
+                              array_name(job.arch) + " array: " + e.what());
   } catch (const std::logic_error& e) {
     if (!known || dynamic_cast<const std::invalid_argument*>(&e) != nullptr) {
       throw;
     }
-    throw std::logic_error(where(job.workload->gemms[gemm]) + " on the " + array_name(job.arch) +
-                           " array: " + e.what());
+    throw std::logic_error(workload::gemm_where(job.workload->gemms[gemm]) + " on the " +
+                           array_name(job.arch) + " array: " + e.what());
   }
 }
 

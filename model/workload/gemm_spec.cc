@@ -37,6 +37,10 @@ std::optional<Pass> parse_pass(std::string_view name) {
   return std::nullopt;
 }
 
+std::string gemm_where(const GemmSpec& g) {
+  return g.where.file + ":" + std::to_string(g.where.line) + ": gemm '" + g.name + "'";
+}
+
 std::string format_spec_name(const FormatSpec& f) {
   std::string name = num::format_name(f.format);
   // A phase that is out of range, or set on a format other than fp4, is printed too, so that an

@@ -108,6 +108,9 @@ struct GemmSpec {
   int64_t macs() const { return m * n * k; }  // per repeat
 };
 
+// "file:line: gemm 'name'", the prefix of every error message about one GEMM.
+std::string gemm_where(const GemmSpec& g);
+
 struct Workload {
   std::string name;
   std::vector<GemmSpec> gemms;

@@ -7,6 +7,7 @@
 
 #include "model/functional/tensors.h"
 #include "model/numerics/grad_scale.h"
+#include "model/report/run_report.h"
 #include "model/sc/engine.h"
 #include "model/sc/scale_unit.h"
 #include "model/timing/int_math.h"
@@ -16,23 +17,7 @@ namespace nibble::cosim {
 
 namespace {
 
-std::string where(const workload::GemmSpec& g) {
-  return g.where.file + ":" + std::to_string(g.where.line) + ": gemm '" + g.name + "': ";
-}
-
-std::string format_text(const workload::FormatSpec& f) {
-  std::string s = num::format_name(f.format);
-  if (f.format == num::Format::kFp4) {
-    s += ":p" + std::to_string(f.tpr_phase);
-  }
-  return s;
-}
-
-std::string crc_hex(uint32_t crc) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08x", crc);
-  return buf;
-}
+std::string where(const workload::GemmSpec& g) { return workload::gemm_where(g) + ": "; }
 
 }  // namespace
 
@@ -58,12 +43,13 @@ void check_cosim_input(const workload::Workload& w, const timing::ArchSpec& arch
     if (!num::is_4bit(g.a.format) || !num::is_4bit(g.b.format) ||
         (g.a.format == num::Format::kFp4 && g.b.format == num::Format::kFp4)) {
       throw std::invalid_argument(where(g) + "the RTL array multiplies 4-bit PE pairs only (a=" +
-                                  format_text(g.a) + " b=" + format_text(g.b) + ")");
+                                  workload::format_spec_name(g.a) +
+                                  " b=" + workload::format_spec_name(g.b) + ")");
     }
     const bool out_ok = num::is_4bit(g.out.format) || g.out.format == num::Format::kFp16;
     if (!out_ok) {
-      throw std::invalid_argument(where(g) + "the RTL scale unit has no " + format_text(g.out) +
-                                  " output");
+      throw std::invalid_argument(where(g) + "the RTL scale unit has no " +
+                                  workload::format_spec_name(g.out) + " output");
     }
   }
 }
@@ -138,10 +124,11 @@ std::string cosim_csv(const std::vector<CosimRow>& rows, const timing::ArchSpec&
     char pct[32];
     std::snprintf(pct, sizeof pct, "%.3f", r.error_pct());
     out << g.name << "," << g.m << "," << g.n << "," << g.k << "," << g.repeat << ","
-        << timing::dataflow_name(arch.array.dataflow) << "," << format_text(g.a) << ","
-        << format_text(g.b) << "," << format_text(g.out) << "," << crc_hex(r.rtl_crc) << ","
-        << crc_hex(r.model_crc) << "," << (r.match() ? "true" : "false") << "," << r.rtl_cycles
-        << "," << r.model_cycles << "," << pct << "," << r.model_total_cycles << "\n";
+        << timing::dataflow_name(arch.array.dataflow) << "," << workload::format_spec_name(g.a)
+        << "," << workload::format_spec_name(g.b) << "," << workload::format_spec_name(g.out) << ","
+        << report::crc_text(r.rtl_crc) << "," << report::crc_text(r.model_crc) << ","
+        << (r.match() ? "true" : "false") << "," << r.rtl_cycles << "," << r.model_cycles << ","
+        << pct << "," << r.model_total_cycles << "\n";
   }
   return out.str();
 }

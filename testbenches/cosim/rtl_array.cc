@@ -11,6 +11,7 @@
 #include "Vcosim_array_8x8.h"
 #include "Vcosim_scale_unit.h"
 #include "model/numerics/product.h"
+#include "model/numerics/random.h"
 #include "model/timing/realistic.h"
 #include "testbenches/rtl_formats.h"
 #include "verilated.h"
@@ -344,7 +345,6 @@ class Controller {
     preload_start_.assign(tiles_.size(), -1);
   }
 
-  size_t tiles() const { return tiles_.size(); }
   bool issued_all() const { return next_tile_ >= static_cast<int64_t>(tiles_.size()); }
 
   // What to issue in array cycle ta (the same answer until commit: the array may stall).
@@ -580,14 +580,6 @@ class Controller {
   std::vector<int32_t> pending_;  // per element of C: results issued, not yet out of the array
 };
 
-uint64_t next_random(uint64_t& state) {  // SplitMix64
-  state += 0x9E3779B97F4A7C15ULL;
-  uint64_t z = state;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
 }  // namespace
 
 bool rtl_array_built(int64_t rows, int64_t cols) { return find_built(rows, cols) != nullptr; }
@@ -601,11 +593,9 @@ std::string rtl_array_sizes() {
 }
 
 RtlArray::RtlArray(int64_t rows, int64_t cols, const RtlOptions& options)
-    : port_(make_port(rows, cols, options)), options_(options), stall_state_(options.stall_seed) {}
+    : port_(make_port(rows, cols, options)), options_(options), stall_rng_(options.stall_seed) {}
 
 RtlArray::~RtlArray() = default;
-
-int64_t RtlArray::total_cycles() const { return port_->cycles(); }
 
 RtlGemm RtlArray::run(const workload::GemmSpec& g, const timing::ArchSpec& arch,
                       const fn::GemmTensors& t) {
@@ -643,7 +633,6 @@ RtlGemm RtlArray::run(const workload::GemmSpec& g, const timing::ArchSpec& arch,
   out.acc.cols = g.n;
   out.acc.values.assign(static_cast<size_t>(g.m * g.n), num::kFp16Zero);
   Controller ctl(g, arch, t, options_.fault);
-  out.tiles = static_cast<int64_t>(ctl.tiles());
 
   std::vector<uint16_t> res_valid(c), res(c);
   const int64_t start = port_->cycles();
@@ -656,8 +645,7 @@ RtlGemm RtlArray::run(const workload::GemmSpec& g, const timing::ArchSpec& arch,
   std::string early_read;
   while (!ctl.issued_all() || ctl.outstanding() > 0) {
     if (options_.stall_probability > 0) {
-      ready = static_cast<double>(next_random(stall_state_) >> 11) * 0x1.0p-53 >=
-              options_.stall_probability;
+      ready = stall_rng_.next_unit() >= options_.stall_probability;
     }
     // The results presented this cycle (the bottom registers) are taken first, so that the
     // ofmap buffer forwards them to a partial-sum read of the same cycle.

@@ -20,6 +20,7 @@
 #include "model/datapath/datapath.h"
 #include "model/functional/tensors.h"
 #include "model/numerics/fp16.h"
+#include "model/numerics/random.h"
 #include "model/numerics/scale_unit.h"
 #include "model/timing/arch_spec.h"
 #include "model/workload/gemm_spec.h"
@@ -54,7 +55,6 @@ struct RtlGemm {
   datapath::Accumulators acc;  // M x N binary16 results of one repeat
   int64_t cycles = 0;          // clock cycles of one repeat, first input to last result
   int64_t stall_cycles = 0;    // cycles the array waited for res_ready_i
-  int64_t tiles = 0;
 };
 
 // The array sizes built into nibble (Verilator needs NumRows and NumCols at build time).
@@ -76,14 +76,12 @@ class RtlArray {
   // RTL assertion fails or a result is unexpected or missing.
   RtlGemm run(const workload::GemmSpec& g, const timing::ArchSpec& arch, const fn::GemmTensors& t);
 
-  int64_t total_cycles() const;  // clock cycles simulated so far, all GEMMs
-
   class Port;  // the Verilated model behind a size-independent interface (rtl_array.cc)
 
  private:
   std::unique_ptr<Port> port_;
   RtlOptions options_;
-  uint64_t stall_state_;
+  num::Rng stall_rng_;  // the stall draws (SplitMix64, num::Rng)
 };
 
 // rtl/nibble_scale_unit.sv (Verilated) over M x N accumulators: element (m, n) is
