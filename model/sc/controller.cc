@@ -167,8 +167,8 @@ timing::TileRunTotals Controller::run_repeat(const workload::GemmSpec& g,
   // The analytic recurrence's issue rule: `array` for the tiles as they run (absolute cycles,
   // the repeat starting at `start`), `ideal` for the same tiles with every operand in SRAM from
   // the repeat's start (relative cycles; its last done is the repeat's compute cycles).
-  timing::ArrayIssue array(arch);
-  timing::ArrayIssue ideal(arch);
+  timing::ArrayIssue array(arch, plan);
+  timing::ArrayIssue ideal(arch, plan);
   int64_t end = start;
 
   // Stores complete in posting order (one channel); the ones seen complete go back to the DMA.

@@ -67,10 +67,11 @@ int64_t DramChannel::transfer(int64_t ready, int64_t bytes, bool read) {
   return read ? checked_add(free_at_, spec_.latency_cycles) : free_at_;
 }
 
-ArrayIssue::ArrayIssue(const ArchSpec& arch)
+ArrayIssue::ArrayIssue(const ArchSpec& arch, const TilePlan& plan)
     : dataflow_(arch.array.dataflow),
       double_buffered_(arch.sram.double_buffered),
-      rows_(arch.array.rows) {}
+      rows_(arch.array.rows),
+      preload_(plan.preload_cycles) {}
 
 int64_t ArrayIssue::issue(const Tile& t, int64_t loaded) {
   if (dataflow_ == Dataflow::kOs) {
@@ -91,7 +92,7 @@ int64_t ArrayIssue::issue(const Tile& t, int64_t loaded) {
     // free: at the previous tile's first wave (double-buffered) or done (not); the first wave
     // follows the preload and the previous tile's last wave.
     const int64_t preload_ready = issued_ == 0 ? 0 : double_buffered_ ? first_ : done_;
-    first_ = std::max(checked_add(std::max(loaded, preload_ready), rows_), done_);
+    first_ = std::max(checked_add(std::max(loaded, preload_ready), preload_), done_);
     done_ = checked_add(first_, t.compute_cycles);
   }
   ++issued_;
@@ -104,7 +105,7 @@ int64_t output_latency(const TilePlan& plan, const ArchSpec& arch, const Tile& t
 
 int64_t array_schedule_cycles(const workload::GemmSpec& g, const ArchSpec& arch) {
   const TilePlan p = plan_tiles(g, arch);
-  ArrayIssue ideal(arch);
+  ArrayIssue ideal(arch, p);
   int64_t end = 0;
   for_each_tile(g, arch, p, [&](const Tile& t) {
     end = std::max(end, checked_add(ideal.issue(t, 0), output_latency(p, arch, t)));
@@ -276,8 +277,8 @@ GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch) {
   };
   std::deque<Pending> pending;  // tiles whose load was issued, not yet computed (<= depth)
   TileRunTotals run;
-  ArrayIssue array(arch);  // the tiles as they run
-  ArrayIssue ideal(arch);  // the same tiles with every operand in SRAM: compute_cycles
+  ArrayIssue array(arch, p);  // the tiles as they run
+  ArrayIssue ideal(arch, p);  // the same tiles with every operand in SRAM: compute_cycles
   int64_t end = 0;
   // L(j) is ready when tile j - depth is done (0 for the first `depth` tiles).
   const auto load = [&](const Tile& t, int64_t ready) {

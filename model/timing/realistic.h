@@ -30,7 +30,7 @@ struct TilePlan {
   // 2R + C - 2 (the drain shifts out R rows). A tile's last result is ready earlier when it
   // uses fewer columns: output_latency.
   int64_t pipeline_latency = 0;
-  int64_t preload_cycles = 0;  // shifting a stationary tile into the array
+  int64_t preload_cycles = 0;  // ws/is: R, shifting a stationary tile in (ArrayIssue); os: 0
 };
 
 // One tile: one fold of the array over one streamed block.
@@ -89,7 +89,8 @@ void for_each_tile(const workload::GemmSpec& gemm, const ArchSpec& arch, const T
 //    output-completing tile.
 class ArrayIssue {
  public:
-  explicit ArrayIssue(const ArchSpec& arch);
+  // plan: the GEMM's tiling (its preload_cycles is the ws/is preload's length).
+  ArrayIssue(const ArchSpec& arch, const TilePlan& plan);
   // The next tile, whose operands are in SRAM from cycle `loaded`; returns its done cycle: its
   // first wave enters at first(), its last at done - 1, done = first() + t.compute_cycles.
   int64_t issue(const Tile& t, int64_t loaded);
@@ -99,7 +100,8 @@ class ArrayIssue {
  private:
   Dataflow dataflow_;
   bool double_buffered_;
-  int64_t rows_;
+  int64_t rows_;     // os: a drain shifts R results out of a column
+  int64_t preload_;  // ws/is: a preload takes plan.preload_cycles (R)
   int64_t issued_ = 0;
   int64_t first_ = 0;
   int64_t done_ = 0;
