@@ -162,7 +162,7 @@ void BM_Dot4(benchmark::State& state, Pair pair) {
   const std::vector<num::Code4> a = random_codes(kK, 5);
   const std::vector<num::Code4> b = random_codes(kK, 6);
   try {
-    const num::Fp16 check = num::dot4_fp16(ops.a, a.data(), 1, ops.b, b.data(), 1, kK);
+    const num::Fp16 check = num::dot4_fp16(ops.a, a.data(), 1, ops.b, b.data(), 1, kK, 1);
     if (!finite(check)) {
       state.SkipWithError("dot product is not finite");
       return;
@@ -172,7 +172,7 @@ void BM_Dot4(benchmark::State& state, Pair pair) {
     return;
   }
   for (auto _ : state) {
-    num::Fp16 acc = num::dot4_fp16(ops.a, a.data(), 1, ops.b, b.data(), 1, kK);
+    num::Fp16 acc = num::dot4_fp16(ops.a, a.data(), 1, ops.b, b.data(), 1, kK, 1);
     benchmark::DoNotOptimize(acc);
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(kK));

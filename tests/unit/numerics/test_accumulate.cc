@@ -72,7 +72,7 @@ TEST(Dot4, RandomLengthsStridesAndInitsAgainstSequentialReference) {
       if (trial >= 2) init = static_cast<uint16_t>(gen() % 0x7C00 | (gen() & 0x8000));
       const uint16_t want = ref_dot(fa, a, sa, fb, b, sb, k_len, init);
       const uint16_t got =
-          dot4_fp16(fa, a.data(), sa, fb, b.data(), sb, k_len, Fp16::from_bits(init)).bits();
+          dot4_fp16(fa, a.data(), sa, fb, b.data(), sb, k_len, 1, Fp16::from_bits(init)).bits();
       // The same loop through accumulate_fp16 on precomputed (reference) products.
       std::vector<Fp16> products;
       for (size_t k = 0; k < k_len; ++k) {
@@ -106,14 +106,14 @@ TEST(Dot4, OrderOfAccumulationIsObservable) {
   const std::vector<Code4> big_first = {0x7, 0x1, 0x1, 0x1, 0x1};
   const std::vector<Code4> big_last = {0x1, 0x1, 0x1, 0x1, 0x7};
   const std::vector<Code4> ones = {0x1, 0x1, 0x1, 0x1, 0x1};
-  EXPECT_EQ(dot4_fp16(f4, big_first.data(), 1, u4, ones.data(), 1, 5).bits(), 0x3C00);
-  EXPECT_EQ(dot4_fp16(f4, big_last.data(), 1, u4, ones.data(), 1, 5).bits(), 0x3C01);
+  EXPECT_EQ(dot4_fp16(f4, big_first.data(), 1, u4, ones.data(), 1, 5, 1).bits(), 0x3C00);
+  EXPECT_EQ(dot4_fp16(f4, big_last.data(), 1, u4, ones.data(), 1, 5, 1).bits(), 0x3C01);
   EXPECT_EQ(ref_dot(f4, big_first, 1, u4, ones, 1, 5, 0), 0x3C00);
   EXPECT_EQ(ref_dot(f4, big_last, 1, u4, ones, 1, 5, 0), 0x3C01);
   // One buffer read with stride 2 at offsets 0 and 1 holds both orders.
   const std::vector<Code4> interleaved = {0x7, 0x1, 0x1, 0x1, 0x1, 0x1, 0x1, 0x1, 0x1, 0x7};
-  EXPECT_EQ(dot4_fp16(f4, interleaved.data(), 2, u4, ones.data(), 1, 5).bits(), 0x3C00);
-  EXPECT_EQ(dot4_fp16(f4, interleaved.data() + 1, 2, u4, ones.data(), 1, 5).bits(), 0x3C01);
+  EXPECT_EQ(dot4_fp16(f4, interleaved.data(), 2, u4, ones.data(), 1, 5, 1).bits(), 0x3C00);
+  EXPECT_EQ(dot4_fp16(f4, interleaved.data() + 1, 2, u4, ones.data(), 1, 5, 1).bits(), 0x3C01);
 }
 
 TEST(Dot4, TilesCarriedAsInitEqualTheWholeLoop) {
@@ -125,10 +125,10 @@ TEST(Dot4, TilesCarriedAsInitEqualTheWholeLoop) {
     const size_t split = 1 + gen() % (k_len - 1);
     const std::vector<Code4> a = random_codes(k_len, gen);
     const std::vector<Code4> b = random_codes(k_len, gen);
-    const Fp16 whole = dot4_fp16(f4, a.data(), 1, i4, b.data(), 1, k_len);
-    const Fp16 first = dot4_fp16(f4, a.data(), 1, i4, b.data(), 1, split);
+    const Fp16 whole = dot4_fp16(f4, a.data(), 1, i4, b.data(), 1, k_len, 1);
+    const Fp16 first = dot4_fp16(f4, a.data(), 1, i4, b.data(), 1, split, 1);
     const Fp16 tiled =
-        dot4_fp16(f4, a.data() + split, 1, i4, b.data() + split, 1, k_len - split, first);
+        dot4_fp16(f4, a.data() + split, 1, i4, b.data() + split, 1, k_len - split, 1, first);
     ASSERT_EQ(tiled.bits(), whole.bits()) << "K " << k_len << " split " << split;
   }
 }
@@ -138,19 +138,19 @@ TEST(Dot4, OverflowToInfinityAndSpecialInits) {
   const Operand4 i4{Format::kInt4, {}};
   const std::vector<Code4> fifteen(600, 0xF);
   const std::vector<Code4> minus_eight(600, 0x8);
-  EXPECT_EQ(dot4_fp16(u4, fifteen.data(), 1, u4, fifteen.data(), 1, 400).bits(), 0x7C00);
+  EXPECT_EQ(dot4_fp16(u4, fifteen.data(), 1, u4, fifteen.data(), 1, 400, 1).bits(), 0x7C00);
   EXPECT_EQ(ref_dot(u4, fifteen, 1, u4, fifteen, 1, 400, 0), 0x7C00);
-  EXPECT_EQ(dot4_fp16(i4, minus_eight.data(), 1, u4, fifteen.data(), 1, 600).bits(), 0xFC00);
+  EXPECT_EQ(dot4_fp16(i4, minus_eight.data(), 1, u4, fifteen.data(), 1, 600, 1).bits(), 0xFC00);
   // Once at +Inf, adding finite products keeps it there; -Inf + Inf cannot happen.
-  EXPECT_EQ(dot4_fp16(i4, minus_eight.data(), 1, u4, fifteen.data(), 1, 3, kFp16Inf).bits(),
+  EXPECT_EQ(dot4_fp16(i4, minus_eight.data(), 1, u4, fifteen.data(), 1, 3, 1, kFp16Inf).bits(),
             0x7C00);
-  EXPECT_EQ(dot4_fp16(u4, fifteen.data(), 1, u4, fifteen.data(), 1, 3, kFp16NaN).bits(), 0x7E00);
+  EXPECT_EQ(dot4_fp16(u4, fifteen.data(), 1, u4, fifteen.data(), 1, 3, 1, kFp16NaN).bits(), 0x7E00);
   EXPECT_EQ(
-      dot4_fp16(u4, fifteen.data(), 1, u4, fifteen.data(), 1, 3, Fp16::from_bits(0xFE01)).bits(),
+      dot4_fp16(u4, fifteen.data(), 1, u4, fifteen.data(), 1, 3, 1, Fp16::from_bits(0xFE01)).bits(),
       0x7E00);
   // Just below the overflow threshold: 65504 - 225 + 225 stays finite.
   const Fp16 near_max = Fp16::from_bits(0x7BF9);  // 65312
-  EXPECT_EQ(dot4_fp16(u4, fifteen.data(), 1, u4, fifteen.data(), 1, 1, near_max).bits(),
+  EXPECT_EQ(dot4_fp16(u4, fifteen.data(), 1, u4, fifteen.data(), 1, 1, 1, near_max).bits(),
             ref::ref_add_binary16(0x7BF9, 0x5B08));
 }
 
@@ -158,7 +158,7 @@ TEST(Dot4, ZeroLengthReturnsInitUnchanged) {
   const Operand4 i4{Format::kInt4, {}};
   const Code4 unused = 0;
   for (uint16_t init : {uint16_t{0x0000}, uint16_t{0x8000}, uint16_t{0x3C00}, uint16_t{0xFC00}}) {
-    EXPECT_EQ(dot4_fp16(i4, &unused, 1, i4, &unused, 1, 0, Fp16::from_bits(init)).bits(), init);
+    EXPECT_EQ(dot4_fp16(i4, &unused, 1, i4, &unused, 1, 0, 1, Fp16::from_bits(init)).bits(), init);
     EXPECT_EQ(accumulate_fp16(Fp16::from_bits(init), nullptr, 0).bits(), init);
   }
 }
@@ -172,21 +172,21 @@ TEST(Dot4, ZeroSignRules) {
   const Operand4 f4{Format::kFp4, {}};
   const Operand4 i4{Format::kInt4, {}};
   const Code4 fp4_neg_zero = 0x8, minus_one = 0xF;
-  EXPECT_EQ(dot4_fp16(f4, &fp4_neg_zero, 1, i4, &minus_one, 1, 1, kFp16NegZero).bits(), 0x0000);
+  EXPECT_EQ(dot4_fp16(f4, &fp4_neg_zero, 1, i4, &minus_one, 1, 1, 1, kFp16NegZero).bits(), 0x0000);
   // Exact cancellation gives +0.
   const Code4 fp4_ones[2] = {0x7, 0x7};
   const Code4 plus_minus_one[2] = {0x1, 0xF};
-  EXPECT_EQ(dot4_fp16(f4, fp4_ones, 1, i4, plus_minus_one, 1, 2).bits(), 0x0000);
+  EXPECT_EQ(dot4_fp16(f4, fp4_ones, 1, i4, plus_minus_one, 1, 2, 1).bits(), 0x0000);
 }
 
 TEST(Dot4, RejectsPairsThatAreNotPeOperations) {
   const Code4 c = 1;
   const Operand4 f4{Format::kFp4, {}};
-  EXPECT_THROW(dot4_fp16(f4, &c, 1, f4, &c, 1, 1), std::invalid_argument);
-  EXPECT_THROW(dot4_fp16(Operand4{Format::kFp16, {}}, &c, 1, Operand4{Format::kInt4, {}}, &c, 1, 1),
+  EXPECT_THROW(dot4_fp16(f4, &c, 1, f4, &c, 1, 1, 1), std::invalid_argument);
+  EXPECT_THROW(dot4_fp16(Operand4{Format::kFp16, {}}, &c, 1, Operand4{Format::kInt4, {}}, &c, 1, 1, 1),
                std::invalid_argument);
   EXPECT_THROW(
-      dot4_fp16(Operand4{Format::kFp4, {14, 0}}, &c, 1, Operand4{Format::kInt4, {}}, &c, 1, 1),
+      dot4_fp16(Operand4{Format::kFp4, {14, 0}}, &c, 1, Operand4{Format::kInt4, {}}, &c, 1, 1, 1),
       std::invalid_argument);
 }
 
