@@ -56,7 +56,7 @@ void run(benchmark::State& state, timing::Dataflow df, bool detailed) {
   const Setup s = make_setup(df);
   try {
     const dp::GemmOperands ops = dp::operands_for(s.spec, dp::MatrixView{s.a.data(), kSize, kSize},
-                                                  dp::MatrixView{s.b.data(), kSize, kSize});
+                                                  dp::MatrixView{s.b.data(), kSize, kSize}, 1);
     dp::Accumulators acc{kSize, kSize, std::vector<num::Fp16>(static_cast<size_t>(kSize * kSize))};
     for (auto _ : state) {
       int64_t first = 1;

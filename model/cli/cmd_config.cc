@@ -62,11 +62,7 @@ int run_config(const std::vector<std::string>& args) {
     std::cout << key_table();
     return 0;
   }
-  timing::ArchSpec spec =
-      vm.count("config") == 0 ? timing::ArchSpec{} : frontend::load_config_file(config_file);
-  for (const std::string& assignment : overrides) {
-    frontend::apply_override(spec, assignment);
-  }
+  const timing::ArchSpec spec = frontend::resolve_config(config_file, overrides);
   std::cout << frontend::dump_config(spec);
   return 0;
 }

@@ -56,11 +56,7 @@ int run_cosim(const std::vector<std::string>& args) {
   const bool quiet = vm.count("quiet") != 0;
 
   // Read and check every input before anything is written.
-  timing::ArchSpec arch =
-      config_path.empty() ? timing::ArchSpec{} : frontend::load_config_file(config_path);
-  for (const std::string& assignment : overrides) {
-    frontend::apply_override(arch, assignment);
-  }
+  const timing::ArchSpec arch = frontend::resolve_config(config_path, overrides);
   const workload::Workload w = frontend::read_trace_file(trace_path);
   try {
     cosim::check_cosim_input(w, arch);

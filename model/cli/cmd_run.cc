@@ -147,11 +147,7 @@ int run_run(const std::vector<std::string>& args) {
 
   // Read and check every input before anything is written.
   report::RunResult result;
-  timing::ArchSpec arch =
-      config_path.empty() ? timing::ArchSpec{} : frontend::load_config_file(config_path);
-  for (const std::string& assignment : overrides) {
-    frontend::apply_override(arch, assignment);
-  }
+  const timing::ArchSpec arch = frontend::resolve_config(config_path, overrides);
   if (trace_path.empty()) {
     const builtin::File& f = builtin::default_trace();
     std::istringstream in(f.content);

@@ -2,6 +2,7 @@
 // computed at once in the documented accumulation order (docs/numerics.md).
 #include "model/datapath/datapath.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <stdexcept>
@@ -11,6 +12,7 @@
 #include "model/datapath/tile_geometry.h"
 #include "model/numerics/format.h"
 #include "model/numerics/fp4.h"
+#include "model/numerics/lanes.h"
 
 namespace nibble::datapath {
 namespace {
@@ -29,17 +31,23 @@ bool same_operand(const num::Operand4& x, const num::Operand4& y) {
                                   (x.fp4.bias == y.fp4.bias && x.fp4.phase == y.fp4.phase));
 }
 
-// product_fp16 of every pair of codes, indexed (a << 4) | b: the exact binary16 products of
-// one operand pair. Rebuilt only when the pair changes, so a GEMM's tiles share one table.
+// The products of one operand pair for every pair of codes, indexed (a << 4) | b: in binary16
+// (product_fp16, a chunk of one: exact) and in the adder tree's fixed point (product_fixed).
+// Rebuilt only when the pair changes, so a GEMM's tiles share one table.
 class ProductTable {
  public:
-  const std::array<num::Fp16, 256>& get(const num::Operand4& fa, const num::Operand4& fb) {
+  struct Entries {
+    std::array<num::Fp16, 256> fp16{};
+    std::array<int32_t, 256> fixed{};
+  };
+  const Entries& get(const num::Operand4& fa, const num::Operand4& fb) {
     if (!valid_ || !same_operand(fa, fa_) || !same_operand(fb, fb_)) {
       num::validate_pair(fa, fb);
       for (unsigned a = 0; a < 16; ++a) {
         for (unsigned b = 0; b < 16; ++b) {
-          table_[(a << 4) | b] =
-              num::product_fp16(fa, static_cast<num::Code4>(a), fb, static_cast<num::Code4>(b));
+          const auto ca = static_cast<num::Code4>(a), cb = static_cast<num::Code4>(b);
+          table_.fp16[(a << 4) | b] = num::product_fp16(fa, ca, fb, cb);
+          table_.fixed[(a << 4) | b] = num::product_fixed(fa, ca, fb, cb);
         }
       }
       fa_ = fa;
@@ -52,7 +60,7 @@ class ProductTable {
  private:
   bool valid_ = false;
   num::Operand4 fa_, fb_;
-  std::array<num::Fp16, 256> table_{};
+  Entries table_;
 };
 
 }  // namespace
@@ -63,19 +71,19 @@ TileRanges tile_ranges(timing::Dataflow df, const timing::Tile& tile) {
   TileRanges r;
   switch (df) {
     case timing::Dataflow::kWs:
-      r.k0 = tile.row0, r.k_len = tile.rows_used;
+      r.k0 = tile.k0, r.k_len = tile.k_len;
       r.n0 = tile.col0, r.n_len = tile.cols_used;
       r.m0 = tile.t0, r.m_len = tile.waves;
       break;
     case timing::Dataflow::kIs:
-      r.k0 = tile.row0, r.k_len = tile.rows_used;
+      r.k0 = tile.k0, r.k_len = tile.k_len;
       r.m0 = tile.col0, r.m_len = tile.cols_used;
       r.n0 = tile.t0, r.n_len = tile.waves;
       break;
     case timing::Dataflow::kOs:
       r.m0 = tile.row0, r.m_len = tile.rows_used;
       r.n0 = tile.col0, r.n_len = tile.cols_used;
-      r.k0 = tile.t0, r.k_len = tile.waves;
+      r.k0 = tile.k0, r.k_len = tile.k_len;
       break;
   }
   return r;
@@ -104,11 +112,13 @@ void check_tile(const GemmOperands& g, const TileRanges& r, const Accumulators& 
 
 }  // namespace detail
 
-GemmOperands operands_for(const workload::GemmSpec& g, MatrixView a, MatrixView b) {
+GemmOperands operands_for(const workload::GemmSpec& g, MatrixView a, MatrixView b, int lanes) {
   GemmOperands ops;
   ops.fa = operand_for(g.a);
   ops.fb = operand_for(g.b);
   num::validate_pair(ops.fa, ops.fb);
+  num::validate_lanes(lanes);
+  ops.lanes = lanes;
   if (a.rows != g.m || a.cols != g.k || b.rows != g.k || b.cols != g.n) {
     throw std::invalid_argument("datapath: operands of " + g.name + " are not " +
                                 std::to_string(g.m) + " x " + std::to_string(g.k) + " and " +
@@ -119,12 +129,12 @@ GemmOperands operands_for(const workload::GemmSpec& g, MatrixView a, MatrixView 
   return ops;
 }
 
-num::Fp16 pe_step(const num::Operand4& fa, num::Code4 a, const num::Operand4& fb, num::Code4 b,
-                  num::Fp16 psum_i, bool mac_en) {
+num::Fp16 pe_step(const num::Operand4& fa, const num::Code4* a, const num::Operand4& fb,
+                  const num::Code4* b, int len, num::Fp16 psum_i, bool mac_en) {
   if (!mac_en) {
     return psum_i;
   }
-  return num::fp16_add(psum_i, num::product_fp16(fa, a, fb, b));
+  return num::fp16_add(psum_i, num::chunk_fp16(fa, a, 1, fb, b, 1, static_cast<size_t>(len)));
 }
 
 void compute_tile(const GemmOperands& g, timing::Dataflow df, const timing::Tile& tile,
@@ -132,7 +142,11 @@ void compute_tile(const GemmOperands& g, timing::Dataflow df, const timing::Tile
   const detail::TileRanges r = detail::tile_ranges(df, tile);
   detail::check_tile(g, r, acc);
   thread_local ProductTable products;
-  const std::array<num::Fp16, 256>& table = products.get(g.fa, g.fb);
+  const ProductTable::Entries& table = products.get(g.fa, g.fb);
+  const int64_t lanes = g.lanes;
+  if (r.k0 % lanes != 0) {
+    throw std::invalid_argument("datapath: tile's k range does not start at a multiple of L");
+  }
 
   // B's column n over the tile's k range, pre-masked to 4 bits: the inner loop then reads A's
   // row and this column contiguously.
@@ -145,8 +159,20 @@ void compute_tile(const GemmOperands& g, timing::Dataflow df, const timing::Tile
       const num::Code4* a_row = g.a.data + m * g.a.cols + r.k0;
       num::Fp16& out = acc.at(m, n);
       num::Fp16 sum = tile.first_partial ? num::kFp16Zero : out;
-      for (int64_t k = 0; k < r.k_len; ++k) {
-        sum = num::fp16_add(sum, table[((a_row[k] & 0xFu) << 4) | b_col[static_cast<size_t>(k)]]);
+      if (lanes == 1) {
+        // A chunk of one is the product, exact in binary16 (lanes.h): no tree, no rounding.
+        for (int64_t k = 0; k < r.k_len; ++k) {
+          sum = num::fp16_add(sum, table.fp16[((a_row[k] & 0xFu) << 4) | b_col[size_t(k)]]);
+        }
+      } else {
+        for (int64_t c = 0; c < r.k_len; c += lanes) {
+          const int64_t end = std::min(c + lanes, r.k_len);
+          int64_t tree = 0;
+          for (int64_t k = c; k < end; ++k) {
+            tree += table.fixed[((a_row[k] & 0xFu) << 4) | b_col[size_t(k)]];
+          }
+          sum = num::fp16_add(sum, num::round_chunk(tree, g.fa, g.fb));
+        }
       }
       out = sum;
     }

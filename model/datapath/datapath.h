@@ -26,15 +26,17 @@ struct MatrixView {
   num::Code4 at(int64_t r, int64_t c) const { return data[r * cols + c]; }
 };
 
-// One GEMM's operands: C[M x N] = A[M x K] * B[K x N].
+// One GEMM's operands: C[M x N] = A[M x K] * B[K x N], on PEs of `lanes` lanes.
 struct GemmOperands {
   num::Operand4 fa, fb;  // validated 4-bit PE pair
   MatrixView a;          // M x K
   MatrixView b;          // K x N
+  int lanes = 1;         // L: k values a PE adds per step (num::dot4_fp16's chunk rule)
 };
 
-// The operand formats of a GEMM spec; throws std::invalid_argument unless a 4-bit PE pair.
-GemmOperands operands_for(const workload::GemmSpec& g, MatrixView a, MatrixView b);
+// The operand formats of a GEMM spec on PEs of `lanes` lanes; throws std::invalid_argument
+// unless a 4-bit PE pair and an admitted lane count.
+GemmOperands operands_for(const workload::GemmSpec& g, MatrixView a, MatrixView b, int lanes);
 
 // The accumulators of one GEMM: M x N binary16 values, row-major (the ofmap buffer's content).
 struct Accumulators {
@@ -43,17 +45,19 @@ struct Accumulators {
   num::Fp16& at(int64_t m, int64_t n) { return values[static_cast<size_t>(m * cols + n)]; }
 };
 
-// What one PE does in one cycle of ws/is, for the partial sum passing through it:
-//   psum_o = mac_en ? fp16_add(psum_i, product_fp16(fa, a, fb, b)) : psum_i.
+// What one PE does in one cycle of ws/is, for the partial sum passing through it, with the
+// `len` (<= L) k values its lanes hold this cycle:
+//   psum_o = mac_en ? fp16_add(psum_i, chunk_fp16(a[0 .. len-1], b[0 .. len-1])) : psum_i.
 // An unused (bypassed) PE has mac_en = 0 and passes psum_i through unchanged: adding a +0
-// product would turn a -0 partial sum into +0. The os PE does the same into its own register.
-num::Fp16 pe_step(const num::Operand4& fa, num::Code4 a, const num::Operand4& fb, num::Code4 b,
-                  num::Fp16 psum_i, bool mac_en);
+// chunk would turn a -0 partial sum into +0. The os PE does the same into its own register.
+num::Fp16 pe_step(const num::Operand4& fa, const num::Code4* a, const num::Operand4& fb,
+                  const num::Code4* b, int len, num::Fp16 psum_i, bool mac_en);
 
 // Functional mode: applies one tile of the schedule (timing::for_each_tile, in the dataflow's
 // geometry) to acc. For each output (m, n) the tile covers:
-//   acc(m, n) = acc_init; acc = fp16_add(acc, product_fp16(A[m][k], B[k][n])) for the tile's
-//   k range in increasing order, where acc_init = +0 if tile.first_partial, else acc(m, n).
+//   acc(m, n) = dot4_fp16(A[m][k0 ..], B[k0 .. ][n], tile.k_len, g.lanes, acc_init)
+// (chunks of L from the tile's k0, a multiple of L), where acc_init = +0 if
+// tile.first_partial, else acc(m, n).
 // Throws std::invalid_argument if the tile lies outside the operands or acc is not M x N.
 void compute_tile(const GemmOperands& g, timing::Dataflow df, const timing::Tile& tile,
                   Accumulators& acc);

@@ -7,6 +7,8 @@
 // (the streamed operand) and each column (the partial sum, or os's second operand) of the whole
 // array; tokens of unused rows and columns are bubbles (valid, no data), so the array is clocked
 // as a whole and its latency is that of all R x C PEs, as the timing model charges it.
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -14,16 +16,23 @@
 
 #include "model/datapath/datapath.h"
 #include "model/datapath/tile_geometry.h"
+#include "model/numerics/lanes.h"
 
 namespace nibble::datapath {
 namespace {
 
-// A register on an operand path: a 4-bit code moving one PE per cycle.
+// The 4-bit codes of a PE's lanes: one chunk of len <= L consecutive k.
+struct LaneCodes {
+  std::array<num::Code4, num::kMaxLanes> code{};
+  int len = 0;
+};
+
+// A register on an operand path: L lanes of 4-bit codes moving one PE per cycle.
 struct OperandReg {
   bool valid = false;  // a token is here this cycle
-  bool data = false;   // it carries a real code (else a bubble of an unused row/column)
-  int64_t tag = 0;     // which wave (ws/is) or which k step (os) it belongs to
-  num::Code4 code = 0;
+  bool data = false;   // it carries real codes (else a bubble of an unused row/column)
+  int64_t tag = 0;     // which wave (ws/is) or which k chunk (os) it belongs to
+  LaneCodes lanes;
 };
 
 // A register on the partial-sum path (ws/is): moves down one PE per cycle.
@@ -34,10 +43,11 @@ struct PsumReg {
   num::Fp16 value;
 };
 
-// A stationary operand register (or its shadow, in the chain it is preloaded through).
+// A PE's stationary operand registers, one per lane (or their shadows, in the chain they are
+// preloaded through).
 struct Stationary {
   bool loaded = false;
-  num::Code4 code = 0;
+  LaneCodes lanes;
 };
 
 [[noreturn]] void schedule_error(const char* what, int64_t i, int64_t j, int64_t t) {
@@ -74,8 +84,10 @@ class Array {
           }
           PsumReg out = p_in;
           if (p_in.valid) {
-            out.value = ws ? pe_step(g_.fa, x_in.code, g_.fb, s.code, p_in.value, mac_en)
-                           : pe_step(g_.fa, s.code, g_.fb, x_in.code, p_in.value, mac_en);
+            const LaneCodes& a = ws ? x_in.lanes : s.lanes;
+            const LaneCodes& b = ws ? s.lanes : x_in.lanes;
+            out.value = pe_step(g_.fa, a.code.data(), g_.fb, b.code.data(), s.lanes.len,
+                                p_in.value, mac_en);
           }
           macs += mac_en ? 1 : 0;
           x[at(i, j)] = x_in;
@@ -116,7 +128,8 @@ class Array {
             schedule_error("A and B out of step", i, j, t);
           }
           const bool mac_en = active && a_in.valid && a_in.data && b_in.data;
-          sum[at(i, j)] = pe_step(g_.fa, a_in.code, g_.fb, b_in.code, sum[at(i, j)], mac_en);
+          sum[at(i, j)] = pe_step(g_.fa, a_in.lanes.code.data(), g_.fb, b_in.lanes.code.data(),
+                                  a_in.lanes.len, sum[at(i, j)], mac_en);
           macs += mac_en ? 1 : 0;
           a[at(i, j)] = a_in;
           b[at(i, j)] = b_in;
@@ -162,8 +175,9 @@ class Array {
         Stationary in;
         if (row < tile_.rows_used && j < tile_.cols_used) {
           in.loaded = true;
-          in.code = ws ? g_.b.at(tile_.row0 + row, tile_.col0 + j)
-                       : g_.a.at(tile_.col0 + j, tile_.row0 + row);
+          in.lanes = chunk(row, [&](int64_t k) {
+            return ws ? g_.b.at(k, tile_.col0 + j) : g_.a.at(tile_.col0 + j, k);
+          });
         }
         shadow[at(0, j)] = in;
       }
@@ -171,7 +185,21 @@ class Array {
     weight_ = shadow;
   }
 
-  // ws: A[t0 + w][row0 + i] enters row i at cycle w + i; is: B[row0 + i][t0 + w].
+  // The codes of the tile's chunk c (PE row c for ws/is, wave c for os): code_at(k) for
+  // k = k0 + c * L .. min(k0 + (c + 1) * L, k0 + k_len) - 1.
+  template <typename CodeAt>
+  LaneCodes chunk(int64_t c, CodeAt code_at) const {
+    LaneCodes l;
+    const int64_t first = tile_.k0 + c * g_.lanes;
+    const int64_t end = std::min(first + g_.lanes, tile_.k0 + tile_.k_len);
+    for (int64_t k = first; k < end; ++k) {
+      l.code[static_cast<size_t>(k - first)] = code_at(k);
+    }
+    l.len = static_cast<int>(end - first);
+    return l;
+  }
+
+  // ws: A[t0 + w][k of PE row i] enters row i at cycle w + i; is: B[k of PE row i][t0 + w].
   OperandReg inject_stream(bool ws, int64_t i, int64_t t) const {
     OperandReg x;
     const int64_t w = t - i;
@@ -181,7 +209,9 @@ class Array {
     x.valid = true;
     x.data = true;
     x.tag = w;
-    x.code = ws ? g_.a.at(tile_.t0 + w, tile_.row0 + i) : g_.b.at(tile_.row0 + i, tile_.t0 + w);
+    x.lanes = chunk(i, [&](int64_t k) {
+      return ws ? g_.a.at(tile_.t0 + w, k) : g_.b.at(k, tile_.t0 + w);
+    });
     return x;
   }
 
@@ -209,8 +239,8 @@ class Array {
     return ws ? acc.at(tile_.t0 + w, tile_.col0 + j) : acc.at(tile_.col0 + j, tile_.t0 + w);
   }
 
-  // os: A[row0 + i][t0 + s] enters row i at cycle s + i; B[t0 + s][col0 + j] enters column j at
-  // cycle s + j. Rows and columns beyond the tile carry bubbles.
+  // os: A[row0 + i][k of chunk s] enters row i at cycle s + i; B[k of chunk s][col0 + j] enters
+  // column j at cycle s + j. Rows and columns beyond the tile carry bubbles.
   OperandReg inject_os_a(int64_t i, int64_t t) const {
     OperandReg x;
     const int64_t s = t - i;
@@ -221,7 +251,7 @@ class Array {
     x.tag = s;
     if (i < tile_.rows_used) {
       x.data = true;
-      x.code = g_.a.at(tile_.row0 + i, tile_.t0 + s);
+      x.lanes = chunk(s, [&](int64_t k) { return g_.a.at(tile_.row0 + i, k); });
     }
     return x;
   }
@@ -235,7 +265,7 @@ class Array {
     x.tag = s;
     if (j < tile_.cols_used) {
       x.data = true;
-      x.code = g_.b.at(tile_.t0 + s, tile_.col0 + j);
+      x.lanes = chunk(s, [&](int64_t k) { return g_.b.at(k, tile_.col0 + j); });
     }
     return x;
   }

@@ -18,8 +18,9 @@ struct TileRanges {
   int64_t k0 = 0, k_len = 0;
 };
 
-// The dataflow's geometry (timing::Tile): ws rows = K, cols = N, streamed = M; is rows = K,
-// cols = M, streamed = N; os rows = M, cols = N, streamed = K.
+// The dataflow's geometry (timing::Tile): ws rows = K chunks, cols = N, streamed = M; is rows =
+// K chunks, cols = M, streamed = N; os rows = M, cols = N, streamed = K chunks; the k range is
+// the tile's [k0, k0 + k_len).
 TileRanges tile_ranges(timing::Dataflow df, const timing::Tile& tile);
 
 // Throws std::invalid_argument unless the operands are consistent (A is M x K, B is K x N),

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "model/frontend/input_error.h"
+#include "model/numerics/lanes.h"
 
 namespace nibble::frontend {
 namespace {
@@ -165,13 +166,18 @@ std::vector<ConfigKey> make_registry() {
           "array.dataflow", "Operand that stays in the PEs: os output, ws weight, is input",
           {Dataflow::kOs, Dataflow::kWs, Dataflow::kIs}, timing::dataflow_name,
           timing::parse_dataflow, [](auto& s) -> auto& { return s.array.dataflow; }),
+      int_key(
+          "pe.lanes", "lanes",
+          "Lanes per PE, L: k values of a dot product it takes per cycle (an exact adder tree, "
+          "one rounding to FP16, one FP16 add per cycle)",
+          num::kMinLanes, num::kMaxLanes, [](auto& s) -> auto& { return s.pe.lanes; }),
       double_key(
           "pe.fp8_macs_per_cycle", "MACs/cycle",
-          "PE MAC rate when the wider operand is FP8 (a 4-bit MAC takes 1 cycle)", 0.0, false, 1.0,
+          "MAC rate per lane when the wider operand is FP8 (a 4-bit MAC takes 1 cycle)", 0.0, false, 1.0,
           [](auto& s) -> auto& { return s.pe.fp8_macs_per_cycle; }),
       double_key(
           "pe.fp16_macs_per_cycle", "MACs/cycle",
-          "PE MAC rate when the wider operand is FP16 (a 4-bit MAC takes 1 cycle)", 0.0, false, 1.0,
+          "MAC rate per lane when the wider operand is FP16 (a 4-bit MAC takes 1 cycle)", 0.0, false, 1.0,
           [](auto& s) -> auto& { return s.pe.fp16_macs_per_cycle; }),
       int_key(
           "sram.ifmap_kib", "KiB", "Operand A buffer (SCALE-Sim IfmapSramSzkB)", 1, kMaxKib,
@@ -667,6 +673,24 @@ void apply_override(ArchSpec& spec, const std::string& assignment) {
   } catch (const ValueError& e) {
     throw InputError(kSetSource, 0, e.what());
   }
+}
+
+void check_config(const ArchSpec& spec, const std::string& source) {
+  if (spec.mode == timing::TimingMode::kCompat && spec.pe.lanes != 1) {
+    throw InputError(source, 0,
+                     "pe.lanes: " + std::to_string(spec.pe.lanes) +
+                         " lanes in timing.mode compat; SCALE-Sim's cycle counts have one MAC "
+                         "per PE: set pe.lanes=1 or timing.mode=realistic");
+  }
+}
+
+ArchSpec resolve_config(const std::string& path, const std::vector<std::string>& overrides) {
+  ArchSpec spec = path.empty() ? ArchSpec{} : load_config_file(path);
+  for (const std::string& assignment : overrides) {
+    apply_override(spec, assignment);
+  }
+  check_config(spec, overrides.empty() ? (path.empty() ? "<defaults>" : path) : kSetSource);
+  return spec;
 }
 
 std::string dump_config(const ArchSpec& spec) {

@@ -70,6 +70,14 @@ timing::ArchSpec load_config_file(const std::string& path);
 // Throws InputError("--set", 0, message) naming the key.
 void apply_override(timing::ArchSpec& spec, const std::string& assignment);
 
+// Throws InputError(source, 0, message) naming the keys when settings exclude each other:
+// pe.lanes other than 1 in timing.mode compat (SCALE-Sim's cycle counts have no lanes).
+void check_config(const timing::ArchSpec& spec, const std::string& source);
+
+// The config a command runs with: the file at path (the defaults if path is empty), then each
+// `key=value` override in order, then check_config (its source: the file, or "--set").
+timing::ArchSpec resolve_config(const std::string& path, const std::vector<std::string>& overrides);
+
 // The fully resolved config as YAML: every key in canonical order, each after a comment line
 // with its description, allowed values and unit. Deterministic; doubles are printed in the
 // shortest form that reads back exactly, so parse_config(dump_config(s)) equals s in every

@@ -46,7 +46,8 @@ void MacArray::run_tile(const timing::Tile& t, int64_t preload) {
     ifmap_->require(r.a);
     filter_->require(r.b);
     const datapath::GemmOperands ops =
-        datapath::operands_for(*gemm_, ifmap_->view(), filter_->view());
+        datapath::operands_for(*gemm_, ifmap_->view(), filter_->view(),
+                                static_cast<int>(arch_.pe.lanes));
     if (mode_ == EngineMode::kFunctional) {
       datapath::compute_tile(ops, arch_.array.dataflow, t, ofmap_->accumulators());
     } else {

@@ -31,9 +31,12 @@ struct ArraySpec {
   Dataflow dataflow = Dataflow::kWs;
 };
 
-// MACs a PE completes per cycle for each operand width, relative to one 4-bit MAC per cycle.
-// A GEMM whose wider operand is FP8 runs at fp8_macs_per_cycle, FP16 at fp16_macs_per_cycle.
+// The PE: L lanes, each taking one k of a dot product per cycle (docs/timing.md, "Lanes"), so a
+// PE completes L 4-bit MACs per cycle. A GEMM whose wider operand is FP8 runs at
+// fp8_macs_per_cycle per lane, FP16 at fp16_macs_per_cycle per lane (the lanes fused into
+// wider multipliers), so L * rate MACs per PE-cycle.
 struct PeSpec {
+  int64_t lanes = 1;
   double fp8_macs_per_cycle = 0.5;
   double fp16_macs_per_cycle = 0.25;
 };

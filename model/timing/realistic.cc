@@ -120,13 +120,14 @@ void add_tile_actions(const workload::GemmSpec& g, Dataflow df, const Tile& t, A
   const auto mul = checked_mul;
   const auto add = checked_add;
   switch (df) {
-    case Dataflow::kWs:  // A hops across the columns, partial sums down the rows
-      a.pe_move_bits = add(a.pe_move_bits,
-                           add(mul(t.macs, bits_a + bits_acc), mul(t.preload_move_elems, bits_b)));
+    case Dataflow::kWs:  // A hops across the columns (one value a MAC), partial sums down the
+                         // rows (one a PE-step)
+      a.pe_move_bits = add(a.pe_move_bits, add(add(mul(t.macs, bits_a), mul(t.pe_steps, bits_acc)),
+                                               mul(t.preload_move_elems, bits_b)));
       break;
     case Dataflow::kIs:  // B hops across the columns, partial sums down the rows
-      a.pe_move_bits = add(a.pe_move_bits,
-                           add(mul(t.macs, bits_b + bits_acc), mul(t.preload_move_elems, bits_a)));
+      a.pe_move_bits = add(a.pe_move_bits, add(add(mul(t.macs, bits_b), mul(t.pe_steps, bits_acc)),
+                                               mul(t.preload_move_elems, bits_a)));
       break;
     case Dataflow::kOs:  // A across, B down; results shift out at the end
       a.pe_move_bits =
@@ -141,6 +142,8 @@ void add_tile_actions(const workload::GemmSpec& g, Dataflow df, const Tile& t, A
   a.dram_read_bits = add(a.dram_read_bits, mul(t.load_a_bytes + t.load_b_bytes, 8));
   a.dram_write_bits = add(a.dram_write_bits, mul(t.store_bytes, 8));
   a.pe_busy_cycles = add(a.pe_busy_cycles, mul(mul(t.rows_used, t.cols_used), t.compute_cycles));
+  int64_t& adds = detail::accumulator_bits(g) == 32 ? a.acc_adds_fp32 : a.acc_adds_fp16;
+  adds = add(adds, t.pe_steps);
 }
 
 namespace {
@@ -150,22 +153,18 @@ namespace {
 void finish_counts(const workload::GemmSpec& g, int64_t macs, int64_t cycles, int64_t pes,
                    int64_t times, ActionCounts& a) {
   for (int64_t* v : {&a.pe_move_bits, &a.sram_read_bits, &a.sram_write_bits, &a.dram_read_bits,
-                     &a.dram_write_bits, &a.pe_busy_cycles}) {
+                     &a.dram_write_bits, &a.pe_busy_cycles, &a.acc_adds_fp16, &a.acc_adds_fp32}) {
     *v = checked_mul(*v, times);
   }
   const auto has = [&](num::Format f) { return g.a.format == f || g.b.format == f; };
   if (has(num::Format::kFp16) || has(num::Format::kFp32)) {
     a.macs_fp16 = macs;
-    a.acc_adds_fp32 = macs;
+  } else if (has(num::Format::kFp8E4M3) || has(num::Format::kFp8E5M2)) {
+    a.macs_fp8 = macs;
+  } else if (has(num::Format::kFp4)) {
+    a.macs_fp4 = macs;
   } else {
-    if (has(num::Format::kFp8E4M3) || has(num::Format::kFp8E5M2)) {
-      a.macs_fp8 = macs;
-    } else if (has(num::Format::kFp4)) {
-      a.macs_fp4 = macs;
-    } else {
-      a.macs_int4 = macs;
-    }
-    a.acc_adds_fp16 = macs;
+    a.macs_int4 = macs;
   }
   a.scale_ops = checked_mul(checked_mul(g.m, g.n), g.repeat);
   a.pe_idle_cycles = std::max<int64_t>(0, checked_mul(cycles, pes) - a.pe_busy_cycles);
@@ -186,7 +185,10 @@ TilePlan plan_tiles(const workload::GemmSpec& g, const ArchSpec& arch) {
   const int64_t bits_b = detail::element_bits(g.b);
   const int64_t bits_acc = detail::accumulator_bits(g);
 
+  const int64_t lanes = arch.pe.lanes;
+  const int64_t k_chunks = ceil_div(g.k, lanes);  // PE rows (ws/is) or waves (os) that K takes
   TilePlan p;
+  p.lanes = lanes;
   p.macs_per_cycle = rate_for(g, arch.pe);
   p.pipeline_latency = r + c - 2;
   int64_t block_limit = 0;
@@ -204,8 +206,8 @@ TilePlan plan_tiles(const workload::GemmSpec& g, const ArchSpec& arch) {
       const int64_t stationary_bits = ws ? bits_b : bits_a;
       const int64_t stream_buffer = ws ? ifmap : filter;
       const int64_t stationary_buffer = ws ? filter : ifmap;
-      p.spatial_rows = g.k, p.spatial_cols = across, p.temporal = streamed;
-      block_limit = std::min(stream_buffer / (std::min(r, g.k) * stream_bits),
+      p.spatial_rows = k_chunks, p.spatial_cols = across, p.temporal = streamed;
+      block_limit = std::min(stream_buffer / (std::min(r * lanes, g.k) * stream_bits),
                              ofmap / (std::min(c, across) * bits_acc));
       p.stream_resident = product_fits(streamed, g.k, stream_bits, stream_buffer);
       p.stationary_resident =
@@ -214,10 +216,10 @@ TilePlan plan_tiles(const workload::GemmSpec& g, const ArchSpec& arch) {
       break;
     }
     case Dataflow::kOs:
-      p.spatial_rows = g.m, p.spatial_cols = g.n, p.temporal = g.k;
-      // A chunk (R x block) and B chunk (block x C); partial sums stay in the PEs.
-      block_limit =
-          std::min(ifmap / (std::min(r, g.m) * bits_a), filter / (std::min(c, g.n) * bits_b));
+      p.spatial_rows = g.m, p.spatial_cols = g.n, p.temporal = k_chunks;
+      // A block (R x block * L) and B block (block * L x C); partial sums stay in the PEs.
+      block_limit = std::min(ifmap / (std::min(r, g.m) * bits_a * lanes),
+                             filter / (std::min(c, g.n) * bits_b * lanes));
       p.stream_resident = product_fits(g.m, g.k, bits_a, ifmap);
       p.stationary_resident = product_fits(g.k, std::min(c, g.n), bits_b, filter);
       // Results shift out of the R rows of PEs after the last K chunk.
@@ -253,8 +255,8 @@ GemmTiming finish_realistic(const workload::GemmSpec& g, const ArchSpec& arch, c
   out.actions = totals.actions;
   finish_counts(g, out.macs, out.cycles, arch.array.rows * arch.array.cols, times, out.actions);
   out.bound = out.dram_busy_cycles > out.compute_cycles ? Bound::kMemory : Bound::kCompute;
-  out.macs_per_cycle = p.macs_per_cycle;
-  const double peak = static_cast<double>(arch.array.rows * arch.array.cols) * p.macs_per_cycle;
+  out.macs_per_cycle = p.macs_per_cycle * static_cast<double>(p.lanes);
+  const double peak = static_cast<double>(arch.array.rows * arch.array.cols) * out.macs_per_cycle;
   out.utilization =
       out.cycles > 0 ? static_cast<double>(out.macs) / (static_cast<double>(out.cycles) * peak) : 0;
   return out;
@@ -325,6 +327,10 @@ GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch) {
 }
 
 GemmTiming time_compat(const workload::GemmSpec& g, const ArchSpec& arch) {
+  if (arch.pe.lanes != 1) {
+    throw std::invalid_argument("compat timing has one MAC per PE; pe.lanes is " +
+                                std::to_string(arch.pe.lanes));
+  }
   const workload::ConvShape shape =
       g.conv ? *g.conv : workload::ConvShape::from_gemm(g.m, g.n, g.k);
   const CompatLayer c = compat_compute_and_sram(shape, arch);
@@ -340,6 +346,7 @@ GemmTiming time_compat(const workload::GemmSpec& g, const ArchSpec& arch) {
                      c.sram_filter.count * detail::element_bits(g.b);
   a.sram_write_bits = c.sram_ofmap.count * detail::accumulator_bits(g);
   a.pe_busy_cycles = g.macs();
+  (detail::accumulator_bits(g) == 32 ? a.acc_adds_fp32 : a.acc_adds_fp16) = g.macs();
   finish_counts(g, out.macs, out.cycles, arch.array.rows * arch.array.cols, g.repeat, a);
   out.utilization = c.overall_util_pct / 100;
   out.bound = Bound::kCompute;  // SCALE-Sim's CALC mode never stalls on memory

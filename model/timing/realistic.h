@@ -17,14 +17,16 @@ namespace nibble::timing {
 // How a GEMM is cut into tiles; derived from the array, the dataflow and the SRAM sizes.
 struct TilePlan {
   // Spatial extent on array rows / cols and the temporal (streamed) extent, per dataflow:
-  // ws (K, N, M), is (K, M, N), os (M, N, K) as in SCALE-Sim.
+  // ws (K, N, M), is (K, M, N), os (M, N, K) as in SCALE-Sim, with K counted in chunks of L
+  // (ceil(K / L)): a PE row holds L consecutive k (ws/is), an os wave brings L of them.
   int64_t spatial_rows = 0, spatial_cols = 0, temporal = 0;
+  int64_t lanes = 1;  // L (arch.pe.lanes)
   int64_t row_folds = 0, col_folds = 0;
   int64_t block = 0;                 // streamed extent of one tile (the last block may be shorter)
   int64_t blocks = 0;                // ceil(temporal / block)
   bool stream_resident = false;      // the whole streamed operand stays in SRAM across col folds
   bool stationary_resident = false;  // a col fold's stationary slice stays in SRAM across blocks
-  double macs_per_cycle = 1.0;       // per PE, for this GEMM's operand formats
+  double macs_per_cycle = 1.0;       // per lane, for this GEMM's operand formats
   // Cycles from a tile's done (its last wave entered) until the array's last token of that
   // tile has left all R x C PEs, bubbles of unused columns included: ws/is R + C - 2, os
   // 2R + C - 2 (the drain shifts out R rows). A tile's last result is ready earlier when it
@@ -37,15 +39,18 @@ struct TilePlan {
 struct Tile {
   // Where the tile lies in the GEMM, in the dataflow's geometry (TilePlan): spatial rows
   // [row0, row0 + rows_used), spatial cols [col0, col0 + cols_used), streamed [t0, t0 + waves).
-  // ws: rows = K, cols = N, streamed = M; is: rows = K, cols = M, streamed = N;
-  // os: rows = M, cols = N, streamed = K.
+  // ws: rows = K chunks, cols = N, streamed = M; is: rows = K chunks, cols = M, streamed = N;
+  // os: rows = M, cols = N, streamed = K chunks. A K chunk is L consecutive k (the last one of
+  // the GEMM may be shorter).
   int64_t row0 = 0, col0 = 0, t0 = 0;
+  // The tile's k values: [k0, k0 + k_len), k0 a multiple of L (ws/is: row0 * L; os: t0 * L).
+  int64_t k0 = 0, k_len = 0;
   bool first_partial = false;      // no partial sum to carry in (ws/is: K fold 0; os: K block 0)
   bool completes_outputs = false;  // its outputs are final (ws/is: last K fold; os: last K block)
   int64_t rows_used = 0;           // array rows holding data
   int64_t cols_used = 0;           // array cols holding data
-  int64_t waves = 0;               // streamed vectors
-  int64_t macs = 0;                // rows_used * cols_used * waves
+  int64_t waves = 0;               // streamed vectors (os: K chunks)
+  int64_t macs = 0;                // k_len * (ws: cols_used * waves; is: the same; os: rows * cols)
   int64_t compute_cycles = 0;
   int64_t load_a_bytes = 0;  // DRAM -> SRAM before the tile can run
   int64_t load_b_bytes = 0;
@@ -55,6 +60,9 @@ struct Tile {
   int64_t sram_write_out_elems = 0;  // array -> SRAM (partial sums included)
   int64_t sram_read_psum_elems = 0;  // partial sums read back to accumulate (ws/is, K fold > 0)
   int64_t preload_move_elems = 0;    // element hops to shift the stationary tile in (ws/is)
+  // PE-cycles that compute: each adds one chunk (up to L products) to one accumulator, the
+  // rows_used * cols_used * waves of the dataflow's geometry.
+  int64_t pe_steps = 0;
   int64_t drain_move_elems = 0;      // element hops to shift results out of the PEs (os)
 };
 
@@ -124,8 +132,10 @@ struct ActionCounts {
   int64_t macs_fp4 = 0;         // FP4 x INT4/UINT4 products (a shift)
   int64_t macs_fp8 = 0;         // FP8 x FP8 multiplies
   int64_t macs_fp16 = 0;        // FP16 x FP16 multiplies
-  int64_t acc_adds_fp16 = 0;    // accumulator adds into FP16 (one per 4- or 8-bit MAC)
-  int64_t acc_adds_fp32 = 0;    // accumulator adds into FP32 (one per FP16 MAC)
+  // Accumulator adds: one per PE-step, each adding a chunk of up to L products (one per MAC
+  // when L = 1). Into FP16 for 4- and 8-bit operands, into FP32 for FP16 ones.
+  int64_t acc_adds_fp16 = 0;
+  int64_t acc_adds_fp32 = 0;
   int64_t scale_ops = 0;        // output elements through the scale unit (M * N)
   int64_t pe_move_bits = 0;     // bits moved between neighbouring PEs
   int64_t sram_read_bits = 0;   // to the array, partial sums read back, stores to DRAM
@@ -174,7 +184,7 @@ struct GemmTiming {
   int64_t macs = 0;              // all repeats
   int64_t dram_read_bytes = 0;   // all repeats
   int64_t dram_write_bytes = 0;
-  double macs_per_cycle = 1;  // per PE, for this GEMM's formats (1 in compat mode)
+  double macs_per_cycle = 1;  // per PE: L x the per-lane rate of this GEMM's formats (1 in compat)
   double utilization = 0;     // macs / (cycles * R * C * macs_per_cycle)
   Bound bound = Bound::kCompute;
   ActionCounts actions;
@@ -232,6 +242,12 @@ void for_each_tile(const workload::GemmSpec& gemm, const ArchSpec& arch, const T
   const int64_t bits_a = detail::element_bits(gemm.a);
   const int64_t bits_b = detail::element_bits(gemm.b);
   const int64_t bits_out = detail::element_bits(gemm.out);
+  const int64_t lanes = p.lanes;
+  // The k values of chunks [c0, c0 + chunks): whole chunks of L, the GEMM's last one shorter.
+  const auto k_range = [&](int64_t c0, int64_t chunks, Tile& t) {
+    t.k0 = c0 * lanes;
+    t.k_len = std::min(chunks * lanes, gemm.k - t.k0);
+  };
   // Outer loop: column folds; middle: streamed blocks; inner: row folds (os: the streamed
   // blocks are K chunks, innermost, so each output block completes before the next).
   for (int64_t fc = 0; fc < p.col_folds; ++fc) {
@@ -253,40 +269,46 @@ void for_each_tile(const workload::GemmSpec& gemm, const ArchSpec& arch, const T
           t.rows_used = ru;
           t.cols_used = cu;
           t.waves = waves;
-          t.macs = checked_mul(ru * cu, waves);
+          t.pe_steps = checked_mul(ru * cu, waves);
           t.compute_cycles = detail::compute_cycles(waves, p.macs_per_cycle);
           if (os) {
-            // Stationary outputs ru x cu; A streams ru x waves, B waves x cu.
+            // Stationary outputs ru x cu; A streams ru x k_len, B k_len x cu.
+            k_range(t.t0, waves, t);
+            t.macs = checked_mul(ru * cu, t.k_len);
             const bool a_loaded = !(p.stream_resident && fc > 0);
             const bool b_loaded = !(p.stationary_resident && fr > 0);
-            t.load_a_bytes = a_loaded ? detail::bits_to_bytes(ru * waves * bits_a) : 0;
-            t.load_b_bytes = b_loaded ? detail::bits_to_bytes(waves * cu * bits_b) : 0;
-            t.sram_read_a_elems = ru * waves;
-            t.sram_read_b_elems = waves * cu;
+            t.load_a_bytes = a_loaded ? detail::bits_to_bytes(ru * t.k_len * bits_a) : 0;
+            t.load_b_bytes = b_loaded ? detail::bits_to_bytes(t.k_len * cu * bits_b) : 0;
+            t.sram_read_a_elems = ru * t.k_len;
+            t.sram_read_b_elems = t.k_len * cu;
             const bool last = t.completes_outputs;
             t.sram_write_out_elems = last ? ru * cu : 0;
             t.store_bytes = last ? detail::bits_to_bytes(ru * cu * bits_out) : 0;
             // Each column's ru results shift down and out: 1 + 2 + ... + ru hops.
             t.drain_move_elems = last ? cu * ru * (ru + 1) / 2 : 0;
           } else {
-            // ws: stationary B tile ru x cu (K x N), A streams waves x ru (M x K).
-            // is: stationary A tile ru x cu (K x M), B streams ru x waves (K x N).
+            // ws: stationary B tile k_len x cu (K x N), A streams waves x k_len (M x K).
+            // is: stationary A tile k_len x cu (K x M), B streams k_len x waves (K x N).
+            k_range(t.row0, ru, t);
+            t.macs = checked_mul(t.k_len * cu, waves);
             const int64_t stream_bits = ws ? bits_a : bits_b;
             const int64_t stationary_bits = ws ? bits_b : bits_a;
             const bool stream_loaded = !(p.stream_resident && fc > 0);
             const bool stationary_loaded = !(p.stationary_resident && ob > 0);
             const int64_t stream_bytes =
-                stream_loaded ? detail::bits_to_bytes(waves * ru * stream_bits) : 0;
+                stream_loaded ? detail::bits_to_bytes(waves * t.k_len * stream_bits) : 0;
             const int64_t stationary_bytes =
-                stationary_loaded ? detail::bits_to_bytes(ru * cu * stationary_bits) : 0;
+                stationary_loaded ? detail::bits_to_bytes(t.k_len * cu * stationary_bits) : 0;
             t.load_a_bytes = ws ? stream_bytes : stationary_bytes;
             t.load_b_bytes = ws ? stationary_bytes : stream_bytes;
-            t.sram_read_a_elems = ws ? waves * ru : ru * cu;
-            t.sram_read_b_elems = ws ? ru * cu : waves * ru;
+            t.sram_read_a_elems = ws ? waves * t.k_len : t.k_len * cu;
+            t.sram_read_b_elems = ws ? t.k_len * cu : waves * t.k_len;
             t.sram_write_out_elems = waves * cu;
             t.sram_read_psum_elems = fr > 0 ? waves * cu : 0;
-            // The stationary tile shifts down from the top edge: 1 + 2 + ... + ru hops a column.
-            t.preload_move_elems = cu * ru * (ru + 1) / 2;
+            // The stationary tile shifts down from the top edge, L values a PE: PE row i (from
+            // 1) is i hops down and holds L values, the last row the tile's remaining k.
+            const int64_t last_row = t.k_len - (ru - 1) * lanes;
+            t.preload_move_elems = cu * (lanes * (ru - 1) * ru / 2 + last_row * ru);
             t.store_bytes = t.completes_outputs ? detail::bits_to_bytes(waves * cu * bits_out) : 0;
           }
           fn(t);

@@ -34,6 +34,10 @@ void check_cosim_input(const workload::Workload& w, const timing::ArchSpec& arch
         "timing.mode: compat: the co-simulation tiles GEMMs as realistic timing does "
         "(timing.mode: realistic)");
   }
+  if (arch.pe.lanes != 1) {
+    throw std::invalid_argument("pe.lanes: " + std::to_string(arch.pe.lanes) +
+                                ": the RTL array is built with one lane per PE (pe.lanes: 1)");
+  }
   if (!rtl_array_built(arch.array.rows, arch.array.cols)) {
     throw std::invalid_argument("array.rows x array.cols = " + std::to_string(arch.array.rows) +
                                 "x" + std::to_string(arch.array.cols) +

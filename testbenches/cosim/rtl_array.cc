@@ -612,7 +612,7 @@ RtlGemm RtlArray::run(const workload::GemmSpec& g, const timing::ArchSpec& arch,
       t.b.codes.size() != static_cast<size_t>(g.k * g.n)) {
     throw std::invalid_argument("gemm '" + g.name + "': tensors of the wrong shape");
   }
-  const datapath::GemmOperands ops = datapath::operands_for(g, a, b);
+  const datapath::GemmOperands ops = datapath::operands_for(g, a, b, 1);  // the RTL PE has one lane
   if (ops.fa.fp4.bias != num::kFp4DefaultBias || ops.fb.fp4.bias != num::kFp4DefaultBias) {
     throw std::invalid_argument("the RTL array is built with the default FP4 bias");
   }

@@ -52,7 +52,7 @@ timing::ArchSpec arch_for(int64_t size, timing::Dataflow df, bool double_buffere
 // The reference GEMM: plain loops in k order.
 std::vector<num::Fp16> reference(const workload::GemmSpec& g, const fn::GemmTensors& t) {
   const datapath::GemmOperands ops = datapath::operands_for(
-      g, {t.a.codes.data(), t.a.rows, t.a.cols}, {t.b.codes.data(), t.b.rows, t.b.cols});
+      g, {t.a.codes.data(), t.a.rows, t.a.cols}, {t.b.codes.data(), t.b.rows, t.b.cols}, 1);
   std::vector<num::Fp16> out;
   for (int64_t m = 0; m < g.m; ++m) {
     for (int64_t n = 0; n < g.n; ++n) {

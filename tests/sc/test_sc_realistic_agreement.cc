@@ -67,6 +67,30 @@ std::vector<Config> configs() {
   a.sram.ifmap_kib = a.sram.filter_kib = a.sram.ofmap_kib = 1;
   a.dram.latency_cycles = 0;
   out.push_back({"os16x8_sb_1k", a, false});
+  // Lanes (L = 2, 4, 8, 16): every dataflow on the shipped traces, and L with the odd shapes
+  // above on the random GEMMs.
+  const struct {
+    const char* name;
+    timing::Dataflow df;
+    int64_t lanes;
+  } laned[] = {{"ws32_L2", timing::Dataflow::kWs, 2},
+               {"os32_L4", timing::Dataflow::kOs, 4},
+               {"is32_L8", timing::Dataflow::kIs, 8},
+               {"ws32_L16", timing::Dataflow::kWs, 16}};
+  for (const auto& l : laned) {
+    a = d;
+    a.array.dataflow = l.df;
+    a.pe.lanes = l.lanes;
+    out.push_back({l.name, a, true});
+  }
+  for (size_t i = 0, n = out.size(); i < n; ++i) {
+    if (out[i].name == "is12x20_bw1.4" || out[i].name == "os16x8_sb_1k" ||
+        out[i].name == "sram16k") {
+      a = out[i].arch;
+      a.pe.lanes = out[i].name == "sram16k" ? 16 : out[i].name == "os16x8_sb_1k" ? 4 : 8;
+      out.push_back({out[i].name + "_L" + std::to_string(a.pe.lanes), a, false});
+    }
+  }
   return out;
 }
 

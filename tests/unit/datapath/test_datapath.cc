@@ -17,6 +17,7 @@
 #include "model/datapath/datapath.h"
 #include "model/timing/realistic.h"
 #include "tests/reference/ref_binary16.h"
+#include "tests/reference/ref_chunk.h"
 #include "tests/reference/ref_quant4.h"
 
 namespace nibble::datapath {
@@ -81,6 +82,23 @@ std::vector<uint16_t> ref_gemm(const Gemm& g, bool reverse_k = false) {
   return c;
 }
 
+// With L lanes (docs/numerics.md, "Accumulation order"): C[m][n] = +0; for each chunk of L
+// consecutive k from k = 0: C = round16(C + round16(exact chunk sum)), on ref_chunk.h.
+std::vector<uint16_t> ref_gemm_lanes(const Gemm& g, int lanes) {
+  std::vector<uint16_t> c(static_cast<size_t>(g.m * g.n));
+  for (int64_t i = 0; i < g.m; ++i) {
+    for (int64_t j = 0; j < g.n; ++j) {
+      std::vector<double> products;
+      for (int64_t kk = 0; kk < g.k; ++kk) {
+        products.push_back(ref_value(g.fa, g.a[static_cast<size_t>(i * g.k + kk)]) *
+                           ref_value(g.fb, g.b[static_cast<size_t>(kk * g.n + j)]));
+      }
+      c[static_cast<size_t>(i * g.n + j)] = ref::ref_chunked_dot(products, lanes, 0x0000);
+    }
+  }
+  return c;
+}
+
 // Random codes: `lo..hi` uniform (all 16 patterns by default).
 Gemm make_gemm(int64_t m, int64_t n, int64_t k, const Pair& p, uint64_t seed, int lo = 0,
                int hi = 15) {
@@ -102,8 +120,10 @@ workload::GemmSpec spec_of(const Gemm& g) {
   return s;
 }
 
-timing::ArchSpec arch_of(int64_t rows, int64_t cols, Dataflow df, int64_t sram_kib) {
+timing::ArchSpec arch_of(int64_t rows, int64_t cols, Dataflow df, int64_t sram_kib,
+                         int64_t lanes = 1) {
   timing::ArchSpec arch;
+  arch.pe.lanes = lanes;
   arch.array.rows = rows;
   arch.array.cols = cols;
   arch.array.dataflow = df;
@@ -153,8 +173,8 @@ const Shape kShapes[] = {
 std::vector<uint16_t> functional_gemm(const Gemm& g, const timing::ArchSpec& arch,
                                       int64_t* tiles = nullptr) {
   const workload::GemmSpec spec = spec_of(g);
-  const GemmOperands ops =
-      operands_for(spec, MatrixView{g.a.data(), g.m, g.k}, MatrixView{g.b.data(), g.k, g.n});
+  const GemmOperands ops = operands_for(spec, MatrixView{g.a.data(), g.m, g.k},
+                                       MatrixView{g.b.data(), g.k, g.n}, int(arch.pe.lanes));
   const timing::TilePlan plan = timing::plan_tiles(spec, arch);
   Accumulators acc = fresh_acc(g);
   int64_t count = 0;
@@ -273,9 +293,9 @@ TEST(ComputeTile, CarriesPartialSumUnlessFirst) {
   // first_partial starts from +0 (6 = 0x4600); otherwise from the accumulator's 1 (7 = 0x4700).
   const Gemm g{1, 1, 1, kI4, kI4, {3}, {2}};
   const GemmOperands ops =
-      operands_for(spec_of(g), MatrixView{g.a.data(), 1, 1}, MatrixView{g.b.data(), 1, 1});
+      operands_for(spec_of(g), MatrixView{g.a.data(), 1, 1}, MatrixView{g.b.data(), 1, 1}, 1);
   timing::Tile t;
-  t.rows_used = t.cols_used = t.waves = 1;
+  t.rows_used = t.cols_used = t.waves = t.k_len = 1;
   Accumulators acc{1, 1, {num::kFp16One}};
   t.first_partial = false;
   compute_tile(ops, Dataflow::kWs, t, acc);
@@ -289,21 +309,29 @@ TEST(ComputeTile, RejectsBadInput) {
   const Gemm g = make_gemm(4, 4, 4, Pair{kI4, kI4}, 1);
   const MatrixView a{g.a.data(), 4, 4}, b{g.b.data(), 4, 4};
   workload::GemmSpec spec = spec_of(g);
-  const GemmOperands ops = operands_for(spec, a, b);
-  // Operand formats that are not a 4-bit PE pair, and views that do not match the spec.
+  const GemmOperands ops = operands_for(spec, a, b, 1);
+  // Operand formats that are not a 4-bit PE pair, views that do not match the spec, lane counts
+  // outside [1, 64].
   spec.a = kF4p0, spec.b = kF4p1;
-  EXPECT_THROW(operands_for(spec, a, b), std::invalid_argument);
+  EXPECT_THROW(operands_for(spec, a, b, 1), std::invalid_argument);
   spec.a = FormatSpec{num::Format::kFp8E4M3, 0}, spec.b = FormatSpec{num::Format::kFp8E4M3, 0};
-  EXPECT_THROW(operands_for(spec, a, b), std::invalid_argument);
+  EXPECT_THROW(operands_for(spec, a, b, 1), std::invalid_argument);
   spec = spec_of(g);
-  EXPECT_THROW(operands_for(spec, MatrixView{g.a.data(), 4, 3}, b), std::invalid_argument);
-  // A tile past the GEMM's edge, and accumulators of the wrong shape.
+  EXPECT_THROW(operands_for(spec, MatrixView{g.a.data(), 4, 3}, b, 1), std::invalid_argument);
+  EXPECT_THROW(operands_for(spec, a, b, 0), std::invalid_argument);
+  EXPECT_THROW(operands_for(spec, a, b, 65), std::invalid_argument);
+  // A tile past the GEMM's edge, one whose k range starts off a multiple of L, and accumulators
+  // of the wrong shape.
   timing::Tile t;
-  t.rows_used = t.cols_used = t.waves = 1;
-  t.row0 = 4;
+  t.rows_used = t.cols_used = t.waves = t.k_len = 1;
+  t.k0 = 4;
   Accumulators acc{4, 4, std::vector<num::Fp16>(16)};
   EXPECT_THROW(compute_tile(ops, Dataflow::kWs, t, acc), std::invalid_argument);
-  t.row0 = 0;
+  t.k0 = 1;
+  EXPECT_NO_THROW(compute_tile(ops, Dataflow::kWs, t, acc));
+  EXPECT_THROW(compute_tile(operands_for(spec, a, b, 2), Dataflow::kWs, t, acc),
+               std::invalid_argument);
+  t.k0 = 0;
   Accumulators small{4, 3, std::vector<num::Fp16>(12)};
   EXPECT_THROW(compute_tile(ops, Dataflow::kOs, t, small), std::invalid_argument);
 }
@@ -313,12 +341,16 @@ TEST(ComputeTile, RejectsBadInput) {
 // GEMM no partial sum is ever -0, see ZeroSumsArePositiveZero, so this is checked on the PE.)
 TEST(PeStep, BypassPassesThroughAndActiveAdds) {
   const num::Operand4 i4{num::Format::kInt4, {}};
-  EXPECT_EQ(pe_step(i4, 0x0, i4, 0x5, num::kFp16NegZero, false).bits(), 0x8000);
-  EXPECT_EQ(pe_step(i4, 0x0, i4, 0x5, num::kFp16NegZero, true).bits(), 0x0000);
-  EXPECT_EQ(pe_step(i4, 0x7, i4, 0x7, num::kFp16NaN, false).bits(), 0x7E00);
+  const num::Code4 c0 = 0x0, c3 = 0x3, c5 = 0x5, c7 = 0x7, cm2 = 0xE;
+  EXPECT_EQ(pe_step(i4, &c0, i4, &c5, 1, num::kFp16NegZero, false).bits(), 0x8000);
+  EXPECT_EQ(pe_step(i4, &c0, i4, &c5, 1, num::kFp16NegZero, true).bits(), 0x0000);
+  EXPECT_EQ(pe_step(i4, &c7, i4, &c7, 1, num::kFp16NaN, false).bits(), 0x7E00);
   // 1 + 3 * -2 = -5: sign 1, exponent 2 + 15 = 0b10001, mantissa 0.25 -> 0xC500.
-  EXPECT_EQ(pe_step(i4, 0x3, i4, 0xE, num::kFp16One, true).bits(), 0xC500);
-  EXPECT_EQ(pe_step(i4, 0x3, i4, 0xE, num::kFp16One, false).bits(), 0x3C00);
+  EXPECT_EQ(pe_step(i4, &c3, i4, &cm2, 1, num::kFp16One, true).bits(), 0xC500);
+  EXPECT_EQ(pe_step(i4, &c3, i4, &cm2, 1, num::kFp16One, false).bits(), 0x3C00);
+  // Three lanes: 1 + (3 * -2 + 7 * 7 + 5 * 3) = 1 + 58 = 59 = 0x5360 (2^5 * 1.84375).
+  const num::Code4 a3[3] = {0x3, 0x7, 0x5}, b3[3] = {0xE, 0x7, 0x3};
+  EXPECT_EQ(pe_step(i4, a3, i4, b3, 3, num::kFp16One, true).bits(), 0x5360);
 }
 
 // --- run_tile_detailed --------------------------------------------------------------------
@@ -335,8 +367,8 @@ int64_t hand_latency(Dataflow df, int64_t r, int64_t c) {
 std::vector<uint16_t> detailed_gemm(const Gemm& g, const timing::ArchSpec& arch,
                                     bool double_buffered, const std::string& what) {
   const workload::GemmSpec spec = spec_of(g);
-  const GemmOperands ops =
-      operands_for(spec, MatrixView{g.a.data(), g.m, g.k}, MatrixView{g.b.data(), g.k, g.n});
+  const GemmOperands ops = operands_for(spec, MatrixView{g.a.data(), g.m, g.k},
+                                       MatrixView{g.b.data(), g.k, g.n}, int(arch.pe.lanes));
   const timing::TilePlan plan = timing::plan_tiles(spec, arch);
   const Dataflow df = arch.array.dataflow;
   const int64_t r = arch.array.rows, c = arch.array.cols;
@@ -399,10 +431,10 @@ TEST(RunTileDetailed, HandCountedCycles) {
   const timing::ArchSpec ws_arch = arch_of(2, 2, Dataflow::kWs, 256);
   const workload::GemmSpec ws_spec = spec_of(ws_gemm);
   const timing::TilePlan ws_plan = timing::plan_tiles(ws_spec, ws_arch);
-  const GemmOperands ws_ops =
-      operands_for(ws_spec, MatrixView{ws_gemm.a.data(), 3, 2}, MatrixView{ws_gemm.b.data(), 2, 2});
+  const GemmOperands ws_ops = operands_for(ws_spec, MatrixView{ws_gemm.a.data(), 3, 2},
+                                          MatrixView{ws_gemm.b.data(), 2, 2}, 1);
   timing::Tile t;
-  t.rows_used = 2, t.cols_used = 2, t.waves = 3, t.first_partial = true;
+  t.rows_used = 2, t.cols_used = 2, t.waves = 3, t.first_partial = true, t.k_len = 2;
   Accumulators acc = fresh_acc(ws_gemm);
   EXPECT_EQ(run_tile_detailed(ws_ops, ws_arch, ws_plan, t, 2, acc).cycles, 7);
   EXPECT_EQ(bits_of(acc), (std::vector<uint16_t>{0x4700, 0x4900, 0x4B80, 0x4D80, 0x4DC0, 0x5040}));
@@ -411,10 +443,10 @@ TEST(RunTileDetailed, HandCountedCycles) {
   const Gemm os_gemm = make_gemm(2, 3, 4, Pair{kI4, kU4}, 9);
   const timing::ArchSpec os_arch = arch_of(2, 3, Dataflow::kOs, 256);
   const workload::GemmSpec os_spec = spec_of(os_gemm);
-  const GemmOperands os_ops =
-      operands_for(os_spec, MatrixView{os_gemm.a.data(), 2, 4}, MatrixView{os_gemm.b.data(), 4, 3});
+  const GemmOperands os_ops = operands_for(os_spec, MatrixView{os_gemm.a.data(), 2, 4},
+                                          MatrixView{os_gemm.b.data(), 4, 3}, 1);
   timing::Tile o;
-  o.rows_used = 2, o.cols_used = 3, o.waves = 4, o.first_partial = true;
+  o.rows_used = 2, o.cols_used = 3, o.waves = 4, o.first_partial = true, o.k_len = 4;
   Accumulators oacc = fresh_acc(os_gemm);
   const DetailedStats st =
       run_tile_detailed(os_ops, os_arch, timing::plan_tiles(os_spec, os_arch), o, 0, oacc);
@@ -428,14 +460,41 @@ TEST(RunTileDetailed, RejectsTilesThatDoNotFitTheArray) {
   const timing::ArchSpec arch = arch_of(4, 4, Dataflow::kWs, 256);
   const workload::GemmSpec spec = spec_of(g);
   const GemmOperands ops =
-      operands_for(spec, MatrixView{g.a.data(), 8, 8}, MatrixView{g.b.data(), 8, 8});
+      operands_for(spec, MatrixView{g.a.data(), 8, 8}, MatrixView{g.b.data(), 8, 8}, 1);
   const timing::TilePlan plan = timing::plan_tiles(spec, arch);
   timing::Tile t;
-  t.rows_used = 5, t.cols_used = 4, t.waves = 8, t.first_partial = true;
+  t.rows_used = 5, t.cols_used = 4, t.waves = 8, t.first_partial = true, t.k_len = 5;
   Accumulators acc = fresh_acc(g);
   EXPECT_THROW(run_tile_detailed(ops, arch, plan, t, 4, acc), std::invalid_argument);
-  t.rows_used = 4;
+  t.rows_used = 4, t.k_len = 4;
   EXPECT_THROW(run_tile_detailed(ops, arch, plan, t, -1, acc), std::invalid_argument);
+}
+
+// L lanes: the whole schedule in functional and detailed mode (tile by tile, bit-identical with
+// exact cycles, through detailed_gemm) against the chunked reference, on shapes whose K is and
+// is not a multiple of L or of R * L, with folds and blocks, on every dataflow.
+TEST(Lanes, WholeScheduleEqualsChunkedReference) {
+  const Shape shapes[] = {{1, 1, 1, 4, 4, 256},  {3, 2, 9, 4, 4, 256},   {9, 13, 17, 4, 4, 256},
+                          {17, 33, 70, 8, 8, 1}, {12, 9, 300, 4, 4, 1},  {40, 1, 33, 8, 8, 1},
+                          {23, 11, 19, 3, 5, 1}, {31, 29, 137, 4, 4, 256}};
+  size_t i = 0;
+  int differs_from_one_lane = 0;
+  for (int lanes : {2, 3, 4, 8, 16}) {
+    for (const Shape& s : shapes) {
+      const size_t pair = i % std::size(kPairs);
+      const Gemm g = make_gemm(s.m, s.n, s.k, kPairs[pair], 900 + i++);
+      const std::vector<uint16_t> want = ref_gemm_lanes(g, lanes);
+      differs_from_one_lane += want != ref_gemm(g);
+      for (Dataflow df : kDataflows) {
+        const timing::ArchSpec arch = arch_of(s.rows, s.cols, df, s.sram_kib, lanes);
+        const std::string what = where(s, df, pair) + " L " + std::to_string(lanes);
+        EXPECT_EQ(functional_gemm(g, arch), want) << what;
+        EXPECT_EQ(detailed_gemm(g, arch, true, what), want) << what;
+      }
+    }
+  }
+  // The chunk rule is observable: some GEMMs round differently than with one lane.
+  EXPECT_GT(differs_from_one_lane, 3);
 }
 
 }  // namespace

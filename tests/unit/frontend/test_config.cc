@@ -124,6 +124,7 @@ TEST(ConfigRegistry, DeclaresEachNativeKeyOnceInCanonicalOrder) {
   const std::vector<std::string> expected = {"array.rows",
                                              "array.cols",
                                              "array.dataflow",
+                                             "pe.lanes",
                                              "pe.fp8_macs_per_cycle",
                                              "pe.fp16_macs_per_cycle",
                                              "sram.ifmap_kib",
@@ -151,7 +152,7 @@ TEST(ConfigRegistry, DescribesTypesAndRanges) {
   }
   for (const char* row :
        {"array.rows | integer | PEs | [1, 65536]", "array.dataflow | enum |  | os, ws, is",
-        "pe.fp8_macs_per_cycle | number | MACs/cycle | (0, 1]",
+        "pe.lanes | integer | lanes | [1, 64]", "pe.fp8_macs_per_cycle | number | MACs/cycle | (0, 1]",
         "sram.double_buffered | boolean |  | true, false",
         "dram.bandwidth_bytes_per_cycle | number | bytes/cycle | > 0",
         "dram.latency_cycles | integer | cycles | [0, 1000000000]",
@@ -188,6 +189,7 @@ const std::vector<KeyCase>& key_cases() {
        [](ArchSpec& s) { s.array.dataflow = Dataflow::kOs; }},
       {"array:\n  dataflow: 'is'\n", "array.dataflow=\"is\"",
        [](ArchSpec& s) { s.array.dataflow = Dataflow::kIs; }},
+      {"pe:\n  lanes: 16\n", "pe.lanes=16", [](ArchSpec& s) { s.pe.lanes = 16; }},
       {"pe:\n  fp8_macs_per_cycle: 1\n", "pe.fp8_macs_per_cycle=1",
        [](ArchSpec& s) { s.pe.fp8_macs_per_cycle = 1.0; }},
       {"pe:\n  fp16_macs_per_cycle: 0.125\n", "pe.fp16_macs_per_cycle=0.125",
@@ -235,7 +237,7 @@ TEST(ConfigFile, EveryKeyInOneFile) {
       "clock_ghz: 0.8\n");
   ArchSpec e;
   e.array = {16, 8, Dataflow::kIs};
-  e.pe = {0.75, 0.25};
+  e.pe = {1, 0.75, 0.25};
   e.sram = {32, 16, 8, 2, false};
   e.dram = {64.0, 250};
   e.mode = TimingMode::kCompat;

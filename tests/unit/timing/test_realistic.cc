@@ -12,6 +12,7 @@
 #include <iterator>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -845,6 +846,67 @@ TEST(RealisticByHand, ArrayScheduleIgnoresMemory) {
                 gemm(3, 2, 4, Format::kInt4, Format::kInt4, Format::kFp16, 3),
                 arch(2, 2, Dataflow::kWs, 2.0, 5)),
             10);
+}
+
+// Lanes (docs/timing.md, "Lanes"): a PE row holds L consecutive k (ws/is), an os wave brings L.
+TEST(RealisticByHand, LanesFoldKIntoFewerRowsOrWaves) {
+  const auto with_lanes = [](ArchSpec a, int64_t lanes) {
+    a.pe.lanes = lanes;
+    return a;
+  };
+  const ArchSpec ws = arch(4, 4, Dataflow::kWs, 1e6, 0);
+  // ws, 4 x 4, M = 10, N = 4, K = 16. L = 1: 4 row folds of W = 10 >= R: first 4, done 14;
+  // then 24, 34, 44; plus lat_pipe R + C - 2 = 6: 50. L = 2: K is 8 chunks, 2 row folds of 4
+  // PE rows (8 k each): done 14, 24: 30. L = 16: one PE row holds all of K: done 14: 20.
+  EXPECT_EQ(nibble::timing::array_schedule_cycles(gemm(10, 4, 16), with_lanes(ws, 1)), 50);
+  EXPECT_EQ(nibble::timing::array_schedule_cycles(gemm(10, 4, 16), with_lanes(ws, 2)), 30);
+  EXPECT_EQ(nibble::timing::array_schedule_cycles(gemm(10, 4, 16), with_lanes(ws, 16)), 20);
+  // The L = 2 tiles: k ranges [0, 8) and [8, 16), 4 PE rows, 10 x 4 x 8 = 320 MACs in 4 x 4 x 10
+  // = 160 PE-steps (320 / L) each; A streams 10 x 8 int4 = 40 bytes, B 8 x 4 int4 = 16 bytes; the preload moves
+  // 4 columns x 2 lanes x (1 + 2 + 3 + 4) hops = 80 element hops.
+  const GemmSpec g = gemm(10, 4, 16);
+  const ArchSpec a2 = with_lanes(ws, 2);
+  std::vector<Tile> tiles;
+  nibble::timing::for_each_tile(g, a2, nibble::timing::plan_tiles(g, a2),
+                                [&](const Tile& t) { tiles.push_back(t); });
+  ASSERT_EQ(tiles.size(), 2U);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(tiles[i].k0, int64_t(8 * i));
+    EXPECT_EQ(tiles[i].k_len, 8);
+    EXPECT_EQ(tiles[i].rows_used, 4);
+    EXPECT_EQ(tiles[i].macs, 320);
+    EXPECT_EQ(tiles[i].pe_steps, 160);
+    EXPECT_EQ(tiles[i].load_a_bytes, 40);
+    EXPECT_EQ(tiles[i].load_b_bytes, 16);
+    EXPECT_EQ(tiles[i].preload_move_elems, 80);
+  }
+  // K = 13 with L = 4: 4 chunks (4, 4, 4, 1) in one fold of 4 PE rows; the last row holds one
+  // k, so the preload moves 4 x (4 x (1 + 2 + 3) + 1 x 4) = 112 element hops.
+  const GemmSpec g13 = gemm(10, 4, 13);
+  const ArchSpec a4 = with_lanes(ws, 4);
+  tiles.clear();
+  nibble::timing::for_each_tile(g13, a4, nibble::timing::plan_tiles(g13, a4),
+                                [&](const Tile& t) { tiles.push_back(t); });
+  ASSERT_EQ(tiles.size(), 1U);
+  EXPECT_EQ(tiles[0].k_len, 13);
+  EXPECT_EQ(tiles[0].macs, 10 * 4 * 13);
+  EXPECT_EQ(tiles[0].preload_move_elems, 112);
+  // os, 4 x 4, M = N = 4, K = 16: L = 1 streams 16 waves, done 16, plus lat_pipe 2R + C - 2 =
+  // 10: 26; L = 4 streams 4 chunks: 4 + 10 = 14.
+  const ArchSpec os = arch(4, 4, Dataflow::kOs, 1e6, 0);
+  EXPECT_EQ(nibble::timing::array_schedule_cycles(gemm(4, 4, 16), with_lanes(os, 1)), 26);
+  EXPECT_EQ(nibble::timing::array_schedule_cycles(gemm(4, 4, 16), with_lanes(os, 4)), 14);
+  // The whole GEMM: all MACs counted, one accumulator add per PE-step (a chunk of 4), the
+  // utilization against L MACs per PE-cycle: 256 / (cycles * 16 * 4).
+  const GemmTiming t4 = nibble::timing::time_realistic(gemm(4, 4, 16), with_lanes(os, 4));
+  EXPECT_EQ(t4.macs, 256);
+  EXPECT_EQ(t4.actions.acc_adds_fp16, 64);
+  EXPECT_EQ(t4.macs_per_cycle, 4.0);
+  EXPECT_DOUBLE_EQ(t4.utilization, 256.0 / (double(t4.cycles) * 64));
+  // Compat mode has no lanes.
+  ArchSpec compat = with_lanes(os, 2);
+  compat.mode = TimingMode::kCompat;
+  EXPECT_THROW(nibble::timing::time_gemm(gemm(4, 4, 16), compat), std::invalid_argument);
 }
 
 // A tile using fewer than C columns has its last result out C - cu cycles before lat_pipe:
