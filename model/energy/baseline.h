@@ -2,7 +2,8 @@
 // (docs/energy.md, "FP16 baseline and comparisons").
 //  - Baseline workload: every GEMM as a = b = out = fp16, FP32 accumulation; same shapes,
 //    passes and repeats.
-//  - Baseline array: FP16 PEs, one FP16 MAC per cycle; same SRAM sizes, DRAM, dataflow, clock.
+//  - Baseline array: FP16 PEs of one lane, one FP16 MAC per cycle; same SRAM sizes, DRAM,
+//    dataflow, clock.
 //  - iso-PE: the FP16 array has the 4-bit array's R x C.
 //  - iso-area: the FP16 array gets as many PEs as fit in the 4-bit array's PE area, keeping
 //    its aspect ratio: R' = floor(R * s), C' = floor(C * s), s = sqrt(area_4bit / area_fp16),
@@ -51,7 +52,11 @@ ArrayRun price_array(const workload::Workload& w, const timing::ArchSpec& arch, 
                      std::vector<timing::GemmTiming> timings, const EnergyTable& table);
 
 
-// The 4-bit array and both FP16 baselines on one workload. The timer gets three jobs in this
+// Throws std::invalid_argument, naming pe.lanes, unless the tables can price the 4-bit array:
+// a PE of more than one lane has no area and energy rows yet (docs/energy.md, "Lanes").
+void check_priceable(const timing::ArchSpec& four_bit);
+
+// The 4-bit array and both FP16 baselines on one workload; check_priceable first. The timer gets three jobs in this
 // order: the 4-bit array, the iso-PE and the iso-area FP16 arrays.
 struct Comparison {
   ArrayRun four_bit;

@@ -883,6 +883,8 @@ TEST_F(RunCli, BadInputsLeaveNoOutput) {
                                      "gemm g m=1 n=1 k=1 a=fp4 b=fp4\n");
   const std::string bad_config = write("in/bad.yaml", "array:\n  rowz: 4\n");
   const std::string bad_value = write("in/value.yaml", "sram:\n  ifmap_kib: 0\n");
+  const std::string compat_lanes =
+      write("in/lanes.yaml", "pe:\n  lanes: 4\ntiming:\n  mode: compat\n");
   // Tables (docs/energy.md, "Table files"): a bad number, a bad header, a zero area, a missing
   // row. The shipped rows come first, so only the planted fault can stop the run.
   const auto with_newline = [](std::string text) {
@@ -914,6 +916,15 @@ TEST_F(RunCli, BadInputsLeaveNoOutput) {
     expect_clean_failure(good + " --set array.rowz=4" + quiet, "--set", before);
     expect_clean_failure(good + " --set array.rows" + quiet, "--set", before);
     expect_clean_failure(good + " --set timing.mode=fast" + quiet, "timing.mode", before);
+    // Lanes: none in compat mode (a cross-key check, against the file or --set), and none yet
+    // in nibble run's energy and iso-area comparison (docs/energy.md, "Lanes").
+    expect_clean_failure(good + " --set pe.lanes=2 --set timing.mode=compat" + quiet,
+                         "--set: pe.lanes: 2 lanes in timing.mode compat", before);
+    expect_clean_failure(good + " --config " + compat_lanes + quiet,
+                         compat_lanes + ": pe.lanes: 4 lanes in timing.mode compat", before);
+    expect_clean_failure(good + " --set pe.lanes=4" + quiet, "pe.lanes: 4: the area and energy",
+                         before);
+    expect_clean_failure(good + " --set pe.lanes=65" + quiet, "pe.lanes: 65 is out of range", before);
     expect_clean_failure(good + " --config " + bad_config + quiet, bad_config + ":2:", before);
     expect_clean_failure(good + " --config " + bad_value + quiet, bad_value + ":2:", before);
     expect_clean_failure(good + " --config " + path("in/none.yaml") + quiet, "none.yaml", before);
