@@ -148,11 +148,6 @@ int run_run(const std::vector<std::string>& args) {
   // Read and check every input before anything is written.
   report::RunResult result;
   const timing::ArchSpec arch = frontend::resolve_config(config_path, overrides);
-  try {
-    energy::check_priceable(arch);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
   if (trace_path.empty()) {
     const builtin::File& f = builtin::default_trace();
     std::istringstream in(f.content);

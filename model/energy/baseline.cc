@@ -30,23 +30,14 @@ timing::ArchSpec fp16_array_iso_pe(const timing::ArchSpec& four_bit) {
 
 timing::ArchSpec fp16_array_iso_area(const timing::ArchSpec& four_bit, const AreaTable& area) {
   timing::ArchSpec a = fp16_array_iso_pe(four_bit);
-  const double s = std::sqrt(pe_area_um2(area, PeKind::kInt4) / pe_area_um2(area, PeKind::kFp16));
+  const double s = std::sqrt(pe_area_um2(area, PeDesign{PeKind::kInt4, four_bit.pe.lanes}) /
+                            pe_area_um2(area, PeDesign{PeKind::kFp16, 1}));
   const auto scaled = [&](int64_t n) {
     return std::max<int64_t>(1, static_cast<int64_t>(std::floor(static_cast<double>(n) * s)));
   };
   a.array.rows = scaled(four_bit.array.rows);
   a.array.cols = scaled(four_bit.array.cols);
   return a;
-}
-
-void check_priceable(const timing::ArchSpec& four_bit) {
-  if (four_bit.pe.lanes != 1) {
-    throw std::invalid_argument(
-        "pe.lanes: " + std::to_string(four_bit.pe.lanes) +
-        ": the area and energy tables describe the one-lane 4-bit PE only so far, so the "
-        "energy and the iso-area comparison of an L-lane PE are not modelled yet (docs/energy.md, "
-        "\"Lanes\"); use pe.lanes=1 with nibble run");
-  }
 }
 
 JobTimings time_analytic(const std::vector<ArrayJob>& jobs) {
@@ -68,15 +59,17 @@ JobTimings time_analytic(const std::vector<ArrayJob>& jobs) {
   return out;
 }
 
-ArrayRun price_array(const workload::Workload& w, const timing::ArchSpec& arch, PeKind pe,
-                     std::vector<timing::GemmTiming> timings, const EnergyTable& table) {
+ArrayRun price_array(const workload::Workload& w, const timing::ArchSpec& arch, PeKind kind,
+                     std::vector<timing::GemmTiming> timings, const EnergyTable& table,
+                     const AreaTable& area) {
   ArrayRun run;
   run.arch = arch;
-  run.pe = pe;
+  run.pe = PeDesign{kind, arch.pe.lanes};
+  run.pe_area_um2 = pe_area_um2(area, run.pe);
   run.timings = std::move(timings);
   run.energy.reserve(w.gemms.size());
   for (const timing::GemmTiming& t : run.timings) {
-    run.energy.push_back(energy_of(t.actions, table, pe));
+    run.energy.push_back(energy_of(t.actions, table, run.pe, run.pe_area_um2));
   }
   return run;
 }
@@ -84,17 +77,16 @@ ArrayRun price_array(const workload::Workload& w, const timing::ArchSpec& arch, 
 Comparison compare_with_fp16(const workload::Workload& w, const timing::ArchSpec& four_bit,
                              const EnergyTable& table, const AreaTable& area,
                              const WorkloadTimer& timer) {
-  check_priceable(four_bit);
   Comparison c;
   const workload::Workload base = fp16_baseline_workload(w);
   const timing::ArchSpec iso_pe = fp16_array_iso_pe(four_bit);
   const timing::ArchSpec iso_area = fp16_array_iso_area(four_bit, area);
   JobTimings t = timer({{&w, four_bit}, {&base, iso_pe}, {&base, iso_area}});
-  c.four_bit = price_array(w, four_bit, PeKind::kInt4, std::move(t[0]), table);
-  c.fp16_iso_pe = price_array(base, iso_pe, PeKind::kFp16, std::move(t[1]), table);
-  c.fp16_iso_area = price_array(base, iso_area, PeKind::kFp16, std::move(t[2]), table);
-  c.pe_area_4bit_um2 = pe_area_um2(area, PeKind::kInt4);
-  c.pe_area_fp16_um2 = pe_area_um2(area, PeKind::kFp16);
+  c.four_bit = price_array(w, four_bit, PeKind::kInt4, std::move(t[0]), table, area);
+  c.fp16_iso_pe = price_array(base, iso_pe, PeKind::kFp16, std::move(t[1]), table, area);
+  c.fp16_iso_area = price_array(base, iso_area, PeKind::kFp16, std::move(t[2]), table, area);
+  c.pe_area_4bit_um2 = c.four_bit.pe_area_um2;
+  c.pe_area_fp16_um2 = c.fp16_iso_pe.pe_area_um2;
   return c;
 }
 

@@ -6,7 +6,8 @@
 //    dataflow, clock.
 //  - iso-PE: the FP16 array has the 4-bit array's R x C.
 //  - iso-area: the FP16 array gets as many PEs as fit in the 4-bit array's PE area, keeping
-//    its aspect ratio: R' = floor(R * s), C' = floor(C * s), s = sqrt(area_4bit / area_fp16),
+//    its aspect ratio: R' = floor(R * s), C' = floor(C * s), s = sqrt(area_4bit / area_fp16)
+//    (area_4bit: the L-lane 4-bit PE's, derived from its parts),
 //    at least 1 x 1 (rounding down keeps its area at or below the 4-bit array's).
 #ifndef NIBBLE_MODEL_ENERGY_BASELINE_H_
 #define NIBBLE_MODEL_ENERGY_BASELINE_H_
@@ -29,7 +30,8 @@ timing::ArchSpec fp16_array_iso_area(const timing::ArchSpec& four_bit, const Are
 // One array running one workload: per-GEMM timing and energy, in workload order.
 struct ArrayRun {
   timing::ArchSpec arch;
-  PeKind pe = PeKind::kInt4;
+  PeDesign pe;
+  double pe_area_um2 = 0;  // one PE (pe_area_um2 of energy.h)
   std::vector<timing::GemmTiming> timings;
   std::vector<EnergyBreakdown> energy;
 };
@@ -48,15 +50,12 @@ using WorkloadTimer = std::function<JobTimings(const std::vector<ArrayJob>&)>;
 JobTimings time_analytic(const std::vector<ArrayJob>& jobs);
 
 // Energy of one array's already-timed workload.
-ArrayRun price_array(const workload::Workload& w, const timing::ArchSpec& arch, PeKind pe,
-                     std::vector<timing::GemmTiming> timings, const EnergyTable& table);
+ArrayRun price_array(const workload::Workload& w, const timing::ArchSpec& arch, PeKind kind,
+                     std::vector<timing::GemmTiming> timings, const EnergyTable& table,
+                     const AreaTable& area);
 
 
-// Throws std::invalid_argument, naming pe.lanes, unless the tables can price the 4-bit array:
-// a PE of more than one lane has no area and energy rows yet (docs/energy.md, "Lanes").
-void check_priceable(const timing::ArchSpec& four_bit);
-
-// The 4-bit array and both FP16 baselines on one workload; check_priceable first. The timer gets three jobs in this
+// The 4-bit array and both FP16 baselines on one workload. The timer gets three jobs in this
 // order: the 4-bit array, the iso-PE and the iso-area FP16 arrays.
 struct Comparison {
   ArrayRun four_bit;

@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "model/frontend/input_error.h"
+#include "model/numerics/lanes.h"
 
 namespace nibble::energy {
 
@@ -26,13 +27,14 @@ struct RowKey {
   const char* action;
 };
 constexpr RowKey kRequiredEnergyRows[] = {
-    {"mac_int4_int4", "multiply"}, {"mac_fp4_int4", "shift"},   {"mac_fp8_fp8", "multiply"},
-    {"mac_fp16_fp16", "multiply"}, {"add_fp16", "accumulate"},  {"add_fp32", "accumulate"},
-    {"scale_unit", "scale"},       {"pe_register", "move_bit"}, {"sram", "read_bit"},
-    {"sram", "write_bit"},         {"dram", "read_bit"},        {"dram", "write_bit"},
-    {"pe_int4", "idle_cycle"},     {"pe_fp16", "idle_cycle"},
+    {"mult_int4", "multiply"},    {"shifter", "bit_level"},      {"adder", "bit"},
+    {"mac_fp8_fp8", "multiply"},  {"mac_fp16_fp16", "multiply"}, {"add_fp16", "accumulate"},
+    {"add_fp32", "accumulate"},   {"scale_unit", "scale"},       {"pe_register", "move_bit"},
+    {"sram", "read_bit"},         {"sram", "write_bit"},         {"dram", "read_bit"},
+    {"dram", "write_bit"},        {"pe", "leak_um2_cycle"},
 };
-constexpr const char* kRequiredAreaRows[] = {"pe_int4", "pe_fp16"};
+constexpr const char* kRequiredAreaRows[] = {"mult_int4", "shifter_bit_level", "adder_bit",
+                                             "add_fp16",  "register_bit",      "pe_fp16"};
 
 constexpr const char* kEnergyHeader = "component,action,energy_pj,source";
 constexpr const char* kAreaHeader = "component,area_um2,source";
@@ -423,12 +425,50 @@ EnergyBreakdown& EnergyBreakdown::operator+=(const EnergyBreakdown& o) {
   return *this;
 }
 
-EnergyBreakdown energy_of(const timing::ActionCounts& counts, const EnergyTable& table, PeKind pe) {
+LanePeParts lane_pe_parts(int64_t lanes) {
+  const int levels = num::tree_levels(static_cast<int>(lanes));  // validates lanes
+  const int64_t width = num::tree_width_bits(static_cast<int>(lanes));
+  LanePeParts p;
+  p.lanes = lanes;
+  p.lane_shifter_bit_levels = int64_t{num::kProductBits} * 3;  // shifts 0, 2, .., 12: 3 levels
+  p.lane_negate_adder_bits = num::kProductBits;
+  // Level i (1-based) adds pairs of level i - 1's sums (an odd one passes through) in adders of
+  // kProductBits + i bits: L - 1 adders in all.
+  int64_t inputs = lanes;
+  for (int i = 1; i <= levels; ++i) {
+    p.tree_adder_bits += (inputs / 2) * (num::kProductBits + i);
+    inputs = (inputs + 1) / 2;
+  }
+  int64_t shift_levels = 0;
+  while ((int64_t{1} << shift_levels) < width) {
+    ++shift_levels;
+  }
+  p.rounder_adder_bits = 2 * width + 5 + 11;
+  p.rounder_shifter_bit_levels = width * shift_levels;
+  p.register_bits = lanes * 3 * 4 + 16;
+  return p;
+}
+
+double lane_shift_pj(const EnergyTable& table) {
+  const LanePeParts p = lane_pe_parts(1);
+  return static_cast<double>(p.lane_shifter_bit_levels) * table.pj("shifter", "bit_level") +
+         static_cast<double>(p.lane_negate_adder_bits) * table.pj("adder", "bit");
+}
+
+double chunk_pj(const EnergyTable& table, int64_t lanes) {
+  const LanePeParts p = lane_pe_parts(lanes);
+  return static_cast<double>(p.tree_adder_bits + p.rounder_adder_bits) * table.pj("adder", "bit") +
+         static_cast<double>(p.rounder_shifter_bit_levels) * table.pj("shifter", "bit_level");
+}
+
+EnergyBreakdown energy_of(const timing::ActionCounts& counts, const EnergyTable& table,
+                          const PeDesign& pe, double pe_area_um2) {
   const auto d = [](int64_t count) { return static_cast<double>(count); };
   // Each sum is evaluated left to right, in the order of docs/energy.md, so it is deterministic.
   EnergyBreakdown e;
-  e.mac_pj = d(counts.macs_int4) * table.pj("mac_int4_int4", "multiply") +
-             d(counts.macs_fp4) * table.pj("mac_fp4_int4", "shift") +
+  e.mac_pj = d(counts.macs_int4) * table.pj("mult_int4", "multiply") +
+             d(counts.macs_fp4) * lane_shift_pj(table) +
+             d(counts.chunk_sums) * chunk_pj(table, pe.lanes) +
              d(counts.macs_fp8) * table.pj("mac_fp8_fp8", "multiply") +
              d(counts.macs_fp16) * table.pj("mac_fp16_fp16", "multiply");
   e.accumulate_pj = d(counts.acc_adds_fp16) * table.pj("add_fp16", "accumulate") +
@@ -439,13 +479,22 @@ EnergyBreakdown energy_of(const timing::ActionCounts& counts, const EnergyTable&
               d(counts.sram_write_bits) * table.pj("sram", "write_bit");
   e.dram_pj = d(counts.dram_read_bits) * table.pj("dram", "read_bit") +
               d(counts.dram_write_bits) * table.pj("dram", "write_bit");
-  e.pe_idle_pj = d(counts.pe_idle_cycles) *
-                 table.pj(pe == PeKind::kInt4 ? "pe_int4" : "pe_fp16", "idle_cycle");
+  e.pe_idle_pj = d(counts.pe_idle_cycles) * pe_area_um2 * table.pj("pe", "leak_um2_cycle");
   return e;
 }
 
-double pe_area_um2(const AreaTable& table, PeKind pe) {
-  return table.um2(pe == PeKind::kInt4 ? "pe_int4" : "pe_fp16");
+double pe_area_um2(const AreaTable& table, const PeDesign& pe) {
+  if (pe.kind == PeKind::kFp16) {
+    return table.um2("pe_fp16");
+  }
+  const LanePeParts p = lane_pe_parts(pe.lanes);
+  const auto d = [](int64_t count) { return static_cast<double>(count); };
+  const double lane = table.um2("mult_int4") +
+                      d(p.lane_shifter_bit_levels) * table.um2("shifter_bit_level") +
+                      d(p.lane_negate_adder_bits) * table.um2("adder_bit");
+  return d(p.lanes) * lane + d(p.tree_adder_bits + p.rounder_adder_bits) * table.um2("adder_bit") +
+         d(p.rounder_shifter_bit_levels) * table.um2("shifter_bit_level") +
+         table.um2("add_fp16") + d(p.register_bits) * table.um2("register_bit");
 }
 
 }  // namespace nibble::energy

@@ -42,7 +42,7 @@ class EnergyTable {
   std::map<std::pair<std::string, std::string>, size_t> index_;
 };
 
-// CSV `component,area_um2,source`, read like EnergyTable; needs rows pe_int4 and pe_fp16.
+// CSV `component,area_um2,source`, read like EnergyTable; needs the rows pe_area_um2 reads.
 class AreaTable {
  public:
   // Throws frontend::InputError(path, line, ...) on a malformed file, as EnergyTable.
@@ -50,15 +50,40 @@ class AreaTable {
   static AreaTable parse(const std::string& text, const std::string& source);
   // Area of a component; std::out_of_range if absent.
   double um2(const std::string& component) const;
-  // The components pe_area_um2 never reads (the parts a PE's area is derived from), sorted.
+  // The components pe_area_um2 never reads (documentation rows), sorted.
   std::vector<std::string> unused_components() const;
 
  private:
   std::map<std::string, double> area_;
 };
 
-// Which PE datapath an array is built from: selects the idle-cycle row (pe_int4 / pe_fp16).
+// Which PE datapath an array is built from.
 enum class PeKind { kInt4, kFp16 };
+
+// A PE: its datapath and, for the 4-bit PE, its lanes (pe.lanes). The FP16 PE has one lane.
+struct PeDesign {
+  PeKind kind = PeKind::kInt4;
+  int64_t lanes = 1;
+};
+
+// The parts of an L-lane 4-bit PE (docs/energy.md, "The L-lane PE"), counted from L and the
+// widths of model/numerics/lanes.h. Per lane: a 4 x 4 multiplier (INT4 x INT4), a binary
+// shifter of kProductBits bits and 3 levels (FP4 x INT4: shifts by 0, 2, .., 12) and a
+// kProductBits-bit conditional negate; per PE: the adder tree (L - 1 adders, level i of
+// kProductBits + i bits), the rounder of its W = tree_width_bits(L) bit sum (absolute value and
+// leading-one detect, two W-bit adders; a W-bit shifter of ceil(log2 W) levels; a 5-bit
+// exponent adder and an 11-bit rounding increment), the FP16 accumulate adder, and the
+// registers (per lane: stationary, shadow and forwarded 4-bit operands; one FP16 partial sum).
+struct LanePeParts {
+  int64_t lanes = 1;
+  int64_t lane_shifter_bit_levels = 0;  // per lane
+  int64_t lane_negate_adder_bits = 0;   // per lane
+  int64_t tree_adder_bits = 0;          // all L - 1 tree adders
+  int64_t rounder_adder_bits = 0;
+  int64_t rounder_shifter_bit_levels = 0;
+  int64_t register_bits = 0;
+};
+LanePeParts lane_pe_parts(int64_t lanes);
 
 // Energy of one GEMM (or a sum of GEMMs) by component, in pJ. Components, as in the report:
 // mac, accumulate, scale_unit, pe_register, sram, dram, pe_idle.
@@ -75,11 +100,20 @@ struct EnergyBreakdown {
   EnergyBreakdown& operator+=(const EnergyBreakdown& o);
 };
 
-// sum over actions of count * table energy (docs/energy.md gives the row of each count).
-EnergyBreakdown energy_of(const timing::ActionCounts& counts, const EnergyTable& table, PeKind pe);
+// Energy of one action of an L-lane 4-bit PE, from the table's primitive rows
+// (docs/energy.md, "The L-lane PE").
+double lane_shift_pj(const EnergyTable& table);           // one FP4 x INT4 product into the tree
+double chunk_pj(const EnergyTable& table, int64_t lanes);  // one chunk: the tree and the rounder
 
-// Area of one PE of the given datapath (rows pe_int4 / pe_fp16 of the area table).
-double pe_area_um2(const AreaTable& table, PeKind pe);
+// sum over actions of count * energy (docs/energy.md gives the row of each count). pe_area_um2
+// is the area of one PE of the array (pe_area_um2 below), which idle PE-cycles leak through.
+EnergyBreakdown energy_of(const timing::ActionCounts& counts, const EnergyTable& table,
+                          const PeDesign& pe, double pe_area_um2);
+
+// Area of one PE: the FP16 PE's row pe_fp16; the 4-bit PE's derived from its parts and L
+// (lane_pe_parts x the table's rows mult_int4, shifter_bit_level, adder_bit, add_fp16,
+// register_bit).
+double pe_area_um2(const AreaTable& table, const PeDesign& pe);
 
 }  // namespace nibble::energy
 

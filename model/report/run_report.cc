@@ -42,7 +42,7 @@ ordered_json array_json(const ArrayRun& run, double pe_area_um2) {
   return {{"rows", run.arch.array.rows},
           {"cols", run.arch.array.cols},
           {"dataflow", timing::dataflow_name(run.arch.array.dataflow)},
-          {"pe", run.pe == energy::PeKind::kInt4 ? "int4" : "fp16"},
+          {"pe", run.pe.kind == energy::PeKind::kInt4 ? "int4" : "fp16"},
           {"pe_area_um2", pe_area_um2},
           {"pe_array_area_mm2", static_cast<double>(pes) * pe_area_um2 * 1e-6}};
 }

@@ -18,21 +18,6 @@ namespace {
 
 using timing::checked_add;
 
-void add_actions(timing::ActionCounts& into, const timing::ActionCounts& a) {
-  int64_t* to[] = {&into.macs_int4,       &into.macs_fp4,       &into.macs_fp8,
-                   &into.macs_fp16,       &into.acc_adds_fp16,  &into.acc_adds_fp32,
-                   &into.scale_ops,       &into.pe_move_bits,   &into.sram_read_bits,
-                   &into.sram_write_bits, &into.dram_read_bits, &into.dram_write_bits,
-                   &into.pe_busy_cycles,  &into.pe_idle_cycles};
-  const int64_t from[] = {a.macs_int4,      a.macs_fp4,        a.macs_fp8,       a.macs_fp16,
-                          a.acc_adds_fp16,  a.acc_adds_fp32,   a.scale_ops,      a.pe_move_bits,
-                          a.sram_read_bits, a.sram_write_bits, a.dram_read_bits, a.dram_write_bits,
-                          a.pe_busy_cycles, a.pe_idle_cycles};
-  for (size_t i = 0; i < std::size(from); ++i) {
-    *to[i] = checked_add(*to[i], from[i]);
-  }
-}
-
 // A repeat's totals added to the GEMM's (tiles: of one repeat, not summed).
 void add_totals(timing::TileRunTotals& into, const timing::TileRunTotals& r) {
   into.cycles = checked_add(into.cycles, r.cycles);
@@ -42,7 +27,7 @@ void add_totals(timing::TileRunTotals& into, const timing::TileRunTotals& r) {
   into.macs = checked_add(into.macs, r.macs);
   into.dram_read_bytes = checked_add(into.dram_read_bytes, r.dram_read_bytes);
   into.dram_write_bytes = checked_add(into.dram_write_bytes, r.dram_write_bytes);
-  add_actions(into.actions, r.actions);
+  timing::add_counts(into.actions, r.actions);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 
@@ -113,6 +114,23 @@ int64_t array_schedule_cycles(const workload::GemmSpec& g, const ArchSpec& arch)
   return end;
 }
 
+void add_counts(ActionCounts& into, const ActionCounts& a) {
+  int64_t* to[] = {&into.macs_int4,       &into.macs_fp4,        &into.macs_fp8,
+                   &into.macs_fp16,       &into.acc_adds_fp16,   &into.acc_adds_fp32,
+                   &into.chunk_sums,      &into.scale_ops,       &into.pe_move_bits,
+                   &into.sram_read_bits,  &into.sram_write_bits, &into.dram_read_bits,
+                   &into.dram_write_bits, &into.pe_busy_cycles,  &into.pe_idle_cycles};
+  const int64_t from[] = {a.macs_int4,       a.macs_fp4,        a.macs_fp8,
+                          a.macs_fp16,       a.acc_adds_fp16,   a.acc_adds_fp32,
+                          a.chunk_sums,      a.scale_ops,       a.pe_move_bits,
+                          a.sram_read_bits,  a.sram_write_bits, a.dram_read_bits,
+                          a.dram_write_bits, a.pe_busy_cycles,  a.pe_idle_cycles};
+  static_assert(sizeof(ActionCounts) == sizeof(from), "add_counts lists every count");
+  for (size_t i = 0; i < std::size(from); ++i) {
+    *to[i] = checked_add(*to[i], from[i]);
+  }
+}
+
 void add_tile_actions(const workload::GemmSpec& g, Dataflow df, const Tile& t, ActionCounts& a) {
   const int64_t bits_a = detail::element_bits(g.a);
   const int64_t bits_b = detail::element_bits(g.b);
@@ -144,6 +162,9 @@ void add_tile_actions(const workload::GemmSpec& g, Dataflow df, const Tile& t, A
   a.pe_busy_cycles = add(a.pe_busy_cycles, mul(mul(t.rows_used, t.cols_used), t.compute_cycles));
   int64_t& adds = detail::accumulator_bits(g) == 32 ? a.acc_adds_fp32 : a.acc_adds_fp16;
   adds = add(adds, t.pe_steps);
+  if (num::is_4bit(g.a.format) && num::is_4bit(g.b.format)) {
+    a.chunk_sums = add(a.chunk_sums, t.pe_steps);
+  }
 }
 
 namespace {
@@ -153,7 +174,7 @@ namespace {
 void finish_counts(const workload::GemmSpec& g, int64_t macs, int64_t cycles, int64_t pes,
                    int64_t times, ActionCounts& a) {
   for (int64_t* v : {&a.pe_move_bits, &a.sram_read_bits, &a.sram_write_bits, &a.dram_read_bits,
-                     &a.dram_write_bits, &a.pe_busy_cycles, &a.acc_adds_fp16, &a.acc_adds_fp32}) {
+                     &a.dram_write_bits, &a.pe_busy_cycles, &a.acc_adds_fp16, &a.acc_adds_fp32, &a.chunk_sums}) {
     *v = checked_mul(*v, times);
   }
   const auto has = [&](num::Format f) { return g.a.format == f || g.b.format == f; };
@@ -347,6 +368,9 @@ GemmTiming time_compat(const workload::GemmSpec& g, const ArchSpec& arch) {
   a.sram_write_bits = c.sram_ofmap.count * detail::accumulator_bits(g);
   a.pe_busy_cycles = g.macs();
   (detail::accumulator_bits(g) == 32 ? a.acc_adds_fp32 : a.acc_adds_fp16) = g.macs();
+  if (num::is_4bit(g.a.format) && num::is_4bit(g.b.format)) {
+    a.chunk_sums = g.macs();
+  }
   finish_counts(g, out.macs, out.cycles, arch.array.rows * arch.array.cols, g.repeat, a);
   out.utilization = c.overall_util_pct / 100;
   out.bound = Bound::kCompute;  // SCALE-Sim's CALC mode never stalls on memory

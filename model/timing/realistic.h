@@ -136,6 +136,9 @@ struct ActionCounts {
   // when L = 1). Into FP16 for 4- and 8-bit operands, into FP32 for FP16 ones.
   int64_t acc_adds_fp16 = 0;
   int64_t acc_adds_fp32 = 0;
+  // Chunks of 4-bit products summed in the PE's adder tree and rounded once to FP16: one per
+  // PE-step of a GEMM whose operands are both 4-bit (int4, uint4, fp4).
+  int64_t chunk_sums = 0;
   int64_t scale_ops = 0;        // output elements through the scale unit (M * N)
   int64_t pe_move_bits = 0;     // bits moved between neighbouring PEs
   int64_t sram_read_bits = 0;   // to the array, partial sums read back, stores to DRAM
@@ -145,6 +148,9 @@ struct ActionCounts {
   int64_t pe_busy_cycles = 0;  // PE-cycles spent streaming (sum over tiles of ru*cu*cycles)
   int64_t pe_idle_cycles = 0;  // cycles * R * C - pe_busy_cycles
 };
+
+// into += a, count by count (checked): the one list of ActionCounts' fields that sums them.
+void add_counts(ActionCounts& into, const ActionCounts& a);
 
 // The DRAM channel of realistic mode (docs/timing.md): one transfer at a time, in call order.
 // A transfer starts when the channel and its data are both ready and occupies the channel for

@@ -10,7 +10,10 @@
 //   Config: 2x2 ws array, SRAMs 256 KiB each, double-buffered (128 KiB = 1,048,576 usable bits:
 //           every operand of these GEMMs fits), DRAM 2 bytes/cycle with 10 cycles of latency,
 //           clock 0.5 GHz.
-//   Area:   pe_int4 1 um^2, pe_fp16 4 um^2: s = sqrt(1 / 4) = 0.5, so the iso-area FP16 array is
+//   Area:   the one-lane 4-bit PE (docs/energy.md, "The L-lane PE"): mult_int4 + 136 shifter
+//           bit-levels (51 in the lane, 85 in the rounder) + 67 adder bits (17 + 50) + add_fp16 +
+//           28 register bits = 1/4 + (136 + 67 + 28) / 1024 + 537/1024 = 1 um^2 with the rows
+//           below; pe_fp16 4 um^2: s = sqrt(1 / 4) = 0.5, so the iso-area FP16 array is
 //           floor(2 * 0.5) x floor(2 * 0.5) = 1 x 1. The iso-PE FP16 array is 2 x 2.
 //   Baseline workload: both GEMMs as a = b = out = fp16, same shapes, passes and repeats, on
 //           FP16 PEs at one FP16 MAC per cycle.
@@ -108,15 +111,18 @@
 //   4-bit 50*4 - 64 = 136 and 100*4 - 128 = 272; iso-PE 70*4 - 64 = 216 and 140*4 - 128 = 432;
 //   iso-area 145 - 64 = 81 and 290 - 128 = 162.
 //
-// Energy with the test's table (kEnergyRows), g_int4 on the 4-bit array:
-//   mac 64 x 0.25 = 16, accumulate 64 x 0.5 = 32, scale 16 x 2 = 32, pe_register 1376 / 64 =
-//   21.5, sram 704 / 16 + 640 / 8 = 124, dram 128 x 4 + 256 x 8 = 2560, idle 136 / 32 = 4.25;
-//   total 2789.75. On iso-PE (idle 216 x 0.09375 = 20.25): 64 + 48 + 32 + 54 + 288 + 4096 +
-//   20.25 = 4602.25; on iso-area (idle 81 x 0.09375 = 7.59375): 64 + 48 + 32 + 52 + 512 + 4096 +
-//   7.59375 = 4811.59375. g_fp4: 4-bit 16 + 64 + 64 + 43 + 248 + 5120 + 272 / 32 = 5563.5,
-//   iso-PE 2 x 4602.25 = 9204.5, iso-area 2 x 4811.59375 = 9623.1875. Energy ratios are FP16
-//   total / 4-bit total, e.g. 4602.25 / 2789.75. All table values are exact in binary, so every
-//   sum is exact.
+// Energy with the test's tables (kEnergyRows, kAreaCsv), g_int4 on the 4-bit array: a chunk
+// (one product, one lane) costs 50 adder bits / 256 + 85 shifter bit-levels / 128 = 0.859375,
+// an FP4 product 51 / 128 + 17 / 256 = 0.46484375; an idle PE-cycle 1 um^2 / 32 (4-bit) or
+// 4 um^2 / 32 (FP16).
+//   mac 64 x 0.25 + 64 x 0.859375 = 16 + 55 = 71, accumulate 64 x 0.5 = 32, scale 16 x 2 = 32,
+//   pe_register 1376 / 64 = 21.5, sram 704 / 16 + 640 / 8 = 124, dram 128 x 4 + 256 x 8 =
+//   2560, idle 136 / 32 = 4.25; total 2844.75. On iso-PE (idle 216 x 4 / 32 = 27): 64 + 48 +
+//   32 + 54 + 288 + 4096 + 27 = 4609; on iso-area (idle 81 x 4 / 32 = 10.125): 64 + 48 + 32 +
+//   52 + 512 + 4096 + 10.125 = 4814.125. g_fp4: 4-bit 128 x 0.46484375 + 128 x 0.859375 =
+//   169.5, + 64 + 64 + 43 + 248 + 5120 + 272 / 32 = 5717, iso-PE 2 x 4609 = 9218, iso-area
+//   2 x 4814.125 = 9628.25. Energy ratios are FP16 total / 4-bit total, e.g. 4609 / 2844.75.
+//   All table values are exact in binary, so every sum is exact.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -148,8 +154,9 @@ struct EnergyRow {
   const char* action;
   double pj;
 };
-const std::vector<EnergyRow> kEnergyRows = {{"mac_int4_int4", "multiply", 0.25},
-                                            {"mac_fp4_int4", "shift", 0.125},
+const std::vector<EnergyRow> kEnergyRows = {{"mult_int4", "multiply", 0.25},
+                                            {"shifter", "bit_level", 0.0078125},
+                                            {"adder", "bit", 0.00390625},
                                             {"mac_fp8_fp8", "multiply", 0.5},
                                             {"mac_fp16_fp16", "multiply", 1},
                                             {"add_fp16", "accumulate", 0.5},
@@ -160,8 +167,7 @@ const std::vector<EnergyRow> kEnergyRows = {{"mac_int4_int4", "multiply", 0.25},
                                             {"sram", "write_bit", 0.125},
                                             {"dram", "read_bit", 4},
                                             {"dram", "write_bit", 8},
-                                            {"pe_int4", "idle_cycle", 0.03125},
-                                            {"pe_fp16", "idle_cycle", 0.09375},
+                                            {"pe", "leak_um2_cycle", 0.03125},
                                             {"pe_int4", "idle_cycle_ungated", 1e6}};
 
 double pj(const std::string& component, const std::string& action) {
@@ -186,9 +192,13 @@ std::string energy_csv() {
 
 const char* const kAreaCsv =
     "component,area_um2,source\n"
-    "pe_int4,1,made up\n"
+    "mult_int4,0.25,made up\n"
+    "shifter_bit_level,0.0009765625,made up\n"
+    "adder_bit,0.0009765625,made up\n"
+    "add_fp16,0.5244140625,made up\n"
+    "register_bit,0.0009765625,made up\n"
     "pe_fp16,4,made up\n"
-    "register_bit,1000,not read\n";
+    "add_fp32,1000,not read\n";
 
 const char* const kTrace =
     "nibble-trace 1\n"
@@ -207,7 +217,7 @@ const char* const kConfig =
 
 // The counts of docs/energy.md ("Action counts") that have a table row, derived above.
 struct Counts {
-  int64_t macs_int4 = 0, macs_fp4 = 0, macs_fp16 = 0;
+  int64_t macs_int4 = 0, macs_fp4 = 0, macs_fp16 = 0, chunk_sums = 0;
   int64_t acc_adds_fp16 = 0, acc_adds_fp32 = 0, scale_ops = 0, pe_move_bits = 0;
   int64_t sram_read_bits = 0, sram_write_bits = 0, dram_read_bits = 0, dram_write_bits = 0;
   int64_t pe_idle_cycles = 0;
@@ -222,11 +232,17 @@ struct Energy {
 
 double d(int64_t v) { return static_cast<double>(v); }
 
-// docs/energy.md, "From action counts to joules", with the test's table.
+// docs/energy.md, "From action counts to joules" and "The L-lane PE" (one lane), with the
+// test's tables: an FP4 product is 51 shifter bit-levels and 17 adder bits; a chunk (one
+// product here) goes through the rounder of a 17-bit sum, 50 adder bits and 85 shifter
+// bit-levels; an idle PE-cycle leaks through the PE's area, 1 um^2 (4-bit) or 4 um^2 (FP16).
 Energy energy_of(const Counts& n, bool fp16_pe) {
+  const double shifter = pj("shifter", "bit_level");
+  const double adder = pj("adder", "bit");
   Energy e;
-  e.mac = d(n.macs_int4) * pj("mac_int4_int4", "multiply") +
-          d(n.macs_fp4) * pj("mac_fp4_int4", "shift") +
+  e.mac = d(n.macs_int4) * pj("mult_int4", "multiply") +
+          d(n.macs_fp4) * (51 * shifter + 17 * adder) +
+          d(n.chunk_sums) * (50 * adder + 85 * shifter) +
           d(n.macs_fp16) * pj("mac_fp16_fp16", "multiply");
   e.accumulate = d(n.acc_adds_fp16) * pj("add_fp16", "accumulate") +
                  d(n.acc_adds_fp32) * pj("add_fp32", "accumulate");
@@ -236,7 +252,7 @@ Energy energy_of(const Counts& n, bool fp16_pe) {
       d(n.sram_read_bits) * pj("sram", "read_bit") + d(n.sram_write_bits) * pj("sram", "write_bit");
   e.dram =
       d(n.dram_read_bits) * pj("dram", "read_bit") + d(n.dram_write_bits) * pj("dram", "write_bit");
-  e.pe_idle = d(n.pe_idle_cycles) * pj(fp16_pe ? "pe_fp16" : "pe_int4", "idle_cycle");
+  e.pe_idle = d(n.pe_idle_cycles) * (fp16_pe ? 4.0 : 1.0) * pj("pe", "leak_um2_cycle");
   return e;
 }
 
@@ -267,6 +283,7 @@ Expected four_bit_int4() {
   Counts c = counts(1376, 704, 640, 128, 256, 1, 136);
   c.macs_int4 = 64;
   c.acc_adds_fp16 = 64;
+  c.chunk_sums = 64;
   return {50, 18, 16, 32, 8.0 / 25, "memory", energy_of(c, false)};
 }
 
@@ -274,6 +291,7 @@ Expected four_bit_fp4() {
   Counts c = counts(1376, 704, 640, 128, 256, 2, 272);
   c.macs_fp4 = 128;
   c.acc_adds_fp16 = 128;
+  c.chunk_sums = 128;
   return {100, 36, 32, 64, 8.0 / 25, "memory", energy_of(c, false)};
 }
 
@@ -368,12 +386,12 @@ std::string RunCompare::area_;
 
 TEST_F(RunCompare, HandArithmeticOfTheHeaderComment) {
   // The energies quoted in the header comment, from the counts and the table.
-  EXPECT_EQ(four_bit_int4().energy.total(), 2789.75);
-  EXPECT_EQ(iso_pe(1).energy.total(), 4602.25);
-  EXPECT_EQ(iso_area(1).energy.total(), 4811.59375);
-  EXPECT_EQ(four_bit_fp4().energy.total(), 5563.5);
-  EXPECT_EQ(iso_pe(2).energy.total(), 9204.5);
-  EXPECT_EQ(iso_area(2).energy.total(), 9623.1875);
+  EXPECT_EQ(four_bit_int4().energy.total(), 2844.75);
+  EXPECT_EQ(iso_pe(1).energy.total(), 4609.0);
+  EXPECT_EQ(iso_area(1).energy.total(), 4814.125);
+  EXPECT_EQ(four_bit_fp4().energy.total(), 5717.0);
+  EXPECT_EQ(iso_pe(2).energy.total(), 9218.0);
+  EXPECT_EQ(iso_area(2).energy.total(), 9628.25);
 }
 
 TEST_F(RunCompare, Arrays) {
@@ -459,7 +477,7 @@ TEST_F(RunCompare, TotalsAndPasses) {
   EXPECT_EQ(t.at("dram_write_bytes"), 96);
   EXPECT_EQ(t.at("memory_bound_gemms"), 2);
   expect_energy(t.at("energy_pj"), e4, "4bit");
-  EXPECT_EQ(e4.total(), 8353.25);
+  EXPECT_EQ(e4.total(), 8561.75);  // 2844.75 + 5717
 
   const Json& pe = t.at("fp16_iso_pe");
   EXPECT_EQ(pe.at("cycles"), 210);
@@ -468,7 +486,7 @@ TEST_F(RunCompare, TotalsAndPasses) {
   EXPECT_EQ(pe.at("dram_read_bytes"), 192);
   EXPECT_EQ(pe.at("dram_write_bytes"), 96);
   expect_energy(pe.at("energy_pj"), epe, "fp16_iso_pe");
-  EXPECT_EQ(epe.total(), 13806.75);
+  EXPECT_EQ(epe.total(), 13827.0);  // 4609 + 9218
 
   const Json& area = t.at("fp16_iso_area");
   EXPECT_EQ(area.at("cycles"), 435);
@@ -477,12 +495,12 @@ TEST_F(RunCompare, TotalsAndPasses) {
   EXPECT_EQ(area.at("dram_read_bytes"), 192);
   EXPECT_EQ(area.at("dram_write_bytes"), 96);
   expect_energy(area.at("energy_pj"), earea, "fp16_iso_area");
-  EXPECT_EQ(earea.total(), 14434.78125);
+  EXPECT_EQ(earea.total(), 14442.375);  // 4814.125 + 9628.25
 
   expect_rel(t.at("speedup_iso_pe").get<double>(), 210.0 / 150, "speedup_iso_pe");
   expect_rel(t.at("speedup_iso_area").get<double>(), 435.0 / 150, "speedup_iso_area");
-  expect_rel(t.at("energy_ratio_iso_pe").get<double>(), 13806.75 / 8353.25, "energy_ratio_iso_pe");
-  expect_rel(t.at("energy_ratio_iso_area").get<double>(), 14434.78125 / 8353.25,
+  expect_rel(t.at("energy_ratio_iso_pe").get<double>(), 13827.0 / 8561.75, "energy_ratio_iso_pe");
+  expect_rel(t.at("energy_ratio_iso_area").get<double>(), 14442.375 / 8561.75,
              "energy_ratio_iso_area");
 
   // One GEMM per pass: each pass is that GEMM.

@@ -60,6 +60,7 @@ inline void expect_same_timing(const timing::GemmTiming& sc, const timing::GemmT
   EXPECT_EQ(a.macs_fp16, b.macs_fp16) << what;
   EXPECT_EQ(a.acc_adds_fp16, b.acc_adds_fp16) << what;
   EXPECT_EQ(a.acc_adds_fp32, b.acc_adds_fp32) << what;
+  EXPECT_EQ(a.chunk_sums, b.chunk_sums) << what;
   EXPECT_EQ(a.scale_ops, b.scale_ops) << what;
   EXPECT_EQ(a.pe_move_bits, b.pe_move_bits) << what;
   EXPECT_EQ(a.sram_read_bits, b.sram_read_bits) << what;

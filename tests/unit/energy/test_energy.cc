@@ -26,6 +26,7 @@ using nibble::energy::AreaTable;
 using nibble::energy::EnergyBreakdown;
 using nibble::energy::EnergyRow;
 using nibble::energy::EnergyTable;
+using nibble::energy::PeDesign;
 using nibble::energy::PeKind;
 using nibble::frontend::InputError;
 using nibble::num::Format;
@@ -43,13 +44,14 @@ const std::string kHeader = "component,action,energy_pj,source\n";
 const std::string kAreaHeader = "component,area_um2,source\n";
 
 // The 14 rows the model needs, with made-up energies that are exact in binary, so sums of
-// products of them with small integers are exact whatever the order.
+// products of them with small integers are exact whatever the order. (The order keeps the rows'
+// line numbers, which the error tests below name.)
 struct Row {
   std::string component, action, energy;
 };
 const std::vector<Row> kMadeUp = {
-    {"mac_int4_int4", "multiply", "0.5"},
-    {"mac_fp4_int4", "shift", "0.25"},
+    {"mult_int4", "multiply", "0.5"},
+    {"shifter", "bit_level", "0.25"},
     {"mac_fp8_fp8", "multiply", "0.75"},
     {"mac_fp16_fp16", "multiply", "2"},
     {"add_fp16", "accumulate", "0.375"},
@@ -60,8 +62,8 @@ const std::vector<Row> kMadeUp = {
     {"sram", "write_bit", "0.1875"},
     {"dram", "read_bit", "4"},
     {"dram", "write_bit", "6"},
-    {"pe_int4", "idle_cycle", "0.03125"},
-    {"pe_fp16", "idle_cycle", "0.09375"},
+    {"adder", "bit", "0.125"},
+    {"pe", "leak_um2_cycle", "0.03125"},
 };
 
 std::string table_text(const std::vector<Row>& rows) {
@@ -75,7 +77,10 @@ std::string table_text(const std::vector<Row>& rows) {
 // The made-up table with extra text appended after its rows.
 std::string made_up_plus(const std::string& extra) { return table_text(kMadeUp) + extra; }
 
-const std::string kAreaRows = "pe_int4,1731,x\npe_fp16,6303,x\n";
+// The six rows the area model needs.
+const std::string kAreaRows =
+    "mult_int4,70.5,x\nshifter_bit_level,1.6,x\nadder_bit,4.5,x\nadd_fp16,1360,x\n"
+    "register_bit,5.98,x\npe_fp16,6303,x\n";
 
 // Every count non-zero and distinct (primes).
 ActionCounts all_counts() {
@@ -94,6 +99,7 @@ ActionCounts all_counts() {
   c.dram_write_bits = 41;
   c.pe_busy_cycles = 43;
   c.pe_idle_cycles = 47;
+  c.chunk_sums = 53;
   return c;
 }
 
@@ -128,40 +134,34 @@ void expect_area_error(const std::string& text, int line, const std::vector<std:
 
 TEST(EnergyTable, ShippedTableParses) {
   const EnergyTable t = EnergyTable::read_file(kShippedEnergy);
-  ASSERT_EQ(t.rows().size(), 16u);
-  EXPECT_EQ(t.rows()[0].component, "mac_int4_int4");
+  ASSERT_EQ(t.rows().size(), 14u);
+  EXPECT_EQ(t.rows()[0].component, "mult_int4");
   EXPECT_EQ(t.rows()[0].action, "multiply");
   EXPECT_EQ(t.rows()[0].line, 2);
-  EXPECT_EQ(t.pj("mac_int4_int4", "multiply"), 0.186);
-  EXPECT_EQ(t.pj("mac_fp4_int4", "shift"), 0.136);
+  EXPECT_EQ(t.pj("mult_int4", "multiply"), 0.05);
+  EXPECT_EQ(t.pj("shifter", "bit_level"), 0.00237);
+  EXPECT_EQ(t.pj("adder", "bit"), 0.00375);
   EXPECT_EQ(t.pj("sram", "read_bit"), 0.821);
   EXPECT_EQ(t.pj("dram", "write_bit"), 20.3);
-  EXPECT_EQ(t.pj("pe_fp16", "idle_cycle"), 0.0756);
+  EXPECT_EQ(t.pj("pe", "leak_um2_cycle"), 0.000012);
   // The quoted source keeps its commas; the unquoted one (sram write_bit) reads as written.
-  EXPECT_EQ(t.rows()[0].source.rfind("Derived. 4x4 integer multiplier 0.05 pJ = Horowitz, ", 0),
-            0u);
-  EXPECT_EQ(t.rows()[9].source,
+  EXPECT_EQ(t.rows()[0].source.rfind("Derived. One lane's 4x4 integer multiplier", 0), 0u);
+  EXPECT_EQ(t.rows()[10].source,
             "Assumption: write = read (Horowitz gives reads only); value as sram read_bit. "
             "Confidence: low-medium.");
-  // The two idle_cycle_ungated rows are documentation: read, kept, reported as unused.
-  const std::vector<EnergyRow> unused = t.unused_rows();
-  ASSERT_EQ(unused.size(), 2u);
-  EXPECT_EQ(unused[0].component, "pe_int4");
-  EXPECT_EQ(unused[0].action, "idle_cycle_ungated");
-  EXPECT_EQ(unused[0].energy_pj, 0.243);
-  EXPECT_EQ(unused[1].component, "pe_fp16");
-  EXPECT_EQ(unused[1].line, 17);
+  EXPECT_TRUE(t.unused_rows().empty());
   EXPECT_THROW(t.pj("sram", "refresh"), std::out_of_range);
 }
 
 TEST(EnergyAreaTable, ShippedTableParses) {
   const AreaTable t = AreaTable::read_file(kShippedArea);
-  EXPECT_EQ(nibble::energy::pe_area_um2(t, PeKind::kInt4), 1731.0);
-  EXPECT_EQ(nibble::energy::pe_area_um2(t, PeKind::kFp16), 6303.0);
+  // The one-lane 4-bit PE by hand (docs/energy.md, "The L-lane PE"): lane 70.5 + 51 x 1.6 +
+  // 17 x 4.5 = 228.6; no tree; rounder of 17 bits 50 x 4.5 + 85 x 1.6 = 361; FP16 add 1360;
+  // 28 register bits x 5.98 = 167.44: 2117.04 um^2.
+  EXPECT_DOUBLE_EQ(nibble::energy::pe_area_um2(t, PeDesign{PeKind::kInt4, 1}), 2117.04);
+  EXPECT_EQ(nibble::energy::pe_area_um2(t, PeDesign{PeKind::kFp16, 1}), 6303.0);
   EXPECT_EQ(t.um2("register_bit"), 5.98);
-  EXPECT_EQ(t.unused_components(),
-            (std::vector<std::string>{"add_fp16", "add_fp32", "mult_fp16", "mult_int4",
-                                      "register_bit", "shift_fp4"}));
+  EXPECT_EQ(t.unused_components(), (std::vector<std::string>{"add_fp32", "mult_fp16"}));
   EXPECT_THROW(t.um2("pe_fp8"), std::out_of_range);
 }
 
@@ -214,7 +214,7 @@ TEST(EnergyTable, FieldCountErrors) {
                       {"expected 4 fields", "got 5", "\"sram,read_bit,0.5,src,\""});
   // An unquoted comma in the source splits it.
   expect_energy_error(made_up_plus("x,y,1,Horowitz, ISSCC 2014\n"), 16, {"got 5"});
-  expect_area_error(kAreaHeader + kAreaRows + "pe_fp8,100\n", 4,
+  expect_area_error(kAreaHeader + kAreaRows + "pe_fp8,100\n", 8,
                     {"expected 3 fields (component,area_um2,source), got 2", "\"pe_fp8,100\""});
 }
 
@@ -251,9 +251,9 @@ TEST(EnergyTable, NumberErrors) {
   bad("1e999", "expected a finite number");
   // A decimal comma, quoted so that it stays one field.
   expect_energy_error(made_up_plus("x,y,\"0,5\",src\n"), 16, {"expected a number", "got \"0,5\""});
-  expect_area_error(kAreaHeader + kAreaRows + "mult,0,x\n", 4,
+  expect_area_error(kAreaHeader + kAreaRows + "mult,0,x\n", 8,
                     {"expected a positive number (area_um2", "got \"0\""});
-  expect_area_error(kAreaHeader + kAreaRows + "mult,-3,x\n", 4, {"positive", "got \"-3\""});
+  expect_area_error(kAreaHeader + kAreaRows + "mult,-3,x\n", 8, {"positive", "got \"-3\""});
   expect_area_error(kAreaHeader + "pe_int4,big,x\n", 2, {"expected a number", "got \"big\""});
 }
 
@@ -273,26 +273,27 @@ TEST(EnergyTable, DuplicateErrors) {
   // The same component with another action, or the same action elsewhere, is not a duplicate.
   EXPECT_NO_THROW(
       EnergyTable::parse(made_up_plus("sram,refresh_bit,1,x\nfoo,read_bit,1,x\n"), "t"));
-  expect_area_error(kAreaHeader + kAreaRows + "pe_int4,1,x\n", 4,
-                    {"duplicate component pe_int4", "first at line 2"});
+  expect_area_error(kAreaHeader + kAreaRows + "mult_int4,1,x\n", 8,
+                    {"duplicate component mult_int4", "first at line 2"});
 }
 
 TEST(EnergyTable, MissingRowsAreListed) {
   std::vector<Row> rows = kMadeUp;
   rows.erase(rows.begin() + 9);  // sram write_bit
-  rows.erase(rows.begin());      // mac_int4_int4 multiply
-  rows.pop_back();               // pe_fp16 idle_cycle
+  rows.erase(rows.begin());      // mult_int4 multiply
+  rows.pop_back();               // pe leak_um2_cycle
   expect_energy_error(table_text(rows), 0,
                       {"missing rows the energy model needs",
-                       "(mac_int4_int4, multiply), (sram, write_bit), (pe_fp16, idle_cycle)"});
+                       "(mult_int4, multiply), (sram, write_bit), (pe, leak_um2_cycle)"});
   // A header alone misses all 14.
-  expect_energy_error(kHeader, 0, {"(mac_int4_int4, multiply)", "(pe_int4, idle_cycle)"});
-  // An ungated idle row does not stand in for the gated one the model reads.
+  expect_energy_error(kHeader, 0, {"(mult_int4, multiply)", "(pe, leak_um2_cycle)"});
+  // A row of another action does not stand in for the one the model reads.
   rows = kMadeUp;
-  rows.back().action = "idle_cycle_ungated";
-  expect_energy_error(table_text(rows), 0, {"expected (pe_fp16, idle_cycle)"});
+  rows.back().action = "idle_cycle";
+  expect_energy_error(table_text(rows), 0, {"expected (pe, leak_um2_cycle)"});
   expect_area_error(kAreaHeader + "pe_int4,1,x\nmult_int4,2,x\n", 0,
-                    {"missing rows the area model needs", "expected pe_fp16"});
+                    {"missing rows the area model needs",
+                     "expected shifter_bit_level, adder_bit, add_fp16, register_bit, pe_fp16"});
 }
 
 TEST(EnergyTable, QuotingEdgeCases) {
@@ -331,7 +332,7 @@ TEST(EnergyTable, CrlfAndByteOrderMark) {
     crlf += ch == '\n' ? std::string("\r\n") : std::string(1, ch);
   }
   const EnergyTable t = EnergyTable::parse(crlf, "t.csv");
-  EXPECT_EQ(t.pj("pe_fp16", "idle_cycle"), 0.09375);
+  EXPECT_EQ(t.pj("pe", "leak_um2_cycle"), 0.03125);
   ASSERT_EQ(t.unused_rows().size(), 1u);
   EXPECT_EQ(t.unused_rows()[0].source, "a\nb");
   EXPECT_EQ(t.unused_rows()[0].line, 16);
@@ -358,9 +359,13 @@ TEST(EnergyTable, CrlfAndByteOrderMark) {
 TEST(EnergyOf, MadeUpCountsByHand) {
   const EnergyTable t = EnergyTable::parse(table_text(kMadeUp), "t.csv");
   const ActionCounts c = all_counts();
-  const EnergyBreakdown e = nibble::energy::energy_of(c, t, PeKind::kInt4);
-  EXPECT_EQ(e.mac_pj, 3 * 0.5 + 5 * 0.25 + 7 * 0.75 + 11 * 2.0);  // 1.5 + 1.25 + 5.25 + 22
-  EXPECT_EQ(e.mac_pj, 30.0);
+  // A 4-lane 4-bit PE of 100 um^2 (docs/energy.md, "The L-lane PE"): an FP4 product costs
+  // 51 shifter bit-levels + 17 adder bits = 12.75 + 2.125 = 14.875; a chunk at L = 4 the tree's
+  // 2 x 18 + 19 = 55 adder bits and the rounder of its 19-bit sum, 2 x 19 + 16 = 54 adder bits
+  // and 19 x 5 = 95 shifter bit-levels: 109 x 0.125 + 95 x 0.25 = 37.375.
+  const EnergyBreakdown e = nibble::energy::energy_of(c, t, PeDesign{PeKind::kInt4, 4}, 100.0);
+  EXPECT_EQ(e.mac_pj, 3 * 0.5 + 5 * 14.875 + 53 * 37.375 + 7 * 0.75 + 11 * 2.0);
+  EXPECT_EQ(e.mac_pj, 2084.0);  // 1.5 + 74.375 + 1980.875 + 5.25 + 22
   EXPECT_EQ(e.accumulate_pj, 13 * 0.375 + 17 * 1.5);  // 4.875 + 25.5
   EXPECT_EQ(e.accumulate_pj, 30.375);
   EXPECT_EQ(e.scale_unit_pj, 19 * 1.25);
@@ -371,28 +376,32 @@ TEST(EnergyOf, MadeUpCountsByHand) {
   EXPECT_EQ(e.sram_pj, 9.4375);
   EXPECT_EQ(e.dram_pj, 37 * 4.0 + 41 * 6.0);  // 148 + 246
   EXPECT_EQ(e.dram_pj, 394.0);
-  EXPECT_EQ(e.pe_idle_pj, 47 * 0.03125);  // pe_int4 idle_cycle
-  EXPECT_EQ(e.pe_idle_pj, 1.46875);
-  // 30 + 30.375 + 23.75 + 1.4375 + 9.4375 + 394 + 1.46875; pe_busy_cycles costs nothing.
-  EXPECT_EQ(e.total_pj(), 490.46875);
+  EXPECT_EQ(e.pe_idle_pj, 47 * 100 * 0.03125);  // idle PE-cycles x area x leakage
+  EXPECT_EQ(e.pe_idle_pj, 146.875);
+  // 2084 + 30.375 + 23.75 + 1.4375 + 9.4375 + 394 + 146.875; pe_busy_cycles costs nothing.
+  EXPECT_EQ(e.total_pj(), 2689.875);
 
-  const EnergyBreakdown f = nibble::energy::energy_of(c, t, PeKind::kFp16);
-  EXPECT_EQ(f.pe_idle_pj, 47 * 0.09375);  // pe_fp16 idle_cycle = 4.40625
-  EXPECT_EQ(f.total_pj(), 489.0 + 4.40625);
-  EXPECT_EQ(f.mac_pj, e.mac_pj);
+  // The FP16 PE of 200 um^2 has one lane: a chunk is the 17-bit rounder alone, 50 adder bits
+  // and 17 x 5 = 85 shifter bit-levels = 6.25 + 21.25 = 27.5.
+  const EnergyBreakdown f = nibble::energy::energy_of(c, t, PeDesign{PeKind::kFp16, 1}, 200.0);
+  EXPECT_EQ(f.mac_pj, 1.5 + 74.375 + 53 * 27.5 + 5.25 + 22);
+  EXPECT_EQ(f.mac_pj, 1560.625);
+  EXPECT_EQ(f.pe_idle_pj, 47 * 200 * 0.03125);  // 293.75
+  EXPECT_EQ(f.total_pj(), 2313.375);
 
   EnergyBreakdown sum = e;
   sum += f;
-  EXPECT_EQ(sum.mac_pj, 60.0);
+  EXPECT_EQ(sum.mac_pj, 3644.625);
   EXPECT_EQ(sum.accumulate_pj, 60.75);
   EXPECT_EQ(sum.scale_unit_pj, 47.5);
   EXPECT_EQ(sum.pe_register_pj, 2.875);
   EXPECT_EQ(sum.sram_pj, 18.875);
   EXPECT_EQ(sum.dram_pj, 788.0);
-  EXPECT_EQ(sum.pe_idle_pj, 1.46875 + 4.40625);
-  EXPECT_EQ(sum.total_pj(), 490.46875 + 493.40625);
+  EXPECT_EQ(sum.pe_idle_pj, 146.875 + 293.75);
+  EXPECT_EQ(sum.total_pj(), 2689.875 + 2313.375);
 
-  const EnergyBreakdown zero = nibble::energy::energy_of(ActionCounts{}, t, PeKind::kInt4);
+  const EnergyBreakdown zero =
+      nibble::energy::energy_of(ActionCounts{}, t, PeDesign{PeKind::kInt4, 4}, 100.0);
   EXPECT_EQ(zero.total_pj(), 0.0);
 }
 
@@ -416,10 +425,10 @@ bool same_bits(double a, double b) {
   return x == y;
 }
 
-// The component each row feeds (docs/energy.md); idle rows only for their own PE kind.
-const char* dependent(const Row& r, PeKind pe) {
+// The component each row feeds (docs/energy.md).
+const char* dependent(const Row& r) {
   const std::string c = r.component;
-  if (c.rfind("mac_", 0) == 0) {
+  if (c.rfind("mac_", 0) == 0 || c == "mult_int4" || c == "shifter" || c == "adder") {
     return "mac";
   }
   if (c.rfind("add_", 0) == 0) {
@@ -437,11 +446,8 @@ const char* dependent(const Row& r, PeKind pe) {
   if (c == "dram") {
     return "dram";
   }
-  if (c == "pe_int4") {
-    return pe == PeKind::kInt4 ? "pe_idle" : nullptr;
-  }
-  if (c == "pe_fp16") {
-    return pe == PeKind::kFp16 ? "pe_idle" : nullptr;
+  if (c == "pe") {
+    return "pe_idle";
   }
   ADD_FAILURE() << "no component for " << c;
   return nullptr;
@@ -450,16 +456,16 @@ const char* dependent(const Row& r, PeKind pe) {
 TEST(EnergyOf, ChangingOneRowChangesExactlyItsComponent) {
   const ActionCounts c = all_counts();
   const EnergyTable base_table = EnergyTable::parse(table_text(kMadeUp), "t.csv");
-  for (PeKind pe : {PeKind::kInt4, PeKind::kFp16}) {
-    const EnergyBreakdown base = nibble::energy::energy_of(c, base_table, pe);
+  for (const PeDesign pe : {PeDesign{PeKind::kInt4, 4}, PeDesign{PeKind::kFp16, 1}}) {
+    const EnergyBreakdown base = nibble::energy::energy_of(c, base_table, pe, 100.0);
     for (size_t i = 0; i < kMadeUp.size(); ++i) {
       std::vector<Row> rows = kMadeUp;
       rows[i].energy = "7.3";  // differs from every made-up value
       const EnergyTable t = EnergyTable::parse(table_text(rows), "t.csv");
-      const EnergyBreakdown e = nibble::energy::energy_of(c, t, pe);
-      const char* changed = dependent(kMadeUp[i], pe);
+      const EnergyBreakdown e = nibble::energy::energy_of(c, t, pe, 100.0);
+      const char* changed = dependent(kMadeUp[i]);
       SCOPED_TRACE(kMadeUp[i].component + "," + kMadeUp[i].action +
-                   (pe == PeKind::kInt4 ? " int4" : " fp16"));
+                   (pe.kind == PeKind::kInt4 ? " int4" : " fp16"));
       for (const auto& [name, member] : kComponents) {
         if (changed != nullptr && std::string(name) == changed) {
           EXPECT_NE(e.*member, base.*member) << name;
@@ -476,7 +482,7 @@ TEST(EnergyOf, ChangingOneRowChangesExactlyItsComponent) {
     // A row the model does not read changes nothing.
     const EnergyTable extra = EnergyTable::parse(
         made_up_plus("pe_int4,idle_cycle_ungated,9,x\npe_fp16,idle_cycle_ungated,9,x\n"), "t");
-    const EnergyBreakdown e = nibble::energy::energy_of(c, extra, pe);
+    const EnergyBreakdown e = nibble::energy::energy_of(c, extra, pe, 100.0);
     for (const auto& [name, member] : kComponents) {
       EXPECT_TRUE(same_bits(e.*member, base.*member)) << name;
     }
@@ -491,6 +497,7 @@ TEST(EnergyOf, EachCountFeedsOneComponent) {
       {&ActionCounts::macs_fp4, "mac"},
       {&ActionCounts::macs_fp8, "mac"},
       {&ActionCounts::macs_fp16, "mac"},
+      {&ActionCounts::chunk_sums, "mac"},
       {&ActionCounts::acc_adds_fp16, "accumulate"},
       {&ActionCounts::acc_adds_fp32, "accumulate"},
       {&ActionCounts::scale_ops, "scale_unit"},
@@ -505,7 +512,7 @@ TEST(EnergyOf, EachCountFeedsOneComponent) {
   for (const auto& [count, component] : feeds) {
     ActionCounts c;
     c.*count = 1000;
-    const EnergyBreakdown e = nibble::energy::energy_of(c, t, PeKind::kInt4);
+    const EnergyBreakdown e = nibble::energy::energy_of(c, t, PeDesign{PeKind::kInt4, 4}, 100.0);
     for (const auto& [name, member] : kComponents) {
       const bool fed = component != nullptr && std::string(name) == component;
       EXPECT_EQ(e.*member > 0, fed) << name << " from " << (component ? component : "busy");
@@ -540,7 +547,7 @@ std::map<std::string, double> simple_table(const std::string& path) {
 
 TEST(EnergyGemm, TinyGemmEndToEnd) {
   const std::map<std::string, double> E = simple_table(kShippedEnergy);
-  ASSERT_EQ(E.size(), 16u);
+  ASSERT_EQ(E.size(), 14u);
   const EnergyTable table = EnergyTable::read_file(kShippedEnergy);
   struct Case {
     Format a, b;
@@ -571,9 +578,11 @@ TEST(EnergyGemm, TinyGemmEndToEnd) {
                      std::to_string(static_cast<int>(k.a)) + "x" +
                      std::to_string(static_cast<int>(k.b)) +
                      (mode == TimingMode::kCompat ? " compat" : " realistic"));
-        // 4 * 4 * 4 = 64 MACs, each with one accumulator add; 4 * 4 outputs scaled.
+        // 4 * 4 * 4 = 64 MACs, each with one accumulator add (one lane); 4 * 4 outputs scaled;
+        // the 4-bit pairs' products go through the rounder one chunk (one product) at a time.
         EXPECT_EQ(n.macs_int4 + n.macs_fp4 + n.macs_fp8 + n.macs_fp16, 64);
         EXPECT_EQ(n.acc_adds_fp16 + n.acc_adds_fp32, 64);
+        EXPECT_EQ(n.chunk_sums, n.macs_int4 + n.macs_fp4);
         EXPECT_EQ(n.scale_ops, 16);
         EXPECT_GT(n.sram_read_bits, 0);
         EXPECT_GT(n.sram_write_bits, 0);
@@ -583,8 +592,14 @@ TEST(EnergyGemm, TinyGemmEndToEnd) {
           EXPECT_GT(n.dram_write_bits, 0);
         }
         const auto d = [](int64_t v) { return static_cast<double>(v); };
-        const double mac = d(n.macs_int4) * E.at("mac_int4_int4,multiply") +
-                           d(n.macs_fp4) * E.at("mac_fp4_int4,shift") +
+        // One lane (docs/energy.md, "The L-lane PE"): an FP4 product is 17 bits x 3 shifter
+        // levels and a 17-bit negate; a chunk the rounder of a 17-bit sum: 2 x 17 + 16 adder
+        // bits and 17 x 5 shifter bit-levels.
+        const double shifter = E.at("shifter,bit_level");
+        const double adder = E.at("adder,bit");
+        const double mac = d(n.macs_int4) * E.at("mult_int4,multiply") +
+                           d(n.macs_fp4) * (51 * shifter + 17 * adder) +
+                           d(n.chunk_sums) * (50 * adder + 85 * shifter) +
                            d(n.macs_fp8) * E.at("mac_fp8_fp8,multiply") +
                            d(n.macs_fp16) * E.at("mac_fp16_fp16,multiply");
         const double acc = d(n.acc_adds_fp16) * E.at("add_fp16,accumulate") +
@@ -595,10 +610,9 @@ TEST(EnergyGemm, TinyGemmEndToEnd) {
                             d(n.sram_write_bits) * E.at("sram,write_bit");
         const double dram = d(n.dram_read_bits) * E.at("dram,read_bit") +
                             d(n.dram_write_bits) * E.at("dram,write_bit");
-        const double idle =
-            d(n.pe_idle_cycles) *
-            E.at(k.pe == PeKind::kInt4 ? "pe_int4,idle_cycle" : "pe_fp16,idle_cycle");
-        const EnergyBreakdown e = nibble::energy::energy_of(n, table, k.pe);
+        const double area = k.pe == PeKind::kInt4 ? 2117.04 : 6303.0;
+        const double idle = d(n.pe_idle_cycles) * area * E.at("pe,leak_um2_cycle");
+        const EnergyBreakdown e = nibble::energy::energy_of(n, table, PeDesign{k.pe, 1}, area);
         EXPECT_DOUBLE_EQ(e.mac_pj, mac);
         EXPECT_DOUBLE_EQ(e.accumulate_pj, acc);
         EXPECT_DOUBLE_EQ(e.scale_unit_pj, scale);
@@ -635,6 +649,7 @@ TEST(EnergyGemm, TinyInt4WsCountsByHand) {
   EXPECT_EQ(n.macs_int4, 64);
   EXPECT_EQ(n.macs_fp4 + n.macs_fp8 + n.macs_fp16 + n.acc_adds_fp32, 0);
   EXPECT_EQ(n.acc_adds_fp16, 64);
+  EXPECT_EQ(n.chunk_sums, 64);
   EXPECT_EQ(n.scale_ops, 16);
   EXPECT_EQ(n.pe_move_bits, 1376);
   EXPECT_EQ(n.sram_read_bits, 704);
@@ -643,6 +658,76 @@ TEST(EnergyGemm, TinyInt4WsCountsByHand) {
   EXPECT_EQ(n.dram_write_bits, 256);
   EXPECT_EQ(n.pe_busy_cycles, 64);
   EXPECT_EQ(n.pe_idle_cycles, t.cycles * 4 - 64);
+}
+
+// --- The L-lane PE ------------------------------------------------------------------------------
+
+// The parts by hand (docs/energy.md, "The L-lane PE"; widths from docs/numerics.md): tree
+// levels i = 1 .. ceil(log2 L) of floor(n / 2) adders of 17 + i bits, n the sums left.
+TEST(LanePe, PartsByHand) {
+  struct Case {
+    int64_t lanes, tree_bits, width, shift_levels;
+  };
+  const Case cases[] = {
+      {1, 0, 17, 5},                                  // no tree
+      {2, 18, 18, 5},                                 // one 18-bit adder
+      {3, 18 + 19, 19, 5},                            // 3 -> 2 (one passes) -> 1
+      {4, 2 * 18 + 19, 19, 5},                        // 55
+      {8, 4 * 18 + 2 * 19 + 20, 20, 5},               // 130
+      {16, 8 * 18 + 4 * 19 + 2 * 20 + 21, 21, 5},     // 281
+      {64, 32 * 18 + 16 * 19 + 8 * 20 + 4 * 21 + 2 * 22 + 23, 23, 5},
+  };
+  for (const Case& k : cases) {
+    const nibble::energy::LanePeParts p = nibble::energy::lane_pe_parts(k.lanes);
+    SCOPED_TRACE("L " + std::to_string(k.lanes));
+    EXPECT_EQ(p.lanes, k.lanes);
+    EXPECT_EQ(p.lane_shifter_bit_levels, 51);
+    EXPECT_EQ(p.lane_negate_adder_bits, 17);
+    EXPECT_EQ(p.tree_adder_bits, k.tree_bits);
+    EXPECT_EQ(p.rounder_adder_bits, 2 * k.width + 16);
+    EXPECT_EQ(p.rounder_shifter_bit_levels, k.width * k.shift_levels);
+    EXPECT_EQ(p.register_bits, 12 * k.lanes + 16);
+  }
+  EXPECT_THROW(nibble::energy::lane_pe_parts(0), std::invalid_argument);
+  EXPECT_THROW(nibble::energy::lane_pe_parts(65), std::invalid_argument);
+}
+
+// The shipped table's PE areas by hand at L = 4 and 16, and the area per MAC/cycle falling
+// with L while the one-lane FP16 PE stays 6303 um^2.
+TEST(LanePe, ShippedAreaByHand) {
+  const AreaTable t = AreaTable::read_file(kShippedArea);
+  // L = 4: 4 lanes x 228.6 = 914.4; tree 55 x 4.5 = 247.5; rounder (19 bits) 54 x 4.5 + 95 x 1.6
+  // = 395; FP16 add 1360; 64 register bits x 5.98 = 382.72: 3299.62 um^2.
+  EXPECT_DOUBLE_EQ(nibble::energy::pe_area_um2(t, PeDesign{PeKind::kInt4, 4}), 3299.62);
+  // L = 16: 3657.6 + 281 x 4.5 (1264.5) + rounder (21 bits) 58 x 4.5 + 105 x 1.6 (429) + 1360
+  // + 208 x 5.98 (1243.84) = 7954.94 um^2.
+  EXPECT_DOUBLE_EQ(nibble::energy::pe_area_um2(t, PeDesign{PeKind::kInt4, 16}), 7954.94);
+  double last = 1e300;
+  for (int64_t lanes : {1, 2, 4, 8, 16, 32, 64}) {
+    const double per_mac = nibble::energy::pe_area_um2(t, PeDesign{PeKind::kInt4, lanes}) /
+                           static_cast<double>(lanes);
+    EXPECT_LT(per_mac, last) << lanes;
+    last = per_mac;
+  }
+  EXPECT_EQ(nibble::energy::pe_area_um2(t, PeDesign{PeKind::kFp16, 1}), 6303.0);
+}
+
+// One chunk of L FP4 x INT4 products at L = 16 on the shipped table, by hand: 16 products x
+// (51 x 0.00237 + 17 x 0.00375) + tree 281 x 0.00375 + rounder 58 x 0.00375 + 105 x 0.00237,
+// then one FP16 add (0.4): the energy per MAC of the arithmetic falls with L.
+TEST(LanePe, ShippedEnergyPerChunkByHand) {
+  const EnergyTable t = EnergyTable::read_file(kShippedEnergy);
+  EXPECT_DOUBLE_EQ(nibble::energy::lane_shift_pj(t), 51 * 0.00237 + 17 * 0.00375);
+  EXPECT_DOUBLE_EQ(nibble::energy::chunk_pj(t, 16), (281 + 58) * 0.00375 + 105 * 0.00237);
+  EXPECT_DOUBLE_EQ(nibble::energy::chunk_pj(t, 1), 50 * 0.00375 + 85 * 0.00237);
+  double last = 1e300;
+  for (int64_t lanes : {1, 2, 4, 8, 16}) {
+    const double per_mac = nibble::energy::lane_shift_pj(t) +
+                           (nibble::energy::chunk_pj(t, lanes) + t.pj("add_fp16", "accumulate")) /
+                               static_cast<double>(lanes);
+    EXPECT_LT(per_mac, last) << lanes;
+    last = per_mac;
+  }
 }
 
 }  // namespace
