@@ -61,6 +61,18 @@ BERT_FORMATS = {
 ATTENTION_OPS = {"attn_scores", "attn_context"}
 FP16_FORMATS = ("fp16", "fp16", "fp32")
 
+# The recipe `sun2020` (docs/trace-format.md, "Precision recipes"): the layers Sun et al. keep
+# above 4 bits. The 1x1 convolutions run in hybrid FP8 (forward E4M3, gradients E5M2, as in Sun
+# et al., NeurIPS 2019), as Chmiel et al. (LUQ, ICLR 2023) report of Sun et al. 2020; the first
+# and the last layer in FP16, the convention of IBM's reduced-precision training papers.
+RECIPES = ("all4", "sun2020")
+HFP8_FORMATS = {
+    "fwd": ("fp8_e4m3", "fp8_e4m3", "fp16", "fwd"),      # X, W in E4M3
+    "dgrad": ("fp8_e5m2", "fp8_e4m3", "fp16", "dgrad"),  # dY in E5M2, W in E4M3
+    "wgrad": ("fp8_e4m3", "fp8_e5m2", "fp16", "wgrad"),  # X in E4M3, dY in E5M2
+}
+EDGE_FORMATS = {p: ("fp16", "fp16", "fp16", p) for p in ("fwd", "dgrad", "wgrad")}
+
 CNN_PRECISION = """\
 # Precision (after Sun et al., NeurIPS 2020; docs/trace-format.md):
 #   fwd    Y  = X * W     a=uint4   b=int4    out=fp16  X: activations (post-ReLU), W: weights
@@ -84,6 +96,15 @@ BERT_PRECISION = """\
 #   probabilities P are uint4. Every output is fp16 (softmax, layer norm, GELU, residual adds
 #   and the optimizer run on FP16). repeat = count * layers (* batch for attention GEMMs).
 #   Order: forward by op, then backward from the last op; each line stands for all layers."""
+
+SUN2020_PRECISION = """\
+# Precision, recipe sun2020 (the layers Sun et al., NeurIPS 2020, keep above 4 bits;
+# docs/trace-format.md, "Precision recipes"):
+#   4-bit layers  fwd a=uint4 b=int4   dgrad a=fp4:p0 b=int4   wgrad a=uint4 b=fp4:p1
+#   1x1 convs     fwd a=fp8_e4m3 b=fp8_e4m3   dgrad a=fp8_e5m2 b=fp8_e4m3
+#                 wgrad a=fp8_e4m3 b=fp8_e5m2 (hybrid FP8)
+#   first and last layer  a=fp16 b=fp16 (every pass)
+#   Every output is fp16. Order: forward layer by layer, then backward from the last layer."""
 
 FP16_PRECISION = """\
 # Precision: FP16 baseline, every GEMM a=fp16 b=fp16 out=fp32 (FP32 accumulation)."""
@@ -155,13 +176,27 @@ def require_name(path, number, name):
         raise TableError(f"{path}:{number}: '{name}' is not a valid trace name")
 
 
-def cnn_gemms(path, comment, rows, batch, fp16):
+def layer_formats(recipe, first, last, row):
+    """The formats of a CNN layer's three GEMMs under a recipe (docs/trace-format.md)."""
+    if recipe == "sun2020":
+        if first or last:
+            return EDGE_FORMATS
+        if row.get("type") == "conv" and row.get("kh") == "1" and row.get("kw") == "1":
+            return HFP8_FORMATS
+    return CNN_FORMATS
+
+
+def cnn_gemms(path, comment, rows, batch, fp16, recipe="all4"):
     """The fwd, dgrad and wgrad GEMMs of every layer, scaled to the batch, and the table's MACs
     for that batch."""
     require_rule(path, comment, CNN_RULE)
+    if recipe != "all4":
+        for column in ("type", "kh", "kw"):
+            if column not in rows[0][1]:
+                raise TableError(f"{path}: the {recipe} recipe needs the column {column}")
     forward, backward = [], []
     expected = 0
-    for number, row in rows:
+    for index, (number, row) in enumerate(rows):
         layer = row["layer"]
         require_name(path, number, layer)
         value = {c: integer(path, number, row, c) for c in CNN_COLUMNS if c != "layer"}
@@ -184,8 +219,10 @@ def cnn_gemms(path, comment, rows, batch, fp16):
             shapes[p] = (m * batch, n, k) if p != "wgrad" else (m, n, k * batch)
         expected += macs * batch * 3
 
+        table = layer_formats(recipe, index == 0, index == len(rows) - 1, row)
+
         def gemm(p):
-            formats = FP16_FORMATS + (p,) if fp16 else CNN_FORMATS[p]
+            formats = FP16_FORMATS + (p,) if fp16 else table[p]
             return Gemm(f"{layer}.{p}", *shapes[p], formats)
 
         forward.append(gemm("fwd"))
@@ -273,8 +310,15 @@ def check_gemms(gemms):
     return total
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr (no usage block), exit code 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         description="Write a nibble training trace (.trace) for one workload table: every "
         "layer's fwd, dgrad and wgrad GEMMs (CNN tables) or every GEMM of the BERT table, scaled "
         "to the batch by the rule in the table's header comment. See docs/trace-format.md.")
@@ -287,14 +331,21 @@ def main(argv=None):
                         "has several)")
     parser.add_argument("--fp16", action="store_true",
                         help="the FP16 baseline: every GEMM a=fp16 b=fp16 out=fp32")
+    parser.add_argument("--recipe", choices=RECIPES, default="all4",
+                        help="precision recipe: all4 (every GEMM 4-bit, the default) or sun2020 "
+                        "(CNN tables: the 1x1 convolutions in hybrid FP8, the first and last "
+                        "layer in FP16; docs/trace-format.md)")
     parser.add_argument("--name", default=None,
-                        help="workload name (default: <table>_train[_s<seq>]_b<batch>[_fp16])")
+                        help="workload name (default: "
+                        "<table>_train[_s<seq>]_b<batch>[_<recipe>][_fp16])")
     parser.add_argument("-o", "--output", default=None, help="output file (default: stdout)")
     args = parser.parse_args(argv)
     if args.batch is not None and args.batch < 1:
         parser.error("--batch must be at least 1")
     if args.seq_len is not None and args.seq_len < 1:
         parser.error("--seq-len must be at least 1")
+    if args.fp16 and args.recipe != "all4":
+        parser.error("--fp16 and --recipe exclude each other (the FP16 baseline has one format)")
 
     try:
         comment, header, rows = read_table(args.table)
@@ -302,13 +353,18 @@ def main(argv=None):
         stem = os.path.splitext(table)[0]
         if all(c in header for c in CNN_COLUMNS):
             batch = 32 if args.batch is None else args.batch
-            gemms, expected = cnn_gemms(args.table, comment, rows, batch, args.fp16)
+            gemms, expected = cnn_gemms(args.table, comment, rows, batch, args.fp16,
+                                        args.recipe)
             default_name = f"{stem}_train_b{batch}"
             what = f"one training step, batch {batch} images"
-            precision = CNN_PRECISION
+            precision = CNN_PRECISION if args.recipe == "all4" else SUN2020_PRECISION
             rule = f"# Table MACs: sum(macs_per_image) * batch {batch} * 3 passes."
             seq_option = ""
         elif all(c in header for c in BERT_COLUMNS):
+            if args.recipe != "all4":
+                raise TableError(f"{args.table}: the {args.recipe} recipe is defined for CNN "
+                                 "layer tables (first and last layer, 1x1 convolutions); this "
+                                 "BERT table has none of them")
             batch = 1 if args.batch is None else args.batch
             gemms, expected, seq_len = bert_gemms(args.table, comment, rows, batch, args.seq_len,
                                                   args.fp16)
@@ -322,6 +378,8 @@ def main(argv=None):
             raise TableError(f"{args.table}: not a CNN layer table (columns "
                              f"{', '.join(CNN_COLUMNS)}) nor a BERT table (columns "
                              f"{', '.join(BERT_COLUMNS)})")
+        if args.recipe != "all4":
+            default_name += f"_{args.recipe}"
         if args.fp16:
             default_name += "_fp16"
             precision = FP16_PRECISION
@@ -335,8 +393,9 @@ def main(argv=None):
         print(f"{parser.prog}: error: {e}", file=sys.stderr)
         return 2
 
+    recipe_option = f" --recipe {args.recipe}" if args.recipe != "all4" else ""
     command = (f"tools/gen_traces.py <tables>/{table} --batch {batch}{seq_option}"
-               f"{' --fp16' if args.fp16 else ''} --name {name}")
+               f"{recipe_option}{' --fp16' if args.fp16 else ''} --name {name}")
     lines = [
         f"# {name}: {what}.",
         f"# Generated from the workload table {table} by tools/gen_traces.py; do not edit.",

@@ -33,7 +33,7 @@ class EnergyTable {
   // pJ of (component, action); std::out_of_range if absent.
   double pj(const std::string& component, const std::string& action) const;
   const std::vector<EnergyRow>& rows() const { return rows_; }
-  // The rows energy_of never reads (documentation, e.g. idle_cycle_ungated), in file order: the
+  // The rows energy_of never reads (documentation rows), in file order: the
   // reader accepts them, and a report can list them (docs/energy.md, "Table files").
   std::vector<EnergyRow> unused_rows() const;
 

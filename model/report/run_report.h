@@ -65,6 +65,13 @@ std::optional<bool> crc_match(const RunResult& r, size_t i);
 std::string run_report_json(const RunResult& r);
 std::string layers_csv(const RunResult& r);
 std::string summary_table(const RunResult& r);
+
+// What the summary's columns, mem-bnd and the two FP16 arrays mean (three lines), printed
+// under the stdout table and in report.md.
+std::string legend(const RunResult& r);
+
+// The paper's claim beside this run's iso-area speedup, and where the difference is explained.
+std::string paper_claim(const RunResult& r);
 // report.md: a readable summary (arrays, totals, passes, energy by component, the GEMMs with
 // the lowest speedup and why) that embeds the plots tools/plot_report.py draws.
 std::string report_markdown(const RunResult& r);

@@ -16,5 +16,22 @@ while read -r cmd; do
     status=1
   fi
 done < <(grep '^tools/gen_traces.py ' traces/README.md)
-[ "$(grep -c '^tools/gen_traces.py ' traces/README.md)" -ge 4 ] || { echo "no commands found"; exit 1; }
+[ "$(grep -c '^tools/gen_traces.py ' traces/README.md)" -ge 7 ] || { echo "no commands found"; exit 1; }
+# Recipes that do not apply are one-line errors with exit code 2 and no output file.
+expect_error() {  # expect_error TEXT ARGS...: exit 2, one stderr line holding TEXT
+  local text=$1 rc=0
+  shift
+  tools/gen_traces.py "$@" -o "$tmp/bad.trace" 2>"$tmp/err" || rc=$?
+  if [ $rc -ne 2 ] || [ "$(wc -l <"$tmp/err")" -ne 1 ] || ! grep -qF -- "$text" "$tmp/err" ||
+    [ -e "$tmp/bad.trace" ]; then
+    echo "WRONG ERROR (exit $rc) for: $*"; cat "$tmp/err"; status=1
+  else
+    echo "ok: error for $*"
+  fi
+}
+expect_error "bert_base.csv: the sun2020 recipe is defined for CNN layer tables" \
+  traces/tables/bert_base.csv --recipe sun2020
+expect_error "--fp16 and --recipe exclude each other" \
+  traces/tables/resnet18_imagenet.csv --fp16 --recipe sun2020
+expect_error "argument --recipe: invalid choice" traces/tables/resnet18_imagenet.csv --recipe fp8
 exit $status

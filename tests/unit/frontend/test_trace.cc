@@ -1176,9 +1176,69 @@ TEST(TraceShipped, ExpectedFilesArePresent) {
   }
   for (const char* expected :
        {"example.trace", "resnet18_train_b32.trace", "resnet50_train_b32.trace",
-        "alexnet_train_b32.trace", "bert_base_train_s128.trace"}) {
+        "alexnet_train_b32.trace", "bert_base_train_s128.trace",
+        "resnet18_train_b32_sun2020.trace", "resnet50_train_b32_sun2020.trace",
+        "alexnet_train_b32_sun2020.trace"}) {
     EXPECT_EQ(names.count(expected), 1U) << expected;
   }
+}
+
+// The sun2020 recipe (docs/trace-format.md, "Precision recipes") on ResNet-50, checked from the
+// network's structure as torchvision builds it, not from the generator: conv1 and fc in FP16;
+// every bottleneck's conv1 and conv3 and every downsample (1x1 convolutions) in hybrid FP8
+// (fwd E4M3 x E4M3, dgrad E5M2 x E4M3, wgrad E4M3 x E5M2); every conv2 (3x3) 4-bit as in the
+// all-4-bit trace; and the same GEMMs, shapes and total as that trace.
+TEST(TraceShipped, Sun2020RecipeOnResNet50) {
+  const auto dir = std::filesystem::path(NIBBLE_SOURCE_DIR) / "traces";
+  const Workload all4 = nibble::frontend::read_trace_file((dir / "resnet50_train_b32.trace").string());
+  const Workload sun =
+      nibble::frontend::read_trace_file((dir / "resnet50_train_b32_sun2020.trace").string());
+  ASSERT_EQ(sun.gemms.size(), all4.gemms.size());
+  int fp16 = 0, fp8 = 0, four = 0;
+  for (size_t i = 0; i < sun.gemms.size(); ++i) {
+    const GemmSpec& g = sun.gemms[i];
+    const GemmSpec& base = all4.gemms[i];
+    SCOPED_TRACE(g.name);
+    ASSERT_EQ(g.name, base.name);
+    EXPECT_EQ(g.m, base.m);
+    EXPECT_EQ(g.n, base.n);
+    EXPECT_EQ(g.k, base.k);
+    EXPECT_EQ(g.pass, base.pass);
+    const std::string layer = g.name.substr(0, g.name.rfind('.'));
+    const std::string pass = g.name.substr(g.name.rfind('.') + 1);
+    const auto ends = [&](const std::string& tail) {
+      return layer.size() >= tail.size() &&
+             layer.compare(layer.size() - tail.size(), tail.size(), tail) == 0;
+    };
+    if (layer == "conv1" || layer == "fc") {
+      EXPECT_EQ(g.a.format, Format::kFp16);
+      EXPECT_EQ(g.b.format, Format::kFp16);
+      ++fp16;
+    } else if (ends(".conv1") || ends(".conv3") || ends(".downsample")) {
+      const Format e4 = Format::kFp8E4M3, e5 = Format::kFp8E5M2;
+      EXPECT_EQ(g.a.format, pass == "dgrad" ? e5 : e4);
+      EXPECT_EQ(g.b.format, pass == "wgrad" ? e5 : e4);
+      ++fp8;
+    } else {
+      EXPECT_TRUE(ends(".conv2")) << "a 3x3 convolution";
+      EXPECT_EQ(g.a.format, base.a.format);
+      EXPECT_EQ(g.b.format, base.b.format);
+      EXPECT_EQ(g.a.tpr_phase, base.a.tpr_phase);
+      EXPECT_EQ(g.b.tpr_phase, base.b.tpr_phase);
+      ++four;
+    }
+    EXPECT_EQ(g.out.format, Format::kFp16);
+  }
+  // 16 bottlenecks x (conv1, conv3) + 4 downsamples = 36 1x1 convolutions; 16 conv2; 2 edges.
+  EXPECT_EQ(fp8, 36 * 3);
+  EXPECT_EQ(four, 16 * 3);
+  EXPECT_EQ(fp16, 2 * 3);
+  const auto total = [](const Workload& w) {
+    int64_t macs = 0;
+    for (const GemmSpec& g : w.gemms) macs += g.macs() * g.repeat;
+    return macs;
+  };
+  EXPECT_EQ(total(sun), total(all4));
 }
 
 // The values of every "# total_macs=<n>" line of a trace's text.
@@ -1240,7 +1300,7 @@ TEST(TraceShipped, GeneratedTracesAreCanonical) {
     EXPECT_EQ(body,
               nibble::frontend::write_trace(nibble::frontend::read_trace_file(path.string())));
   }
-  EXPECT_EQ(generated, 4);
+  EXPECT_EQ(generated, 7);  // four all-4-bit steps, three sun2020 ones
 }
 
 TEST(TraceShipped, ExampleShowsEveryFormatAndPass) {
