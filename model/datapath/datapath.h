@@ -1,7 +1,8 @@
 // The MAC array's datapath in plain C++ (no SystemC): what one PE computes, a tile's outputs
 // computed at once (functional mode), and a tile run cycle by cycle through the systolic array
-// (detailed mode). Every arithmetic step calls model/numerics (product_fp16, fp16_add) in the
-// accumulation order of docs/numerics.md; the SystemC mac_array (model/sc) wraps this, and the
+// (detailed mode). Every arithmetic step calls model/numerics (the chunk rule of L lanes:
+// chunk_fp16 or its fixed-point parts, and fp16_add) in the accumulation order of
+// docs/numerics.md; the SystemC mac_array (model/sc) wraps this, and the
 // RTL (rtl/) mirrors it. docs/datapath.md states the cycle-level schedule.
 #ifndef NIBBLE_MODEL_DATAPATH_DATAPATH_H_
 #define NIBBLE_MODEL_DATAPATH_DATAPATH_H_
