@@ -8,18 +8,18 @@ TileRegions tile_regions(timing::Dataflow df, const timing::Tile& t) {
   TileRegions r;
   switch (df) {
     case timing::Dataflow::kWs:  // stationary B (K x N); A streams M rows
-      r.a = {t.t0, t.row0, t.waves, t.rows_used};
-      r.b = {t.row0, t.col0, t.rows_used, t.cols_used};
+      r.a = {t.t0, t.k0, t.waves, t.k_len};
+      r.b = {t.k0, t.col0, t.k_len, t.cols_used};
       r.out = {t.t0, t.col0, t.waves, t.cols_used};
       break;
     case timing::Dataflow::kIs:  // stationary A (K x M, stored M x K); B streams N columns
-      r.a = {t.col0, t.row0, t.cols_used, t.rows_used};
-      r.b = {t.row0, t.t0, t.rows_used, t.waves};
+      r.a = {t.col0, t.k0, t.cols_used, t.k_len};
+      r.b = {t.k0, t.t0, t.k_len, t.waves};
       r.out = {t.col0, t.t0, t.cols_used, t.waves};
       break;
-    case timing::Dataflow::kOs:  // stationary C (M x N); A and B stream a K chunk
-      r.a = {t.row0, t.t0, t.rows_used, t.waves};
-      r.b = {t.t0, t.col0, t.waves, t.cols_used};
+    case timing::Dataflow::kOs:  // stationary C (M x N); A and B stream a K block
+      r.a = {t.row0, t.k0, t.rows_used, t.k_len};
+      r.b = {t.k0, t.col0, t.k_len, t.cols_used};
       r.out = {t.row0, t.col0, t.rows_used, t.cols_used};
       break;
   }

@@ -38,8 +38,9 @@ struct Slice {
 };
 
 // The parts of A, B and C a tile touches, in GEMM coordinates (the tile's fields are in the
-// dataflow's geometry, timing::Tile): ws rows = K, cols = N, streamed = M; is rows = K,
-// cols = M, streamed = N; os rows = M, cols = N, streamed = K.
+// dataflow's geometry, timing::Tile): ws rows = K chunks, cols = N, streamed = M; is rows = K
+// chunks, cols = M, streamed = N; os rows = M, cols = N, streamed = K chunks; the K extent is
+// the tile's k range [k0, k0 + k_len).
 struct TileRegions {
   Region a, b, out;
 };

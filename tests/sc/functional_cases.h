@@ -1,14 +1,17 @@
 // The functional-mode cases shared by the sc_functional and sc_detailed benches, and the
 // independent reference GEMM they are checked against. The reference calls only
-// model/numerics (product_fp16, fp16_add, scale_element, grad_scale_*) and fn::output_crc: no
-// datapath, scratchpad or model/sc code. Per output (m, n):
-//   acc = +0; for k = 0 .. K-1 ascending: acc = fp16_add(acc, product_fp16(A[m][k], B[k][n]));
+// model/numerics (product_fp16, chunk_fp16, fp16_add, scale_element, grad_scale_*) and
+// fn::output_crc: no datapath, scratchpad or model/sc code. Per output (m, n), with L lanes:
+//   acc = +0; for k = 0 .. K-1 ascending: acc = fp16_add(acc, product_fp16(A[m][k], B[k][n]))
+//   when L = 1; else for each chunk of L consecutive k from k = 0:
+//   acc = fp16_add(acc, chunk_fp16(A[m][chunk], B[chunk][n]));
 //   out = scale_element(acc, scale, out format), scale = the column's (or the tensor's) scale,
 //   or, for FP4 outputs, 2^s with the GradScale exponent s of the GEMM's name: 0 at first,
 //   after each repeat s = grad_scale_update(s, max |acc| of that repeat).
 #ifndef NIBBLE_TESTS_SC_FUNCTIONAL_CASES_H_
 #define NIBBLE_TESTS_SC_FUNCTIONAL_CASES_H_
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -19,6 +22,7 @@
 #include "model/functional/tensors.h"
 #include "model/numerics/fp16.h"
 #include "model/numerics/grad_scale.h"
+#include "model/numerics/lanes.h"
 #include "model/numerics/product.h"
 #include "model/numerics/scale_unit.h"
 #include "model/timing/arch_spec.h"
@@ -38,7 +42,7 @@ struct RefOutput {
 // Keeps the GradScale exponents per GEMM name across the GEMMs of one workload.
 class ReferenceGemm {
  public:
-  RefOutput run(const workload::GemmSpec& g, const fn::GemmTensors& t) {
+  RefOutput run(const workload::GemmSpec& g, const fn::GemmTensors& t, int64_t lanes = 1) {
     const num::Operand4 fa = operand(g.a);
     const num::Operand4 fb = operand(g.b);
     num::OutputSpec spec;
@@ -50,8 +54,19 @@ class ReferenceGemm {
     for (int64_t m = 0; m < g.m; ++m) {
       for (int64_t n = 0; n < g.n; ++n) {
         num::Fp16 a = num::kFp16Zero;
-        for (int64_t k = 0; k < g.k; ++k) {
-          a = num::fp16_add(a, num::product_fp16(fa, t.a.at(m, k), fb, t.b.at(k, n)));
+        if (lanes == 1) {
+          for (int64_t k = 0; k < g.k; ++k) {
+            a = num::fp16_add(a, num::product_fp16(fa, t.a.at(m, k), fb, t.b.at(k, n)));
+          }
+        } else {
+          for (int64_t c = 0; c < g.k; c += lanes) {
+            std::vector<num::Code4> ca, cb;
+            for (int64_t k = c; k < std::min(c + lanes, g.k); ++k) {
+              ca.push_back(t.a.at(m, k));
+              cb.push_back(t.b.at(k, n));
+            }
+            a = num::fp16_add(a, num::chunk_fp16(fa, ca.data(), 1, fb, cb.data(), 1, ca.size()));
+          }
         }
         acc[static_cast<size_t>(m * g.n + n)] = a;
       }
@@ -139,8 +154,9 @@ inline void add_gemm(FunctionalCase& c, std::mt19937_64& rng, const std::string&
 }
 
 inline timing::ArchSpec small_arch(int64_t r, int64_t c, timing::Dataflow df, int64_t kib,
-                                   bool db = true) {
+                                   bool db = true, int64_t lanes = 1) {
   timing::ArchSpec a;
+  a.pe.lanes = lanes;
   a.array = {r, c, df};
   a.sram.ifmap_kib = a.sram.filter_kib = a.sram.ofmap_kib = kib;
   a.sram.double_buffered = db;
