@@ -33,12 +33,16 @@ PROG = "plot_report.py"
 DPI = 120
 SYSTEM_PYTHON = "/usr/bin/python3"
 
-# The three arrays of a run, as they appear in the report (key, legend label, colour).
+# The arrays of a run, as they appear in the report (key, legend label, colour). The FP16
+# dot-product arrays are there in realistic mode only (docs/reports.md).
 ARRAYS = [
     (None, "4-bit", "#1f77b4"),
     ("fp16_iso_pe", "FP16 iso-PE", "#ff7f0e"),
     ("fp16_iso_area", "FP16 iso-area", "#2ca02c"),
+    ("fp16dot_iso_pe", "FP16-dot iso-PE", "#d62728"),
+    ("fp16dot_iso_area", "FP16-dot iso-area", "#9467bd"),
 ]
+OPTIONAL_ARRAYS = {"fp16dot_iso_pe", "fp16dot_iso_area"}
 # Energy components in the report's energy_pj objects, bottom of the stack first.
 COMPONENTS = [
     ("mac", "MAC", "#4e79a7"),
@@ -120,17 +124,22 @@ def _energy(obj, path):
     return {k: _num(e, p, k, 0) for k, _, _ in COMPONENTS} | {"total": _num(e, p, "total", 0)}
 
 
-def _totals(t, path):
+def ratio_suffix(key):
+    """fp16_iso_pe -> iso_pe, fp16dot_iso_area -> dot_iso_area: speedup_<suffix> in the report."""
+    return key.replace("fp16dot_", "dot_").replace("fp16_", "")
+
+
+def _totals(t, path, arrays):
     """The parts of a totals object (report "totals" or a "passes" entry) that the plots use."""
     out = {"cycles": {}, "energy": {}}
-    for key, _, _ in ARRAYS:
+    for key, _, _ in arrays:
         src = t if key is None else _obj(t, path, key)
         p = path if key is None else f"{path}.{key}"
         out["cycles"][key] = _num(src, p, "cycles", 0)
         out["energy"][key] = _energy(src, p)
-    for key in ("speedup_iso_pe", "speedup_iso_area", "energy_ratio_iso_pe",
-                "energy_ratio_iso_area"):
-        out[key] = _num(t, path, key, 0)
+        if key is not None:
+            for what in ("speedup_", "energy_ratio_"):
+                out[what + ratio_suffix(key)] = _num(t, path, what + ratio_suffix(key), 0)
     return out
 
 
@@ -155,15 +164,18 @@ def load_report(path):
     rep = {"workload": _str(r, "", "workload"), "timing_mode": _str(r, "", "timing_mode")}
     arrays = _obj(r, "", "arrays")
     rep["arrays"] = {}
-    for key, name in (("4bit", None), ("fp16_iso_pe", "fp16_iso_pe"),
-                      ("fp16_iso_area", "fp16_iso_area")):
-        a = _obj(arrays, "arrays", key)
-        p = f"arrays.{key}"
-        rep["arrays"][name] = (int(_num(a, p, "rows", 1)), int(_num(a, p, "cols", 1)),
-                               _str(a, p, "dataflow"))
-    rep["totals"] = _totals(_obj(r, "", "totals"), "totals")
+    present = [a for a in ARRAYS if a[0] not in OPTIONAL_ARRAYS or a[0] in arrays]
+    rep["present"] = present
+    for key, _, _ in present:
+        name = "4bit" if key is None else key
+        a = _obj(arrays, "arrays", name)
+        p = f"arrays.{name}"
+        rep["arrays"][key] = (int(_num(a, p, "rows", 1)), int(_num(a, p, "cols", 1)),
+                              _str(a, p, "dataflow"))
+    rep["totals"] = _totals(_obj(r, "", "totals"), "totals", present)
     passes = _obj(r, "", "passes")
-    rep["passes"] = [(k, _totals(_obj(passes, "passes", k), f"passes.{k}")) for k in passes]
+    rep["passes"] = [(k, _totals(_obj(passes, "passes", k), f"passes.{k}", present))
+                     for k in passes]
 
     gemms = _get(r, "", "gemms")
     if not isinstance(gemms, list):
@@ -176,16 +188,13 @@ def load_report(path):
         if not isinstance(g, dict):
             raise ReportError(f"{p}: expected an object, got {_type(g)}")
         cycles = {}
-        for key, _, _ in ARRAYS:
+        entry = {"name": _str(g, p, "name"), "pass": _str(g, p, "pass"), "cycles": cycles}
+        for key, _, _ in present:
             src = g if key is None else _obj(g, p, key)
             cycles[key] = _num(src, p if key is None else f"{p}.{key}", "cycles", 0)
-        rep["gemms"].append({
-            "name": _str(g, p, "name"),
-            "pass": _str(g, p, "pass"),
-            "cycles": cycles,
-            "speedup_iso_pe": _num(g, p, "speedup_iso_pe", 0),
-            "speedup_iso_area": _num(g, p, "speedup_iso_area", 0),
-        })
+            if key is not None:
+                entry["speedup_" + ratio_suffix(key)] = _num(g, p, "speedup_" + ratio_suffix(key), 0)
+        rep["gemms"].append(entry)
     return rep
 
 
@@ -199,8 +208,8 @@ def shape(rep, key):
 
 def arrays_line(rep):
     df = rep["arrays"][None][2]
-    return (f"4-bit {shape(rep, None)} {df}, FP16 iso-PE {shape(rep, 'fp16_iso_pe')}, "
-            f"FP16 iso-area {shape(rep, 'fp16_iso_area')}; {rep['timing_mode']} timing")
+    parts = [f"{label} {shape(rep, key)}" for key, label, _ in rep["present"][1:]]
+    return f"4-bit {shape(rep, None)} {df}, " + ", ".join(parts) + f"; {rep['timing_mode']} timing"
 
 
 def series_label(rep, key, label):
@@ -263,13 +272,14 @@ def plot_cycles(mpl, rep):
     n = len(gemms)
     fig = layer_figure(mpl, n, 6.2)
     ax = fig.add_subplot()
-    width = 0.27
+    arrays = rep["present"]
+    width = 0.8 / len(arrays)
     handles = []
     all_values = []
-    for j, (key, label, colour) in enumerate(ARRAYS):
+    for j, (key, label, colour) in enumerate(arrays):
         ys = [g["cycles"][key] for g in gemms]
         all_values += ys
-        xs = [i + (j - 1) * width for i in range(n)]
+        xs = [i + (j - (len(arrays) - 1) / 2) * width for i in range(n)]
         handles.append(ax.bar(xs, ys, width=width, color=colour, linewidth=0, zorder=2,
                               label=series_label(rep, key, label)))
     if use_log(all_values):
@@ -286,11 +296,11 @@ def plot_cycles(mpl, rep):
     pass_handles = label_gemms(mpl, ax, gemms)
     ax.set_xlabel("GEMM (report order; label colour = pass; dashed line = forward/backward)")
     t = rep["totals"]
+    totals = "; ".join(f"{label} {t['cycles'][key]:,} ({t['speedup_' + ratio_suffix(key)]:.2f}x)"
+                       for key, label, _ in arrays[1:])
     fig.suptitle(
         f"{rep['workload']}: cycles per GEMM ({n} GEMMs)\n{arrays_line(rep)}\n"
-        f"run total: 4-bit {t['cycles'][None]:,} cycles; FP16 iso-PE "
-        f"{t['cycles']['fp16_iso_pe']:,} ({t['speedup_iso_pe']:.2f}x); FP16 iso-area "
-        f"{t['cycles']['fp16_iso_area']:,} ({t['speedup_iso_area']:.2f}x)", fontsize=10)
+        f"run total: 4-bit {t['cycles'][None]:,} cycles; {totals}", fontsize=10)
     ax.legend(handles=handles + pass_handles, loc="lower left", bbox_to_anchor=(0.0, 1.0, 1.0, 0),
               ncols=legend_columns(fig, len(handles) + len(pass_handles), 1.75), fontsize=8,
               frameon=False, borderaxespad=0.3)
@@ -302,23 +312,24 @@ def plot_speedup(mpl, rep):
     n = len(gemms)
     fig = layer_figure(mpl, n, 6.2)
     ax = fig.add_subplot()
-    width = 0.4
+    baselines = rep["present"][1:]
+    width = 0.8 / len(baselines)
     t = rep["totals"]
     handles = []
     values = []
-    for j, (key, label, colour) in enumerate(ARRAYS[1:]):
-        ys = [g[f"speedup_{key[5:]}"] for g in gemms]
+    for j, (key, label, colour) in enumerate(baselines):
+        ys = [g["speedup_" + ratio_suffix(key)] for g in gemms]
         values += ys
-        xs = [i + (j - 0.5) * width for i in range(n)]
+        xs = [i + (j - (len(baselines) - 1) / 2) * width for i in range(n)]
         handles.append(ax.bar(xs, ys, width=width, color=colour, linewidth=0, zorder=2,
                               label=f"{series_label(rep, key, label)} per GEMM"))
-    for key, label, colour in ARRAYS[1:]:
-        total = t[f"speedup_{key[5:]}"]
+    for key, label, colour in baselines:
+        total = t["speedup_" + ratio_suffix(key)]
         handles.append(ax.axhline(total, color=colour, linestyle="--", linewidth=1.4, zorder=4,
                                   label=f"run total {label}: {total:.2f}x"))
     handles.append(ax.axhline(SUN_CLAIM, color="#c00000", linestyle=":", linewidth=1.8, zorder=4,
                               label="Sun et al. 2020 claim (>7x)"))
-    top = max(values + [SUN_CLAIM, t["speedup_iso_pe"], t["speedup_iso_area"]])
+    top = max(values + [SUN_CLAIM] + [t["speedup_" + ratio_suffix(k)] for k, _, _ in baselines])
     if use_log(values + [SUN_CLAIM]):
         ax.set_yscale("log")
         ax.set_ylabel("FP16 cycles / 4-bit cycles (log scale)")
@@ -354,21 +365,23 @@ def plot_energy(mpl, rep):
     groups = [("whole run", rep["totals"])] + [
         (PASS_LABEL.get(k, f"pass {k}"), t) for k, t in rep["passes"]]
     ratios = [1.0] + ([max(1.0, 0.75 * len(rep["passes"]))] if rep["passes"] else [])
-    fig = mpl["Figure"](figsize=(max(10.0, 4.2 + 2.6 * len(rep["passes"]) + 2.2), 10.0),
+    per_group = 0.87 * len(rep["present"])  # inches per group of stacks, one per array
+    fig = mpl["Figure"](figsize=(max(10.0, 4.2 + per_group * len(rep["passes"]) + 2.2), 10.0),
                         layout="constrained")
     gs = fig.add_gridspec(2, len(ratios), width_ratios=ratios, height_ratios=[1.75, 1.0])
     axes = [fig.add_subplot(gs[0, 0])]
     if rep["passes"]:
         axes.append(fig.add_subplot(gs[0, 1]))
-    max_pj = max(t["energy"][key]["total"] for _, t in groups for key, _, _ in ARRAYS)
+    arrays = rep["present"]
+    max_pj = max(t["energy"][key]["total"] for _, t in groups for key, _, _ in arrays)
     unit, scale = energy_unit(max_pj)
-    arrays_short = ["4-bit", "FP16\niso-PE", "FP16\niso-area"]
+    arrays_short = [label.replace(" ", "\n") for _, label, _ in arrays]
     width = 0.8
     for ax, sel in zip(axes, [groups[:1], groups[1:]]):
         xs, xlabels, tops, segments = [], [], [], []
         for gi, (gname, t) in enumerate(sel):
-            for j, (key, _, _) in enumerate(ARRAYS):
-                x = gi * (len(ARRAYS) + 0.7) + j
+            for j, (key, _, _) in enumerate(arrays):
+                x = gi * (len(arrays) + 0.7) + j
                 e = t["energy"][key]
                 bottom = 0.0
                 for comp, clabel, colour in COMPONENTS:
@@ -380,14 +393,14 @@ def plot_energy(mpl, rep):
                 total = e["total"] * scale
                 note = number(total, 4)
                 if key is not None:
-                    note += f"\n{t['energy_ratio_' + key[5:]]:.2f}x"
+                    note += f"\n{t['energy_ratio_' + ratio_suffix(key)]:.2f}x"
                 ax.text(x, total, note, ha="center", va="bottom", fontsize=7.5, zorder=5)
                 xs.append(x)
                 xlabels.append(arrays_short[j])
                 tops.append(total)
             if len(sel) == 1 and gname == "whole run":
                 continue  # the axes title says it
-            mid = gi * (len(ARRAYS) + 0.7) + (len(ARRAYS) - 1) / 2
+            mid = gi * (len(arrays) + 0.7) + (len(arrays) - 1) / 2
             ax.annotate(gname, (mid, 0), xycoords=("data", "axes fraction"), xytext=(0, -30),
                         textcoords="offset points", ha="center", va="top", fontsize=9.5,
                         fontweight="bold")
@@ -420,10 +433,11 @@ def plot_energy(mpl, rep):
 def energy_by_component(ax, rep, unit, scale):
     """The whole run's components side by side on a log scale, so the small ones show too."""
     t = rep["totals"]
-    width = 0.27
+    arrays = rep["present"]
+    width = 0.8 / len(arrays)
     values = []
-    for j, (key, label, colour) in enumerate(ARRAYS):
-        xs = [i + (j - 1) * width for i in range(len(COMPONENTS))]
+    for j, (key, label, colour) in enumerate(arrays):
+        xs = [i + (j - (len(arrays) - 1) / 2) * width for i in range(len(COMPONENTS))]
         ys = [t["energy"][key][comp] * scale for comp, _, _ in COMPONENTS]
         values += ys
         ax.bar(xs, ys, width=width, color=colour, linewidth=0, zorder=2,

@@ -179,7 +179,8 @@ int run_run(const std::vector<std::string>& args) {
 
   if (!quiet) {
     std::cerr << "nibble run: " << result.workload.gemms.size()
-              << " GEMMs on the 4-bit array and two FP16 baselines, " << engine << " engine"
+              << " GEMMs on the 4-bit array and "
+              << energy::baselines_for(arch).size() << " FP16 baselines, " << engine << " engine"
               << (engine == "systemc" ? std::string(", ") + sc::engine_mode_name(mode) : "")
               << "\n";
   }

@@ -20,24 +20,67 @@ workload::Workload fp16_baseline_workload(const workload::Workload& w) {
   return out;
 }
 
-timing::ArchSpec fp16_array_iso_pe(const timing::ArchSpec& four_bit) {
+PeDesign fp16_pe(PeKind kind, const timing::ArchSpec& four_bit) {
+  if (kind == PeKind::kFp16Dot) {
+    return PeDesign{kind, four_bit.baseline.fp16_dot_lanes};
+  }
+  if (kind == PeKind::kFp16) {
+    return PeDesign{kind, 1};
+  }
+  throw std::invalid_argument("fp16_pe: not an FP16 PE");
+}
+
+timing::ArchSpec fp16_array(const timing::ArchSpec& four_bit, PeKind kind, Fit fit,
+                            const AreaTable& area) {
+  const PeDesign pe = fp16_pe(kind, four_bit);
   timing::ArchSpec a = four_bit;
-  a.pe.lanes = 1;                  // one FP16 FMA per PE, whatever the 4-bit PE's lanes
-  a.pe.fp16_macs_per_cycle = 1.0;  // an FP16 PE does one FP16 MAC per cycle
+  a.pe.lanes = pe.lanes;
+  a.pe.fp16_macs_per_cycle = 1.0;  // each lane of an FP16 PE does one FP16 MAC per cycle
   a.pe.fp8_macs_per_cycle = 1.0;
+  if (fit == Fit::kIsoArea) {
+    const double s = std::sqrt(pe_area_um2(area, PeDesign{PeKind::kInt4, four_bit.pe.lanes}) /
+                               pe_area_um2(area, pe));
+    const auto scaled = [&](int64_t n) {
+      return std::max<int64_t>(1, static_cast<int64_t>(std::floor(static_cast<double>(n) * s)));
+    };
+    a.array.rows = scaled(four_bit.array.rows);
+    a.array.cols = scaled(four_bit.array.cols);
+  }
   return a;
 }
 
-timing::ArchSpec fp16_array_iso_area(const timing::ArchSpec& four_bit, const AreaTable& area) {
-  timing::ArchSpec a = fp16_array_iso_pe(four_bit);
-  const double s = std::sqrt(pe_area_um2(area, PeDesign{PeKind::kInt4, four_bit.pe.lanes}) /
-                            pe_area_um2(area, PeDesign{PeKind::kFp16, 1}));
-  const auto scaled = [&](int64_t n) {
-    return std::max<int64_t>(1, static_cast<int64_t>(std::floor(static_cast<double>(n) * s)));
-  };
-  a.array.rows = scaled(four_bit.array.rows);
-  a.array.cols = scaled(four_bit.array.cols);
-  return a;
+std::string Baseline::key() const {
+  return std::string(kind == PeKind::kFp16Dot ? "fp16dot" : "fp16") +
+         (fit == Fit::kIsoPe ? "_iso_pe" : "_iso_area");
+}
+
+std::string Baseline::ratio_suffix() const {
+  return std::string(kind == PeKind::kFp16Dot ? "dot_" : "") +
+         (fit == Fit::kIsoPe ? "iso_pe" : "iso_area");
+}
+
+std::string Baseline::label() const {
+  return std::string(kind == PeKind::kFp16Dot ? "FP16-dot" : "FP16") +
+         (fit == Fit::kIsoPe ? " iso-PE" : " iso-area");
+}
+
+std::vector<std::pair<PeKind, Fit>> baselines_for(const timing::ArchSpec& four_bit) {
+  std::vector<std::pair<PeKind, Fit>> out = {{PeKind::kFp16, Fit::kIsoPe},
+                                             {PeKind::kFp16, Fit::kIsoArea}};
+  if (four_bit.mode == timing::TimingMode::kRealistic) {
+    out.emplace_back(PeKind::kFp16Dot, Fit::kIsoPe);
+    out.emplace_back(PeKind::kFp16Dot, Fit::kIsoArea);
+  }
+  return out;
+}
+
+const Baseline* Comparison::find(PeKind kind, Fit fit) const {
+  for (const Baseline& b : baselines) {
+    if (b.kind == kind && b.fit == fit) {
+      return &b;
+    }
+  }
+  return nullptr;
 }
 
 JobTimings time_analytic(const std::vector<ArrayJob>& jobs) {
@@ -77,16 +120,21 @@ ArrayRun price_array(const workload::Workload& w, const timing::ArchSpec& arch, 
 Comparison compare_with_fp16(const workload::Workload& w, const timing::ArchSpec& four_bit,
                              const EnergyTable& table, const AreaTable& area,
                              const WorkloadTimer& timer) {
-  Comparison c;
   const workload::Workload base = fp16_baseline_workload(w);
-  const timing::ArchSpec iso_pe = fp16_array_iso_pe(four_bit);
-  const timing::ArchSpec iso_area = fp16_array_iso_area(four_bit, area);
-  JobTimings t = timer({{&w, four_bit}, {&base, iso_pe}, {&base, iso_area}});
+  const std::vector<std::pair<PeKind, Fit>> kinds = baselines_for(four_bit);
+  std::vector<ArrayJob> jobs = {{&w, four_bit}};
+  for (const auto& [kind, fit] : kinds) {
+    jobs.push_back({&base, fp16_array(four_bit, kind, fit, area)});
+  }
+  JobTimings t = timer(jobs);
+  Comparison c;
   c.four_bit = price_array(w, four_bit, PeKind::kInt4, std::move(t[0]), table, area);
-  c.fp16_iso_pe = price_array(base, iso_pe, PeKind::kFp16, std::move(t[1]), table, area);
-  c.fp16_iso_area = price_array(base, iso_area, PeKind::kFp16, std::move(t[2]), table, area);
-  c.pe_area_4bit_um2 = c.four_bit.pe_area_um2;
-  c.pe_area_fp16_um2 = c.fp16_iso_pe.pe_area_um2;
+  for (size_t i = 0; i < kinds.size(); ++i) {
+    Baseline& b = c.baselines.emplace_back();
+    b.kind = kinds[i].first;
+    b.fit = kinds[i].second;
+    b.run = price_array(base, jobs[i + 1].arch, b.kind, std::move(t[i + 1]), table, area);
+  }
   return c;
 }
 

@@ -1,18 +1,21 @@
-// The FP16 baseline: the same workload on an FP16 array, and the two comparisons nibble reports
+// The FP16 baselines: the same workload on FP16 arrays, and the comparisons nibble reports
 // (docs/energy.md, "FP16 baseline and comparisons").
 //  - Baseline workload: every GEMM as a = b = out = fp16, FP32 accumulation; same shapes,
 //    passes and repeats.
-//  - Baseline array: FP16 PEs of one lane, one FP16 MAC per cycle; same SRAM sizes, DRAM,
-//    dataflow, clock.
+//  - Baseline arrays: same SRAM sizes, DRAM, dataflow, clock; PEs of one of two kinds:
+//    the one-FMA FP16 PE (one lane, one FP16 MAC per cycle) and the FP16 dot-product PE
+//    (baseline.fp16_dot_lanes lanes, one FP16 MAC per lane per cycle; realistic mode only).
 //  - iso-PE: the FP16 array has the 4-bit array's R x C.
 //  - iso-area: the FP16 array gets as many PEs as fit in the 4-bit array's PE area, keeping
 //    its aspect ratio: R' = floor(R * s), C' = floor(C * s), s = sqrt(area_4bit / area_fp16)
-//    (area_4bit: the L-lane 4-bit PE's, derived from its parts),
+//    (area_4bit: the L-lane 4-bit PE's, derived from its parts; area_fp16: the FP16 PE's),
 //    at least 1 x 1 (rounding down keeps its area at or below the 4-bit array's).
 #ifndef NIBBLE_MODEL_ENERGY_BASELINE_H_
 #define NIBBLE_MODEL_ENERGY_BASELINE_H_
 
 #include <functional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "model/energy/energy.h"
@@ -24,8 +27,11 @@ namespace nibble::energy {
 
 workload::Workload fp16_baseline_workload(const workload::Workload& w);
 
-timing::ArchSpec fp16_array_iso_pe(const timing::ArchSpec& four_bit);
-timing::ArchSpec fp16_array_iso_area(const timing::ArchSpec& four_bit, const AreaTable& area);
+// The FP16 PE of a baseline and its array at iso-PE or iso-area.
+enum class Fit { kIsoPe, kIsoArea };
+PeDesign fp16_pe(PeKind kind, const timing::ArchSpec& four_bit);
+timing::ArchSpec fp16_array(const timing::ArchSpec& four_bit, PeKind kind, Fit fit,
+                            const AreaTable& area);
 
 // One array running one workload: per-GEMM timing and energy, in workload order.
 struct ArrayRun {
@@ -55,14 +61,35 @@ ArrayRun price_array(const workload::Workload& w, const timing::ArchSpec& arch, 
                      const AreaTable& area);
 
 
-// The 4-bit array and both FP16 baselines on one workload. The timer gets three jobs in this
-// order: the 4-bit array, the iso-PE and the iso-area FP16 arrays.
+// One FP16 baseline: which PE and fit, its names in the reports (docs/reports.md), its run.
+struct Baseline {
+  PeKind kind = PeKind::kFp16;
+  Fit fit = Fit::kIsoPe;
+  ArrayRun run;
+
+  // report.json and layers.csv: "fp16_iso_pe", "fp16_iso_area", "fp16dot_iso_pe",
+  // "fp16dot_iso_area".
+  std::string key() const;
+  // The ratios' suffix (speedup_<suffix>, energy_ratio_<suffix>): "iso_pe", "iso_area",
+  // "dot_iso_pe", "dot_iso_area".
+  std::string ratio_suffix() const;
+  // For people: "FP16 iso-PE", "FP16 iso-area", "FP16-dot iso-PE", "FP16-dot iso-area".
+  std::string label() const;
+};
+
+// The baselines nibble compares with, in report order: the one-FMA FP16 arrays, then (realistic
+// mode only: compat timing has one MAC per PE) the FP16 dot-product arrays; iso-PE before
+// iso-area.
+std::vector<std::pair<PeKind, Fit>> baselines_for(const timing::ArchSpec& four_bit);
+
+// The 4-bit array and its FP16 baselines on one workload. The timer gets the jobs in this
+// order: the 4-bit array, then each baseline of baselines_for.
 struct Comparison {
   ArrayRun four_bit;
-  ArrayRun fp16_iso_pe;
-  ArrayRun fp16_iso_area;
-  double pe_area_4bit_um2 = 0;
-  double pe_area_fp16_um2 = 0;
+  std::vector<Baseline> baselines;
+  // The baseline of that kind and fit; nullptr when this run has none (compat mode: no
+  // dot-product arrays).
+  const Baseline* find(PeKind kind, Fit fit) const;
 };
 
 Comparison compare_with_fp16(const workload::Workload& w, const timing::ArchSpec& four_bit,

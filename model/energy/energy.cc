@@ -31,10 +31,12 @@ constexpr RowKey kRequiredEnergyRows[] = {
     {"mac_fp8_fp8", "multiply"},  {"mac_fp16_fp16", "multiply"}, {"add_fp16", "accumulate"},
     {"add_fp32", "accumulate"},   {"scale_unit", "scale"},       {"pe_register", "move_bit"},
     {"sram", "read_bit"},         {"sram", "write_bit"},         {"dram", "read_bit"},
-    {"dram", "write_bit"},        {"pe", "leak_um2_cycle"},
+    {"dram", "write_bit"},        {"pe", "leak_um2_cycle"},      {"dot_fp16", "multiply"},
+    {"dot_fp16", "add"},
 };
 constexpr const char* kRequiredAreaRows[] = {"mult_int4", "shifter_bit_level", "adder_bit",
-                                             "add_fp16",  "register_bit",      "pe_fp16"};
+                                             "add_fp16",  "register_bit",      "pe_fp16",
+                                             "dot_fp16_lane"};
 
 constexpr const char* kEnergyHeader = "component,action,energy_pj,source";
 constexpr const char* kAreaHeader = "component,area_um2,source";
@@ -461,18 +463,38 @@ double chunk_pj(const EnergyTable& table, int64_t lanes) {
          static_cast<double>(p.rounder_shifter_bit_levels) * table.pj("shifter", "bit_level");
 }
 
+const char* pe_kind_name(PeKind kind) {
+  switch (kind) {
+    case PeKind::kInt4:
+      return "int4";
+    case PeKind::kFp16:
+      return "fp16";
+    case PeKind::kFp16Dot:
+      return "fp16dot";
+  }
+  return "?";
+}
+
 EnergyBreakdown energy_of(const timing::ActionCounts& counts, const EnergyTable& table,
                           const PeDesign& pe, double pe_area_um2) {
   const auto d = [](int64_t count) { return static_cast<double>(count); };
   // Each sum is evaluated left to right, in the order of docs/energy.md, so it is deterministic.
   EnergyBreakdown e;
-  e.mac_pj = d(counts.macs_int4) * table.pj("mult_int4", "multiply") +
-             d(counts.macs_fp4) * lane_shift_pj(table) +
-             d(counts.chunk_sums) * chunk_pj(table, pe.lanes) +
-             d(counts.macs_fp8) * table.pj("mac_fp8_fp8", "multiply") +
-             d(counts.macs_fp16) * table.pj("mac_fp16_fp16", "multiply");
-  e.accumulate_pj = d(counts.acc_adds_fp16) * table.pj("add_fp16", "accumulate") +
-                    d(counts.acc_adds_fp32) * table.pj("add_fp32", "accumulate");
+  if (pe.kind == PeKind::kFp16Dot) {
+    if (counts.macs_int4 != 0 || counts.macs_fp4 != 0 || counts.macs_fp8 != 0) {
+      throw std::invalid_argument("the FP16 dot-product PE runs FP16 GEMMs only");
+    }
+    e.mac_pj = d(counts.macs_fp16) * table.pj("dot_fp16", "multiply");
+    e.accumulate_pj = d(counts.macs_fp16) * table.pj("dot_fp16", "add");
+  } else {
+    e.mac_pj = d(counts.macs_int4) * table.pj("mult_int4", "multiply") +
+               d(counts.macs_fp4) * lane_shift_pj(table) +
+               d(counts.chunk_sums) * chunk_pj(table, pe.lanes) +
+               d(counts.macs_fp8) * table.pj("mac_fp8_fp8", "multiply") +
+               d(counts.macs_fp16) * table.pj("mac_fp16_fp16", "multiply");
+    e.accumulate_pj = d(counts.acc_adds_fp16) * table.pj("add_fp16", "accumulate") +
+                      d(counts.acc_adds_fp32) * table.pj("add_fp32", "accumulate");
+  }
   e.scale_unit_pj = d(counts.scale_ops) * table.pj("scale_unit", "scale");
   e.pe_register_pj = d(counts.pe_move_bits) * table.pj("pe_register", "move_bit");
   e.sram_pj = d(counts.sram_read_bits) * table.pj("sram", "read_bit") +
@@ -484,11 +506,16 @@ EnergyBreakdown energy_of(const timing::ActionCounts& counts, const EnergyTable&
 }
 
 double pe_area_um2(const AreaTable& table, const PeDesign& pe) {
+  const auto d = [](int64_t count) { return static_cast<double>(count); };
   if (pe.kind == PeKind::kFp16) {
     return table.um2("pe_fp16");
   }
+  if (pe.kind == PeKind::kFp16Dot) {
+    num::tree_levels(static_cast<int>(pe.lanes));  // validates the lanes
+    return d(pe.lanes) * table.um2("dot_fp16_lane") +
+           d(48 * pe.lanes + 32) * table.um2("register_bit");
+  }
   const LanePeParts p = lane_pe_parts(pe.lanes);
-  const auto d = [](int64_t count) { return static_cast<double>(count); };
   const double lane = table.um2("mult_int4") +
                       d(p.lane_shifter_bit_levels) * table.um2("shifter_bit_level") +
                       d(p.lane_negate_adder_bits) * table.um2("adder_bit");

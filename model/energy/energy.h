@@ -57,10 +57,14 @@ class AreaTable {
   std::map<std::string, double> area_;
 };
 
-// Which PE datapath an array is built from.
-enum class PeKind { kInt4, kFp16 };
+// Which PE datapath an array is built from: the L-lane 4-bit PE, the one-FMA FP16 PE (one FP16
+// multiplier, one FP32 adder), or the FP16 dot-product PE (docs/energy.md, "The FP16
+// dot-product PE": L16 lanes of a fused unit, an FP16 multiplier and one FP32 add per lane).
+enum class PeKind { kInt4, kFp16, kFp16Dot };
+const char* pe_kind_name(PeKind kind);  // "int4", "fp16", "fp16dot"
 
-// A PE: its datapath and, for the 4-bit PE, its lanes (pe.lanes). The FP16 PE has one lane.
+// A PE: its datapath and its lanes (pe.lanes for the 4-bit PE, baseline.fp16_dot_lanes for the
+// FP16 dot-product PE; the one-FMA FP16 PE has one).
 struct PeDesign {
   PeKind kind = PeKind::kInt4;
   int64_t lanes = 1;
@@ -105,14 +109,18 @@ struct EnergyBreakdown {
 double lane_shift_pj(const EnergyTable& table);           // one FP4 x INT4 product into the tree
 double chunk_pj(const EnergyTable& table, int64_t lanes);  // one chunk: the tree and the rounder
 
-// sum over actions of count * energy (docs/energy.md gives the row of each count). pe_area_um2
+// sum over actions of count * energy (docs/energy.md gives the row of each count). On the FP16
+// dot-product PE every FP16 product costs the rows (dot_fp16, multiply) and (dot_fp16, add):
+// a chunk of n products takes n - 1 tree adds and one accumulate. It runs FP16 GEMMs only
+// (std::invalid_argument otherwise). pe_area_um2
 // is the area of one PE of the array (pe_area_um2 below), which idle PE-cycles leak through.
 EnergyBreakdown energy_of(const timing::ActionCounts& counts, const EnergyTable& table,
                           const PeDesign& pe, double pe_area_um2);
 
 // Area of one PE: the FP16 PE's row pe_fp16; the 4-bit PE's derived from its parts and L
 // (lane_pe_parts x the table's rows mult_int4, shifter_bit_level, adder_bit, add_fp16,
-// register_bit).
+// register_bit); the FP16 dot-product PE's L16 x dot_fp16_lane + (48 L16 + 32) register bits
+// (per lane a 16-bit stationary, shadow and forwarded operand; one FP32 partial sum).
 double pe_area_um2(const AreaTable& table, const PeDesign& pe);
 
 }  // namespace nibble::energy

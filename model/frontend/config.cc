@@ -204,6 +204,11 @@ std::vector<ConfigKey> make_registry() {
           "timing.mode", "compat: SCALE-Sim v2 stall-free counts; realistic: buffering and DRAM",
           {TimingMode::kCompat, TimingMode::kRealistic}, timing::timing_mode_name,
           timing::parse_timing_mode, [](auto& s) -> auto& { return s.mode; }),
+      int_key(
+          "baseline.fp16_dot_lanes", "lanes",
+          "Lanes of the FP16 dot-product PE the 4-bit array is also compared with (FP16 "
+          "multipliers, an FP32 adder tree, one FP32 accumulate per cycle; realistic mode)",
+          num::kMinLanes, num::kMaxLanes, [](auto& s) -> auto& { return s.baseline.fp16_dot_lanes; }),
       double_key(
           "clock_ghz", "GHz", "Clock, only to turn cycles into seconds in reports", 0.0, false,
           std::nullopt, [](auto& s) -> auto& { return s.clock_ghz; }),

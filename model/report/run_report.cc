@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <utility>
 #include <vector>
 
 #include "model/report/pyfloat.h"
@@ -37,19 +38,34 @@ ordered_json energy_json(const EnergyBreakdown& e) {
           {"total", e.total_pj()}};
 }
 
-ordered_json array_json(const ArrayRun& run, double pe_area_um2) {
+ordered_json array_json(const ArrayRun& run) {
   const int64_t pes = run.arch.array.rows * run.arch.array.cols;
   return {{"rows", run.arch.array.rows},
           {"cols", run.arch.array.cols},
           {"dataflow", timing::dataflow_name(run.arch.array.dataflow)},
-          {"pe", run.pe.kind == energy::PeKind::kInt4 ? "int4" : "fp16"},
-          {"pe_area_um2", pe_area_um2},
-          {"pe_array_area_mm2", static_cast<double>(pes) * pe_area_um2 * 1e-6}};
+          {"pe", energy::pe_kind_name(run.pe.kind)},
+          {"lanes", run.pe.lanes},
+          {"pe_area_um2", run.pe_area_um2},
+          {"pe_array_area_mm2", static_cast<double>(pes) * run.pe_area_um2 * 1e-6}};
 }
 
-// The 4-bit totals (the fields of issue 4's report first), then energy and the comparisons.
-ordered_json totals_json(const Totals& t, const Totals& iso_pe, const Totals& iso_area,
-                         double clock_ghz) {
+// The baselines in blocks of one PE kind, [first, last) each: report.json lists, per kind, the
+// arrays, then their speedups, then their energy ratios (docs/reports.md).
+std::vector<std::pair<size_t, size_t>> kind_blocks(const std::vector<energy::Baseline>& bs) {
+  std::vector<std::pair<size_t, size_t>> blocks;
+  for (size_t b = 0; b < bs.size(); ++b) {
+    if (blocks.empty() || bs[blocks.back().first].kind != bs[b].kind) {
+      blocks.emplace_back(b, b);
+    }
+    blocks.back().second = b + 1;
+  }
+  return blocks;
+}
+
+// The 4-bit totals (the fields of issue 4's report first), then energy and the comparisons
+// (kind_blocks).
+ordered_json totals_json(const Totals& t, const std::vector<energy::Baseline>& baselines,
+                         const std::vector<Totals>& base, double clock_ghz) {
   ordered_json j;
   j["gemms"] = t.gemms;
   j["macs"] = t.macs;
@@ -70,18 +86,37 @@ ordered_json totals_json(const Totals& t, const Totals& iso_pe, const Totals& is
                         {"dram_write_bytes", b.dram_write_bytes},
                         {"energy_pj", energy_json(b.energy)}};
   };
-  j["fp16_iso_pe"] = baseline(iso_pe);
-  j["fp16_iso_area"] = baseline(iso_area);
-  j["speedup_iso_pe"] = ratio(static_cast<double>(iso_pe.cycles), static_cast<double>(t.cycles));
-  j["speedup_iso_area"] =
-      ratio(static_cast<double>(iso_area.cycles), static_cast<double>(t.cycles));
-  j["energy_ratio_iso_pe"] = ratio(iso_pe.energy.total_pj(), t.energy.total_pj());
-  j["energy_ratio_iso_area"] = ratio(iso_area.energy.total_pj(), t.energy.total_pj());
+  for (const auto& [first, last] : kind_blocks(baselines)) {
+    for (size_t b = first; b < last; ++b) {
+      j[baselines[b].key()] = baseline(base[b]);
+    }
+    for (size_t b = first; b < last; ++b) {
+      j["speedup_" + baselines[b].ratio_suffix()] =
+          ratio(static_cast<double>(base[b].cycles), static_cast<double>(t.cycles));
+    }
+    for (size_t b = first; b < last; ++b) {
+      j["energy_ratio_" + baselines[b].ratio_suffix()] =
+          ratio(base[b].energy.total_pj(), t.energy.total_pj());
+    }
+  }
   return j;
 }
 
 Totals totals_for(const RunResult& r, const ArrayRun& run, const Pass* pass) {
   return totals_of(r.workload, run, pass);
+}
+
+std::vector<Totals> baseline_totals(const RunResult& r, const Pass* pass) {
+  std::vector<Totals> out;
+  for (const energy::Baseline& b : r.comparison.baselines) {
+    out.push_back(totals_for(r, b.run, pass));
+  }
+  return out;
+}
+
+// The one-FMA FP16 array at iso-area: the comparison the paper's claim speaks to.
+const ArrayRun& fp16_iso_area(const RunResult& r) {
+  return r.comparison.find(energy::PeKind::kFp16, energy::Fit::kIsoArea)->run;
 }
 
 }  // namespace
@@ -152,12 +187,14 @@ std::string run_report_json(const RunResult& r) {
   j["clock_ghz"] = r.arch().clock_ghz;
   j["energy_table"] = r.energy_table_path;
   j["area_table"] = r.area_table_path;
-  j["arrays"] = {{"4bit", array_json(c.four_bit, c.pe_area_4bit_um2)},
-                 {"fp16_iso_pe", array_json(c.fp16_iso_pe, c.pe_area_fp16_um2)},
-                 {"fp16_iso_area", array_json(c.fp16_iso_area, c.pe_area_fp16_um2)}};
+  ordered_json arrays = {{"4bit", array_json(c.four_bit)}};
+  for (const energy::Baseline& b : c.baselines) {
+    arrays[b.key()] = array_json(b.run);
+  }
+  j["arrays"] = arrays;
   const auto totals = [&](const Pass* p) {
-    return totals_json(totals_for(r, c.four_bit, p), totals_for(r, c.fp16_iso_pe, p),
-                       totals_for(r, c.fp16_iso_area, p), r.arch().clock_ghz);
+    return totals_json(totals_for(r, c.four_bit, p), c.baselines, baseline_totals(r, p),
+                       r.arch().clock_ghz);
   };
   j["totals"] = totals(nullptr);
   ordered_json passes = ordered_json::object();
@@ -183,7 +220,7 @@ std::string run_report_json(const RunResult& r) {
     const double e4 = c.four_bit.energy[i].total_pj();
     const auto cyc = static_cast<double>(t.cycles);
     const std::optional<bool> match = crc_match(r, i);
-    gemms.push_back(
+    ordered_json x =
         {{"name", g.name},
          {"pass", workload::pass_name(g.pass)},
          {"m", g.m},
@@ -202,16 +239,24 @@ std::string run_report_json(const RunResult& r) {
          {"dram_read_bytes", t.dram_read_bytes},
          {"dram_write_bytes", t.dram_write_bytes},
          {"tiles", t.tiles},
-         {"energy_pj", energy_json(c.four_bit.energy[i])},
-         {"fp16_iso_pe", baseline(c.fp16_iso_pe)},
-         {"fp16_iso_area", baseline(c.fp16_iso_area)},
-         {"speedup_iso_pe", ratio(static_cast<double>(c.fp16_iso_pe.timings[i].cycles), cyc)},
-         {"speedup_iso_area", ratio(static_cast<double>(c.fp16_iso_area.timings[i].cycles), cyc)},
-         {"energy_ratio_iso_pe", ratio(c.fp16_iso_pe.energy[i].total_pj(), e4)},
-         {"energy_ratio_iso_area", ratio(c.fp16_iso_area.energy[i].total_pj(), e4)},
-         {"output_crc", optional_crc_json(output_crc(r, i))},
-         {"expected_crc", optional_crc_json(g.data.expect_crc)},
-         {"crc_match", match ? ordered_json(*match) : ordered_json(nullptr)}});
+         {"energy_pj", energy_json(c.four_bit.energy[i])}};
+    for (const auto& [first, last] : kind_blocks(c.baselines)) {
+      for (size_t b = first; b < last; ++b) {
+        x[c.baselines[b].key()] = baseline(c.baselines[b].run);
+      }
+      for (size_t b = first; b < last; ++b) {
+        x["speedup_" + c.baselines[b].ratio_suffix()] =
+            ratio(static_cast<double>(c.baselines[b].run.timings[i].cycles), cyc);
+      }
+      for (size_t b = first; b < last; ++b) {
+        x["energy_ratio_" + c.baselines[b].ratio_suffix()] =
+            ratio(c.baselines[b].run.energy[i].total_pj(), e4);
+      }
+    }
+    x["output_crc"] = optional_crc_json(output_crc(r, i));
+    x["expected_crc"] = optional_crc_json(g.data.expect_crc);
+    x["crc_match"] = match ? ordered_json(*match) : ordered_json(nullptr);
+    gemms.push_back(std::move(x));
   }
   j["gemms"] = gemms;
   return j.dump(2) + "\n";
@@ -245,6 +290,14 @@ const std::vector<std::string>& layers_csv_columns() {
                                                     "speedup_iso_area",
                                                     "energy_ratio_iso_pe",
                                                     "energy_ratio_iso_area",
+                                                    "fp16dot_iso_pe_cycles",
+                                                    "fp16dot_iso_pe_energy_pj",
+                                                    "fp16dot_iso_area_cycles",
+                                                    "fp16dot_iso_area_energy_pj",
+                                                    "speedup_dot_iso_pe",
+                                                    "speedup_dot_iso_area",
+                                                    "energy_ratio_dot_iso_pe",
+                                                    "energy_ratio_dot_iso_area",
                                                     "output_crc",
                                                     "crc_match"};
   return kColumns;
@@ -264,20 +317,31 @@ std::string layers_csv(const RunResult& r) {
     const GemmTiming& t = c.four_bit.timings[i];
     const double e4 = c.four_bit.energy[i].total_pj();
     const auto cyc = static_cast<double>(t.cycles);
-    const GemmTiming& pe = c.fp16_iso_pe.timings[i];
-    const GemmTiming& area = c.fp16_iso_area.timings[i];
-    const double e_pe = c.fp16_iso_pe.energy[i].total_pj();
-    const double e_area = c.fp16_iso_area.energy[i].total_pj();
     out << g.name << "," << workload::pass_name(g.pass) << "," << g.m << "," << g.n << "," << g.k
         << "," << workload::format_spec_name(g.a) << "," << workload::format_spec_name(g.b) << ","
         << workload::format_spec_name(g.out) << "," << g.repeat << "," << t.macs << "," << t.cycles
         << "," << t.compute_cycles << "," << t.stall_cycles << "," << real(t.utilization) << ","
         << timing::bound_name(t.bound) << "," << t.dram_read_bytes << "," << t.dram_write_bytes
-        << "," << t.tiles << "," << real(e4) << "," << pe.cycles << "," << real(e_pe) << ","
-        << area.cycles << "," << real(e_area) << ","
-        << real(ratio(static_cast<double>(pe.cycles), cyc)) << ","
-        << real(ratio(static_cast<double>(area.cycles), cyc)) << "," << real(ratio(e_pe, e4)) << ","
-        << real(ratio(e_area, e4)) << ",";
+        << "," << t.tiles << "," << real(e4);
+    // Per kind of FP16 PE: cycles and energy at iso-PE and iso-area, then the ratios; empty
+    // cells for a kind this run has no arrays of.
+    for (const energy::PeKind kind : {energy::PeKind::kFp16, energy::PeKind::kFp16Dot}) {
+      const energy::Baseline* pe = c.find(kind, energy::Fit::kIsoPe);
+      const energy::Baseline* area = c.find(kind, energy::Fit::kIsoArea);
+      if (pe == nullptr || area == nullptr) {
+        out << ",,,,,,,,";
+        continue;
+      }
+      const GemmTiming& tp = pe->run.timings[i];
+      const GemmTiming& ta = area->run.timings[i];
+      const double e_pe = pe->run.energy[i].total_pj();
+      const double e_area = area->run.energy[i].total_pj();
+      out << "," << tp.cycles << "," << real(e_pe) << "," << ta.cycles << "," << real(e_area)
+          << "," << real(ratio(static_cast<double>(tp.cycles), cyc)) << ","
+          << real(ratio(static_cast<double>(ta.cycles), cyc)) << "," << real(ratio(e_pe, e4))
+          << "," << real(ratio(e_area, e4));
+    }
+    out << ",";
     const std::optional<uint32_t> crc = output_crc(r, i);
     const std::optional<bool> match = crc_match(r, i);
     out << (crc ? crc_text(*crc) : "") << "," << (match ? (*match ? "true" : "false") : "")
@@ -289,20 +353,32 @@ std::string layers_csv(const RunResult& r) {
 std::string legend(const RunResult& r) {
   const energy::Comparison& c = r.comparison;
   std::ostringstream out;
+  const auto shape = [&](energy::PeKind kind, energy::Fit fit) {
+    const ArrayRun& run = c.find(kind, fit)->run;
+    return std::to_string(run.arch.array.rows) + "x" + std::to_string(run.arch.array.cols);
+  };
   out << "spd = FP16 cycles / 4-bit cycles; E = FP16 energy / 4-bit energy; util = MACs / (cycles"
          " x PEs x MACs per PE-cycle);\n"
          "mem-bnd = GEMMs whose DRAM transfers take more cycles than their compute (memory-bound)."
          "\n"
-         "iso-PE: an FP16 array with as many PEs ("
-      << c.fp16_iso_pe.arch.array.rows << "x" << c.fp16_iso_pe.arch.array.cols
-      << "); iso-area: the FP16 PEs that fit in the 4-bit array's PE area ("
-      << c.fp16_iso_area.arch.array.rows << "x" << c.fp16_iso_area.arch.array.cols << ").\n";
+         "iso-PE: an FP16 array with as many PEs; iso-area: the FP16 PEs that fit in the 4-bit "
+         "array's PE area.\n"
+         "PE, area: one-FMA FP16 PEs ("
+      << shape(energy::PeKind::kFp16, energy::Fit::kIsoPe) << ", "
+      << shape(energy::PeKind::kFp16, energy::Fit::kIsoArea) << ")";
+  const energy::Baseline* dot = c.find(energy::PeKind::kFp16Dot, energy::Fit::kIsoPe);
+  if (dot != nullptr) {
+    out << "; dPE, darea: FP16 dot-product PEs of " << dot->run.pe.lanes
+        << " lanes, FP32 adder tree (" << shape(energy::PeKind::kFp16Dot, energy::Fit::kIsoPe)
+        << ", " << shape(energy::PeKind::kFp16Dot, energy::Fit::kIsoArea) << ")";
+  }
+  out << ".\n";
   return out.str();
 }
 
 std::string paper_claim(const RunResult& r) {
   const Totals four = totals_for(r, r.comparison.four_bit, nullptr);
-  const Totals area = totals_for(r, r.comparison.fp16_iso_area, nullptr);
+  const Totals area = totals_for(r, fp16_iso_area(r), nullptr);
   char line[200];
   std::snprintf(line, sizeof line,
                 "Sun et al. (NeurIPS 2020) claim more than 7x over FP16 hardware; this run: %.2fx "
@@ -318,32 +394,50 @@ std::string summary_table(const RunResult& r) {
   out << "nibble run: " << r.workload.name << " on a " << r.arch().array.rows << "x"
       << r.arch().array.cols << " " << timing::dataflow_name(r.arch().array.dataflow)
       << " 4-bit array (" << r.arch().pe.lanes << (r.arch().pe.lanes == 1 ? " lane" : " lanes")
-      << " per PE), " << timing::timing_mode_name(r.arch().mode) << " timing; FP16 baseline "
-      << c.fp16_iso_pe.arch.array.rows << "x" << c.fp16_iso_pe.arch.array.cols << " (iso-PE), "
-      << c.fp16_iso_area.arch.array.rows << "x" << c.fp16_iso_area.arch.array.cols
-      << " (iso-area)\n";
-  std::snprintf(line, sizeof line, "%-6s %5s %15s %14s %7s %7s %11s %9s %9s %9s %9s\n", "pass",
-                "gemms", "MACs", "cycles", "util", "mem-bnd", "energy uJ", "spd-PE", "spd-area",
-                "E-PE", "E-area");
+      << " per PE), " << timing::timing_mode_name(r.arch().mode) << " timing; FP16 baselines:";
+  for (size_t b = 0; b < c.baselines.size(); ++b) {
+    const ArrayRun& run = c.baselines[b].run;
+    out << (b == 0 ? " " : ", ") << run.arch.array.rows << "x" << run.arch.array.cols << " "
+        << c.baselines[b].label();
+  }
+  out << "\n";
+  // The ratio columns: spd-<name> for each baseline, then E-<name>.
+  std::vector<std::string> names;
+  for (const energy::Baseline& b : c.baselines) {
+    names.push_back(std::string(b.kind == energy::PeKind::kFp16Dot ? "d" : "") +
+                    (b.fit == energy::Fit::kIsoPe ? "PE" : "area"));
+  }
+  std::snprintf(line, sizeof line, "%-6s %5s %15s %14s %7s %7s %11s", "pass", "gemms", "MACs",
+                "cycles", "util", "mem-bnd", "energy uJ");
   out << line;
+  for (const char* what : {"spd-", "E-"}) {
+    for (const std::string& name : names) {
+      std::snprintf(line, sizeof line, " %9s", (what + name).c_str());
+      out << line;
+    }
+  }
+  out << "\n";
   const auto row = [&](const char* name, const Pass* p) {
     const Totals t = totals_for(r, c.four_bit, p);
-    const Totals pe = totals_for(r, c.fp16_iso_pe, p);
-    const Totals area = totals_for(r, c.fp16_iso_area, p);
     if (t.gemms == 0) {
       return;
     }
-    const auto cyc = static_cast<double>(t.cycles);
-    std::snprintf(line, sizeof line,
-                  "%-6s %5lld %15lld %14lld %6.1f%% %7lld %11.1f %8.2fx %8.2fx %8.2fx %8.2fx\n",
-                  name, static_cast<long long>(t.gemms), static_cast<long long>(t.macs),
+    const std::vector<Totals> base = baseline_totals(r, p);
+    std::snprintf(line, sizeof line, "%-6s %5lld %15lld %14lld %6.1f%% %7lld %11.1f", name,
+                  static_cast<long long>(t.gemms), static_cast<long long>(t.macs),
                   static_cast<long long>(t.cycles), 100 * t.utilization,
-                  static_cast<long long>(t.memory_bound_gemms), t.energy.total_pj() * 1e-6,
-                  ratio(static_cast<double>(pe.cycles), cyc),
-                  ratio(static_cast<double>(area.cycles), cyc),
-                  ratio(pe.energy.total_pj(), t.energy.total_pj()),
-                  ratio(area.energy.total_pj(), t.energy.total_pj()));
+                  static_cast<long long>(t.memory_bound_gemms), t.energy.total_pj() * 1e-6);
     out << line;
+    for (const Totals& b : base) {
+      std::snprintf(line, sizeof line, " %8.2fx",
+                    ratio(static_cast<double>(b.cycles), static_cast<double>(t.cycles)));
+      out << line;
+    }
+    for (const Totals& b : base) {
+      std::snprintf(line, sizeof line, " %8.2fx", ratio(b.energy.total_pj(), t.energy.total_pj()));
+      out << line;
+    }
+    out << "\n";
   };
   for (Pass p : kPasses) {
     row(p == Pass::kNone ? "-" : workload::pass_name(p), &p);
@@ -388,37 +482,49 @@ std::string report_markdown(const RunResult& r) {
      << " GHz. Energy table `" << r.energy_table_path << "`, area table `" << r.area_table_path
      << "`. Definitions: docs/reports.md, docs/energy.md, docs/timing.md.\n\n";
 
-  md << "## Arrays\n\n| array | PEs | dataflow | PE area (um^2) | PE array area (mm^2) |\n"
-        "|---|---|---|---|---|\n";
-  const auto array_row = [&](const char* name, const ArrayRun& run, double pe_area) {
+  md << "## Arrays\n\n| array | PEs | dataflow | lanes | PE area (um^2) | PE array area (mm^2) |\n"
+        "|---|---|---|---|---|---|\n";
+  const auto array_row = [&](const std::string& name, const ArrayRun& run) {
     const int64_t pes = run.arch.array.rows * run.arch.array.cols;
     md << "| " << name << " | " << run.arch.array.rows << " x " << run.arch.array.cols << " | "
-       << timing::dataflow_name(run.arch.array.dataflow) << " | " << fixed(pe_area, 0) << " | "
-       << fixed(static_cast<double>(pes) * pe_area * 1e-6, 3) << " |\n";
+       << timing::dataflow_name(run.arch.array.dataflow) << " | " << run.pe.lanes << " | "
+       << fixed(run.pe_area_um2, 0) << " | "
+       << fixed(static_cast<double>(pes) * run.pe_area_um2 * 1e-6, 3) << " |\n";
   };
-  array_row("4-bit (INT4/FP4 x INT4, FP16 accumulate)", c.four_bit, c.pe_area_4bit_um2);
-  array_row("FP16 iso-PE", c.fp16_iso_pe, c.pe_area_fp16_um2);
-  array_row("FP16 iso-area", c.fp16_iso_area, c.pe_area_fp16_um2);
+  array_row("4-bit (INT4/FP4 x INT4, FP16 accumulate)", c.four_bit);
+  for (const energy::Baseline& b : c.baselines) {
+    array_row(b.label(), b.run);
+  }
 
   md << "\n## Totals and passes\n\n"
-        "| pass | GEMMs | 4-bit cycles | time (ms) | util | 4-bit energy (uJ) | speedup iso-PE "
-        "| speedup iso-area | energy ratio iso-PE | energy ratio iso-area |\n"
-        "|---|---|---|---|---|---|---|---|---|---|\n";
+        "| pass | GEMMs | 4-bit cycles | time (ms) | util | 4-bit energy (uJ) |";
+  for (const char* what : {"speedup", "energy ratio"}) {
+    for (const energy::Baseline& b : c.baselines) {
+      md << " " << what << " " << b.label() << " |";
+    }
+  }
+  md << "\n|---|---|---|---|---|---|";
+  for (size_t k = 0; k < 2 * c.baselines.size(); ++k) {
+    md << "---|";
+  }
+  md << "\n";
   const auto pass_row = [&](const char* name, const Pass* p) {
     const Totals t = totals_for(r, c.four_bit, p);
     if (t.gemms == 0) {
       return;
     }
-    const Totals pe = totals_for(r, c.fp16_iso_pe, p);
-    const Totals area = totals_for(r, c.fp16_iso_area, p);
+    const std::vector<Totals> base = baseline_totals(r, p);
     const auto cyc = static_cast<double>(t.cycles);
     md << "| " << name << " | " << t.gemms << " | " << with_commas(t.cycles) << " | "
        << fixed(cyc / (ghz * 1e6), 3) << " | " << fixed(100 * t.utilization, 1) << "% | "
-       << fixed(t.energy.total_pj() * 1e-6, 1) << " | "
-       << fixed(ratio(static_cast<double>(pe.cycles), cyc), 2) << "x | "
-       << fixed(ratio(static_cast<double>(area.cycles), cyc), 2) << "x | "
-       << fixed(ratio(pe.energy.total_pj(), t.energy.total_pj()), 2) << "x | "
-       << fixed(ratio(area.energy.total_pj(), t.energy.total_pj()), 2) << "x |\n";
+       << fixed(t.energy.total_pj() * 1e-6, 1) << " |";
+    for (const Totals& b : base) {
+      md << " " << fixed(ratio(static_cast<double>(b.cycles), cyc), 2) << "x |";
+    }
+    for (const Totals& b : base) {
+      md << " " << fixed(ratio(b.energy.total_pj(), t.energy.total_pj()), 2) << "x |";
+    }
+    md << "\n";
   };
   for (Pass p : kPasses) {
     pass_row(p == Pass::kNone ? "-" : workload::pass_name(p), &p);
@@ -427,14 +533,23 @@ std::string report_markdown(const RunResult& r) {
 
   md << "\n" << legend(r) << "\n" << paper_claim(r);
 
-  md << "\n## Energy by component (uJ, whole run)\n\n"
-        "| component | 4-bit | FP16 iso-PE | FP16 iso-area |\n|---|---|---|---|\n";
+  md << "\n## Energy by component (uJ, whole run)\n\n| component | 4-bit |";
+  for (const energy::Baseline& b : c.baselines) {
+    md << " " << b.label() << " |";
+  }
+  md << "\n|---|---|";
+  for (size_t k = 0; k < c.baselines.size(); ++k) {
+    md << "---|";
+  }
+  md << "\n";
   const Totals t4 = totals_for(r, c.four_bit, nullptr);
-  const Totals tp = totals_for(r, c.fp16_iso_pe, nullptr);
-  const Totals ta = totals_for(r, c.fp16_iso_area, nullptr);
+  const std::vector<Totals> tb = baseline_totals(r, nullptr);
   const auto comp_row = [&](const char* name, double EnergyBreakdown::*field) {
-    md << "| " << name << " | " << fixed(t4.energy.*field * 1e-6, 1) << " | "
-       << fixed(tp.energy.*field * 1e-6, 1) << " | " << fixed(ta.energy.*field * 1e-6, 1) << " |\n";
+    md << "| " << name << " | " << fixed(t4.energy.*field * 1e-6, 1) << " |";
+    for (const Totals& b : tb) {
+      md << " " << fixed(b.energy.*field * 1e-6, 1) << " |";
+    }
+    md << "\n";
   };
   comp_row("MAC (multiply / shift)", &EnergyBreakdown::mac_pj);
   comp_row("accumulate", &EnergyBreakdown::accumulate_pj);
@@ -443,17 +558,20 @@ std::string report_markdown(const RunResult& r) {
   comp_row("SRAM", &EnergyBreakdown::sram_pj);
   comp_row("DRAM", &EnergyBreakdown::dram_pj);
   comp_row("idle PEs", &EnergyBreakdown::pe_idle_pj);
-  md << "| **total** | " << fixed(t4.energy.total_pj() * 1e-6, 1) << " | "
-     << fixed(tp.energy.total_pj() * 1e-6, 1) << " | " << fixed(ta.energy.total_pj() * 1e-6, 1)
-     << " |\n";
+  md << "| **total** | " << fixed(t4.energy.total_pj() * 1e-6, 1) << " |";
+  for (const Totals& b : tb) {
+    md << " " << fixed(b.energy.total_pj() * 1e-6, 1) << " |";
+  }
+  md << "\n";
 
   // The GEMMs where the 4-bit array gains least at equal area, with what limits them.
   std::vector<size_t> order(r.timings().size());
   for (size_t i = 0; i < order.size(); ++i) {
     order[i] = i;
   }
+  const ArrayRun& iso_area = fp16_iso_area(r);
   const auto speedup = [&](size_t i) {
-    return ratio(static_cast<double>(c.fp16_iso_area.timings[i].cycles),
+    return ratio(static_cast<double>(iso_area.timings[i].cycles),
                  static_cast<double>(c.four_bit.timings[i].cycles));
   };
   std::stable_sort(order.begin(), order.end(),
@@ -468,7 +586,7 @@ std::string report_markdown(const RunResult& r) {
     md << "| " << g.name << " | " << g.m << " x " << g.n << " x " << g.k << " | "
        << fixed(speedup(i), 2) << "x | " << fixed(100 * t.utilization, 1) << "% | "
        << timing::bound_name(t.bound) << " | "
-       << fixed(100 * c.fp16_iso_area.timings[i].utilization, 1) << "% |\n";
+       << fixed(100 * iso_area.timings[i].utilization, 1) << "% |\n";
   }
   md << "\n## Plots\n\n![cycles per layer](cycles_per_layer.png)\n\n"
         "![energy by component](energy_breakdown.png)\n\n"

@@ -21,7 +21,7 @@ struct RunResult {
   std::string energy_table_path;  // likewise
   std::string area_table_path;
   workload::Workload workload;
-  // The 4-bit array (comparison.four_bit, built from the configured ArchSpec) and both FP16
+  // The 4-bit array (comparison.four_bit, built from the configured ArchSpec) and its FP16
   // baselines on the same workload.
   energy::Comparison comparison;
   // Which engine timed the arrays: "analytic" (model/timing) or "systemc" (model/sc), and the
@@ -66,7 +66,7 @@ std::string run_report_json(const RunResult& r);
 std::string layers_csv(const RunResult& r);
 std::string summary_table(const RunResult& r);
 
-// What the summary's columns, mem-bnd and the two FP16 arrays mean (three lines), printed
+// What the summary's columns, mem-bnd and the FP16 arrays mean (four lines), printed
 // under the stdout table and in report.md.
 std::string legend(const RunResult& r);
 

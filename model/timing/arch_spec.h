@@ -54,6 +54,13 @@ struct DramSpec {
   int64_t latency_cycles = 100;
 };
 
+// The FP16 dot-product baseline (docs/energy.md, "FP16 baseline and comparisons"): the FP16
+// arrays nibble compares against besides the one-FMA arrays have PEs of fp16_dot_lanes lanes,
+// each an FP16 multiplier feeding an FP32 adder tree and one FP32 accumulate per cycle.
+struct BaselineSpec {
+  int64_t fp16_dot_lanes = 4;
+};
+
 // SCALE-Sim-only settings kept so a .cfg round-trips and its reports can be reproduced.
 struct ScaleSimSpec {
   std::string run_name = "nibble";
@@ -72,6 +79,7 @@ struct ArchSpec {
   SramSpec sram;
   DramSpec dram;
   TimingMode mode = TimingMode::kRealistic;
+  BaselineSpec baseline;
   double clock_ghz = 1.0;  // only to turn cycles into seconds in reports
   ScaleSimSpec scalesim;
 };

@@ -151,6 +151,7 @@ struct Machine {
   std::string dataflow = "ws";
   double fp8_rate = 0.5, fp16_rate = 0.25, clock_ghz = 1.0;
   bool compat = false;
+  int64_t dot_lanes = 4;  // baseline.fp16_dot_lanes
 };
 
 double rate_of(const TraceGemm& g, const Machine& mc) {
@@ -307,13 +308,15 @@ double shipped_area(const std::string& component) {
   return 1;
 }
 
-// The three arrays of a run (model/energy/baseline.h): the 4-bit one, the FP16 one of the same
-// shape, and the FP16 one of floor(R * s) x floor(C * s), s = sqrt(area_int4 / area_fp16).
+// The arrays of a run (model/energy/baseline.h): the 4-bit one; for each FP16 PE, the one-FMA
+// PE and (realistic mode) the dot-product PE, an array of the same shape and one of
+// floor(R * s) x floor(C * s), s = sqrt(area_int4 / area_fp16 PE).
 struct ArrayShape {
   const char* key;
   int64_t rows, cols;
   const char* pe;
   double pe_um2;
+  int64_t lanes = 1;
 };
 // The one-lane 4-bit PE's area from the shipped rows, as docs/energy.md ("The L-lane PE")
 // derives it: a lane (mult_int4, 17 x 3 shifter bit-levels, a 17-bit negate), the rounder of
@@ -327,14 +330,42 @@ double int4_pe_area() {
 
 std::vector<ArrayShape> arrays_of(const Machine& mc) {
   const double int4 = int4_pe_area();
-  const double fp16 = shipped_area("pe_fp16");
-  const double s = std::sqrt(int4 / fp16);
-  const auto scaled = [&](int64_t n) {
+  const auto scaled = [&](int64_t n, double pe_um2) {
+    const double s = std::sqrt(int4 / pe_um2);
     return std::max<int64_t>(1, static_cast<int64_t>(std::floor(static_cast<double>(n) * s)));
   };
-  return {{"4bit", mc.rows, mc.cols, "int4", int4},
-          {"fp16_iso_pe", mc.rows, mc.cols, "fp16", fp16},
-          {"fp16_iso_area", scaled(mc.rows), scaled(mc.cols), "fp16", fp16}};
+  const double fp16 = shipped_area("pe_fp16");
+  std::vector<ArrayShape> out = {
+      {"4bit", mc.rows, mc.cols, "int4", int4},
+      {"fp16_iso_pe", mc.rows, mc.cols, "fp16", fp16},
+      {"fp16_iso_area", scaled(mc.rows, fp16), scaled(mc.cols, fp16), "fp16", fp16}};
+  if (!mc.compat) {
+    // docs/energy.md, "The FP16 dot-product PE": L16 lanes and 48 L16 + 32 register bits.
+    const double dot = static_cast<double>(mc.dot_lanes) * shipped_area("dot_fp16_lane") +
+                       static_cast<double>(48 * mc.dot_lanes + 32) * shipped_area("register_bit");
+    out.push_back({"fp16dot_iso_pe", mc.rows, mc.cols, "fp16dot", dot, mc.dot_lanes});
+    out.push_back({"fp16dot_iso_area", scaled(mc.rows, dot), scaled(mc.cols, dot), "fp16dot", dot,
+                   mc.dot_lanes});
+  }
+  return out;
+}
+
+// The ratios' suffix of a baseline: speedup_<suffix> (fp16_iso_pe: iso_pe, fp16dot_iso_pe:
+// dot_iso_pe).
+std::string ratio_suffix(const std::string& base) {
+  return base.rfind("fp16dot_", 0) == 0 ? "dot_" + base.substr(8) : base.substr(5);
+}
+
+bool is_dot(const std::string& name) {
+  return name.find("fp16dot") != std::string::npos || name.find("_dot_") != std::string::npos;
+}
+
+// The documented names, without the dot-product arrays' in compat mode (they have none).
+std::vector<std::string> present(std::vector<std::string> names, const Machine& mc) {
+  if (mc.compat) {
+    names.erase(std::remove_if(names.begin(), names.end(), is_dot), names.end());
+  }
+  return names;
 }
 
 std::vector<std::string> keys_of(const Json& j) {
@@ -349,7 +380,8 @@ void expect_rel(double actual, double expected, const std::string& what) {
   EXPECT_NEAR(actual, expected, 1e-12 * std::abs(expected)) << what;
 }
 
-const char* const kBaselines[] = {"fp16_iso_pe", "fp16_iso_area"};
+const char* const kBaselines[] = {"fp16_iso_pe", "fp16_iso_area", "fp16dot_iso_pe",
+                                  "fp16dot_iso_area"};
 
 // The value of a layers.csv column in gemms[i] (docs/reports.md, layers.csv): the key of the
 // same name, an energy as its total, and `<baseline>_<field>` as gemms[i].<baseline>.<field>.
@@ -425,7 +457,7 @@ void check_run_folder(const std::string& dir, const std::string& trace_file, con
 
   // The three arrays.
   const std::vector<ArrayShape> arrays = arrays_of(mc);
-  EXPECT_EQ(keys_of(j.at("arrays")), ReportDoc::members(doc.top, "arrays"));
+  EXPECT_EQ(keys_of(j.at("arrays")), present(ReportDoc::members(doc.top, "arrays"), mc));
   std::map<std::string, double> pes;
   for (const ArrayShape& a : arrays) {
     SCOPED_TRACE(a.key);
@@ -435,10 +467,11 @@ void check_run_folder(const std::string& dir, const std::string& trace_file, con
     EXPECT_EQ(x.at("cols"), a.cols);
     EXPECT_EQ(x.at("dataflow"), mc.dataflow);
     EXPECT_EQ(x.at("pe"), a.pe);
-    EXPECT_DOUBLE_EQ(x.at("pe_area_um2").get<double>(), a.pe_um2);
+    EXPECT_EQ(x.at("lanes"), a.lanes);
+    EXPECT_NEAR(x.at("pe_area_um2").get<double>(), a.pe_um2, 1e-9 * a.pe_um2);
     expect_rel(x.at("pe_array_area_mm2").get<double>(),
                static_cast<double>(a.rows * a.cols) * a.pe_um2 * 1e-6, "pe_array_area_mm2");
-    pes[a.key] = static_cast<double>(a.rows * a.cols);
+    pes[a.key] = static_cast<double>(a.rows * a.cols * a.lanes);  // peak FP16 MACs a cycle
   }
 
   // Per GEMM: the trace's GEMMs in trace order.
@@ -451,7 +484,7 @@ void check_run_folder(const std::string& dir, const std::string& trace_file, con
     const TraceGemm& t = want[i];
     const Json& g = gemms[i];
     SCOPED_TRACE(t.name);
-    EXPECT_EQ(keys_of(g), ReportDoc::keys(doc.gemm));
+    EXPECT_EQ(keys_of(g), present(ReportDoc::keys(doc.gemm), mc));
     EXPECT_EQ(g.at("name"), t.name);
     EXPECT_EQ(g.at("pass"), t.pass);
     EXPECT_EQ(g.at("m"), t.m);
@@ -493,7 +526,7 @@ void check_run_folder(const std::string& dir, const std::string& trace_file, con
     };
     check_energy(g.at("energy_pj"));
     EXPECT_GT(g.at("energy_pj").at("total").get<double>(), 0);
-    // The FP16 baselines: the same GEMM as fp16 x fp16, one FP16 MAC per PE per cycle.
+    // The FP16 baselines: the same GEMM as fp16 x fp16, one FP16 MAC per lane per cycle.
     for (size_t b = 1; b < arrays.size(); ++b) {
       const ArrayShape& a = arrays[b];
       SCOPED_TRACE(a.key);
@@ -518,7 +551,7 @@ void check_run_folder(const std::string& dir, const std::string& trace_file, con
         EXPECT_GT(x.at("dram_write_bytes").get<int64_t>(), 0);
       }
       check_energy(x.at("energy_pj"));
-      const std::string suffix = std::string(a.key).substr(std::string("fp16_").size());
+      const std::string suffix = ratio_suffix(a.key);
       EXPECT_DOUBLE_EQ(g.at("speedup_" + suffix).get<double>(),
                        static_cast<double>(base_cycles) / static_cast<double>(cycles));
       EXPECT_DOUBLE_EQ(g.at("energy_ratio_" + suffix).get<double>(),
@@ -537,6 +570,10 @@ void check_run_folder(const std::string& dir, const std::string& trace_file, con
     const std::vector<std::string> cells = split(rows[i + 1], ',');
     ASSERT_EQ(cells.size(), columns.size()) << rows[i + 1];
     for (size_t c = 0; c < columns.size(); ++c) {
+      if (mc.compat && is_dot(columns[c])) {
+        EXPECT_EQ(cells[c], "") << columns[c];  // no dot-product arrays in compat mode
+        continue;
+      }
       const Json& v = csv_value(gemms[i], columns[c]);
       if (v.is_string()) {
         EXPECT_EQ(cells[c], v.get<std::string>()) << columns[c];
@@ -579,7 +616,7 @@ void check_run_folder(const std::string& dir, const std::string& trace_file, con
   const auto check_totals = [&](const Json& tot, const std::vector<const Json*>& members,
                                 const std::vector<size_t>& index, const std::string& what) {
     SCOPED_TRACE(what);
-    EXPECT_EQ(keys_of(tot), ReportDoc::keys(doc.totals));
+    EXPECT_EQ(keys_of(tot), present(ReportDoc::keys(doc.totals), mc));
     int64_t macs = 0, compute = 0, stall = 0;
     for (const Json* g : members) {
       macs += g->at("macs").get<int64_t>();
@@ -599,7 +636,7 @@ void check_run_folder(const std::string& dir, const std::string& trace_file, con
         [&](size_t i) { return rate_of(want[i], mc); }, index);
     const auto four_cycles = static_cast<double>(tot.at("cycles").get<int64_t>());
     const double four_energy = tot.at("energy_pj").at("total").get<double>();
-    for (const std::string base : kBaselines) {
+    for (const std::string& base : present({std::begin(kBaselines), std::end(kBaselines)}, mc)) {
       SCOPED_TRACE(base);
       const Json& x = tot.at(base);
       EXPECT_EQ(keys_of(x), ReportDoc::fields(doc.totals, base));
@@ -607,7 +644,7 @@ void check_run_folder(const std::string& dir, const std::string& trace_file, con
       check_array_totals(
           x, members, [&](const Json& g) -> const Json& { return g.at(base); }, pes[base],
           [](size_t) { return 1.0; }, index);
-      const std::string suffix = base.substr(std::string("fp16_").size());
+      const std::string suffix = ratio_suffix(base);
       EXPECT_DOUBLE_EQ(tot.at("speedup_" + suffix).get<double>(),
                        static_cast<double>(x.at("cycles").get<int64_t>()) / four_cycles);
       EXPECT_DOUBLE_EQ(tot.at("energy_ratio_" + suffix).get<double>(),
@@ -684,7 +721,8 @@ TEST_F(RunCli, DocsListTheReportKeys) {
   ASSERT_FALSE(gemm.empty());
   EXPECT_EQ(gemm.front(), "name");
   EXPECT_EQ(ReportDoc::members(doc.top, "arrays"),
-            (std::vector<std::string>{"4bit", "fp16_iso_pe", "fp16_iso_area"}));
+            (std::vector<std::string>{"4bit", "fp16_iso_pe", "fp16_iso_area", "fp16dot_iso_pe",
+                                      "fp16dot_iso_area"}));
   EXPECT_EQ(ReportDoc::fields(doc.top, "passes"),
             (std::vector<std::string>{"fwd", "dgrad", "wgrad", "none"}));
   const std::vector<std::string> energy = ReportDoc::fields(doc.totals, "energy_pj");

@@ -89,6 +89,14 @@
 // Speedups: 70 / 50 = 1.4 and 145 / 50 = 2.9 for each GEMM and for the totals
 // (210 / 150, 435 / 150).
 //
+// FP16 dot-product arrays (docs/energy.md, "The FP16 dot-product PE"), with
+// baseline.fp16_dot_lanes = 1 here: a PE of one lane at one FP16 MAC per cycle, timed as the
+// one-FMA FP16 PE, so its iso-PE array is the 2 x 2 one above, cycle for cycle. Its area is
+// dot_fp16_lane + (48 + 32) register bits = 3.921875 + 80 / 1024 = 4 um^2, as pe_fp16, so its
+// iso-area array is the 1 x 1 one above. What differs is the arithmetic: every FP16 product
+// costs E(dot_fp16, multiply) in mac and E(dot_fp16, add) in accumulate, in place of
+// mac_fp16_fp16 and add_fp32 (64 of each a repeat).
+//
 // Action counts (docs/energy.md, "Action counts"), one repeat of one GEMM:
 //   pe_move_bits    ws: macs * (bits_A + bits_acc) + preload hops cu*ru*(ru+1)/2 * bits_B
 //                   4-bit:    4 tiles x (16 * (4 + 16) + 6 * 4)   = 4 x 344  = 1376
@@ -168,6 +176,8 @@ const std::vector<EnergyRow> kEnergyRows = {{"mult_int4", "multiply", 0.25},
                                             {"dram", "read_bit", 4},
                                             {"dram", "write_bit", 8},
                                             {"pe", "leak_um2_cycle", 0.03125},
+                                            {"dot_fp16", "multiply", 0.375},
+                                            {"dot_fp16", "add", 0.25},
                                             {"pe_int4", "idle_cycle_ungated", 1e6}};
 
 double pj(const std::string& component, const std::string& action) {
@@ -198,6 +208,7 @@ const char* const kAreaCsv =
     "add_fp16,0.5244140625,made up\n"
     "register_bit,0.0009765625,made up\n"
     "pe_fp16,4,made up\n"
+    "dot_fp16_lane,3.921875,made up\n"
     "add_fp32,1000,not read\n";
 
 const char* const kTrace =
@@ -213,6 +224,7 @@ const char* const kConfig =
     "sram: {ifmap_kib: 256, filter_kib: 256, ofmap_kib: 256, banks: 1, double_buffered: true}\n"
     "dram: {bandwidth_bytes_per_cycle: 2, latency_cycles: 10}\n"
     "timing: {mode: realistic}\n"
+    "baseline: {fp16_dot_lanes: 1}\n"
     "clock_ghz: 0.5\n";
 
 // The counts of docs/energy.md ("Action counts") that have a table row, derived above.
@@ -236,7 +248,7 @@ double d(int64_t v) { return static_cast<double>(v); }
 // test's tables: an FP4 product is 51 shifter bit-levels and 17 adder bits; a chunk (one
 // product here) goes through the rounder of a 17-bit sum, 50 adder bits and 85 shifter
 // bit-levels; an idle PE-cycle leaks through the PE's area, 1 um^2 (4-bit) or 4 um^2 (FP16).
-Energy energy_of(const Counts& n, bool fp16_pe) {
+Energy energy_of(const Counts& n, bool fp16_pe, bool dot = false) {
   const double shifter = pj("shifter", "bit_level");
   const double adder = pj("adder", "bit");
   Energy e;
@@ -246,6 +258,10 @@ Energy energy_of(const Counts& n, bool fp16_pe) {
           d(n.macs_fp16) * pj("mac_fp16_fp16", "multiply");
   e.accumulate = d(n.acc_adds_fp16) * pj("add_fp16", "accumulate") +
                  d(n.acc_adds_fp32) * pj("add_fp32", "accumulate");
+  if (dot) {  // the dot-product PE's arithmetic, one multiply and one add per FP16 product
+    e.mac = d(n.macs_fp16) * pj("dot_fp16", "multiply");
+    e.accumulate = d(n.macs_fp16) * pj("dot_fp16", "add");
+  }
   e.scale_unit = d(n.scale_ops) * pj("scale_unit", "scale");
   e.pe_register = d(n.pe_move_bits) * pj("pe_register", "move_bit");
   e.sram =
@@ -295,20 +311,20 @@ Expected four_bit_fp4() {
   return {100, 36, 32, 64, 8.0 / 25, "memory", energy_of(c, false)};
 }
 
-Expected iso_pe(int64_t repeat) {
+Expected iso_pe(int64_t repeat, bool dot = false) {
   Counts c = counts(3456, 1536, 1536, 512, 256, repeat, 216 * repeat);
   c.macs_fp16 = 64 * repeat;
   c.acc_adds_fp32 = 64 * repeat;
   return {70 * repeat, 18 * repeat, 64 * repeat,       32 * repeat,
-          8.0 / 35,    "memory",    energy_of(c, true)};
+          8.0 / 35,    "memory",    energy_of(c, true, dot)};
 }
 
-Expected iso_area(int64_t repeat) {
+Expected iso_area(int64_t repeat, bool dot = false) {
   Counts c = counts(3328, 3072, 2560, 512, 256, repeat, 81 * repeat);
   c.macs_fp16 = 64 * repeat;
   c.acc_adds_fp32 = 64 * repeat;
   return {145 * repeat, 65 * repeat, 64 * repeat,       32 * repeat,
-          64.0 / 145,   "compute",   energy_of(c, true)};
+          64.0 / 145,   "compute",   energy_of(c, true, dot)};
 }
 
 void expect_rel(double actual, double expected, const std::string& what) {
@@ -392,6 +408,10 @@ TEST_F(RunCompare, HandArithmeticOfTheHeaderComment) {
   EXPECT_EQ(four_bit_fp4().energy.total(), 5717.0);
   EXPECT_EQ(iso_pe(2).energy.total(), 9218.0);
   EXPECT_EQ(iso_area(2).energy.total(), 9628.25);
+  // The dot-product arrays: mac 64 x 0.375 = 24 and accumulate 64 x 0.25 = 16 in place of
+  // 64 + 48 = 112.
+  EXPECT_EQ(iso_pe(1, true).energy.total(), 4609.0 - 112 + 40);
+  EXPECT_EQ(iso_area(1, true).energy.total(), 4814.125 - 112 + 40);
 }
 
 TEST_F(RunCompare, Arrays) {
@@ -416,16 +436,20 @@ TEST_F(RunCompare, Arrays) {
   check("4bit", 2, 2, "int4", 1);           // 4 um^2
   check("fp16_iso_pe", 2, 2, "fp16", 4);    // 16 um^2
   check("fp16_iso_area", 1, 1, "fp16", 4);  // 4 um^2, as the 4-bit array
+  check("fp16dot_iso_pe", 2, 2, "fp16dot", 4);
+  check("fp16dot_iso_area", 1, 1, "fp16dot", 4);
+  EXPECT_EQ(a.at("fp16dot_iso_pe").at("lanes"), 1);
+  EXPECT_EQ(a.at("4bit").at("lanes"), 1);
 }
 
 TEST_F(RunCompare, PerGemm) {
   const Json& gemms = report_->at("gemms");
   ASSERT_EQ(gemms.size(), 2U);
   const struct {
-    Expected four, pe, area;
+    Expected four, pe, area, dot_pe, dot_area;
     int64_t macs;
-  } want[] = {{four_bit_int4(), iso_pe(1), iso_area(1), 64},
-              {four_bit_fp4(), iso_pe(2), iso_area(2), 128}};
+  } want[] = {{four_bit_int4(), iso_pe(1), iso_area(1), iso_pe(1, true), iso_area(1, true), 64},
+              {four_bit_fp4(), iso_pe(2), iso_area(2), iso_pe(2, true), iso_area(2, true), 128}};
   for (size_t i = 0; i < 2; ++i) {
     const Json& g = gemms[i];
     const auto& w = want[i];
@@ -452,6 +476,14 @@ TEST_F(RunCompare, PerGemm) {
     };
     check_baseline("fp16_iso_pe", w.pe);
     check_baseline("fp16_iso_area", w.area);
+    check_baseline("fp16dot_iso_pe", w.dot_pe);
+    check_baseline("fp16dot_iso_area", w.dot_area);
+    expect_rel(g.at("speedup_dot_iso_pe").get<double>(), 1.4, "speedup_dot_iso_pe");
+    expect_rel(g.at("speedup_dot_iso_area").get<double>(), 2.9, "speedup_dot_iso_area");
+    expect_rel(g.at("energy_ratio_dot_iso_pe").get<double>(),
+               w.dot_pe.energy.total() / w.four.energy.total(), "energy_ratio_dot_iso_pe");
+    expect_rel(g.at("energy_ratio_dot_iso_area").get<double>(),
+               w.dot_area.energy.total() / w.four.energy.total(), "energy_ratio_dot_iso_area");
     expect_rel(g.at("speedup_iso_pe").get<double>(), 1.4, "speedup_iso_pe");
     expect_rel(g.at("speedup_iso_area").get<double>(), 2.9, "speedup_iso_area");
     expect_rel(g.at("energy_ratio_iso_pe").get<double>(),
@@ -503,6 +535,17 @@ TEST_F(RunCompare, TotalsAndPasses) {
   expect_rel(t.at("energy_ratio_iso_area").get<double>(), 14442.375 / 8561.75,
              "energy_ratio_iso_area");
 
+  // Dot-product arrays: the same cycles, 3 x 72 = 216 pJ less (repeats 1 and 2).
+  EXPECT_EQ(t.at("fp16dot_iso_pe").at("cycles"), 210);
+  EXPECT_EQ(t.at("fp16dot_iso_area").at("cycles"), 435);
+  expect_energy(t.at("fp16dot_iso_pe").at("energy_pj"),
+                sum(iso_pe(1, true).energy, iso_pe(2, true).energy), "fp16dot_iso_pe");
+  expect_rel(t.at("speedup_dot_iso_area").get<double>(), 435.0 / 150, "speedup_dot_iso_area");
+  expect_rel(t.at("energy_ratio_dot_iso_pe").get<double>(), (13827.0 - 216) / 8561.75,
+             "energy_ratio_dot_iso_pe");
+  expect_rel(t.at("energy_ratio_dot_iso_area").get<double>(), (14442.375 - 216) / 8561.75,
+             "energy_ratio_dot_iso_area");
+
   // One GEMM per pass: each pass is that GEMM.
   const Json& passes = report_->at("passes");
   ASSERT_EQ(passes.size(), 2U);
@@ -537,6 +580,8 @@ TEST_F(RunCompare, LayersCsvRows) {
   const std::vector<Expected> four = {four_bit_int4(), four_bit_fp4()};
   const std::vector<Expected> pe = {iso_pe(1), iso_pe(2)};
   const std::vector<Expected> area = {iso_area(1), iso_area(2)};
+  const std::vector<Expected> dot_pe = {iso_pe(1, true), iso_pe(2, true)};
+  const std::vector<Expected> dot_area = {iso_area(1, true), iso_area(2, true)};
   const std::vector<std::string> heads = {"g_int4,fwd,4,4,4,int4,int4,fp16,1,64,50,18,32,",
                                           "g_fp4,dgrad,4,4,4,fp4:p0,int4,fp16,2,128,100,36,64,"};
   for (size_t i = 0; i < 2; ++i) {
@@ -552,10 +597,10 @@ TEST_F(RunCompare, LayersCsvRows) {
         cells.back() += ch;
       }
     }
-    ASSERT_EQ(cells.size(), 16U);
+    ASSERT_EQ(cells.size(), 24U);
     // Timing-only: no output CRC, so no match either (empty cells).
-    EXPECT_EQ(cells[14], "");
-    EXPECT_EQ(cells[15], "");
+    EXPECT_EQ(cells[22], "");
+    EXPECT_EQ(cells[23], "");
     const auto num = [&](size_t k) { return std::strtod(cells[k].c_str(), nullptr); };
     expect_rel(num(0), 8.0 / 25, "utilization");
     EXPECT_EQ(cells[1], "memory");
@@ -571,6 +616,16 @@ TEST_F(RunCompare, LayersCsvRows) {
     EXPECT_EQ(cells[11], "2.9");
     expect_rel(num(12), pe[i].energy.total() / four[i].energy.total(), "energy_ratio_iso_pe");
     expect_rel(num(13), area[i].energy.total() / four[i].energy.total(), "energy_ratio_iso_area");
+    EXPECT_EQ(cells[14], std::to_string(dot_pe[i].cycles));
+    expect_rel(num(15), dot_pe[i].energy.total(), "fp16dot_iso_pe_energy_pj");
+    EXPECT_EQ(cells[16], std::to_string(dot_area[i].cycles));
+    expect_rel(num(17), dot_area[i].energy.total(), "fp16dot_iso_area_energy_pj");
+    EXPECT_EQ(cells[18], "1.4");
+    EXPECT_EQ(cells[19], "2.9");
+    expect_rel(num(20), dot_pe[i].energy.total() / four[i].energy.total(),
+               "energy_ratio_dot_iso_pe");
+    expect_rel(num(21), dot_area[i].energy.total() / four[i].energy.total(),
+               "energy_ratio_dot_iso_area");
   }
   EXPECT_FALSE(std::getline(in, row));
 }

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/energy/baseline.h"
 #include "model/energy/energy.h"
 #include "model/frontend/input_error.h"
 #include "model/numerics/format.h"
@@ -43,7 +44,7 @@ const std::string kShippedArea = kSource + "/configs/area/default_45nm.csv";
 const std::string kHeader = "component,action,energy_pj,source\n";
 const std::string kAreaHeader = "component,area_um2,source\n";
 
-// The 14 rows the model needs, with made-up energies that are exact in binary, so sums of
+// The 16 rows the model needs, with made-up energies that are exact in binary, so sums of
 // products of them with small integers are exact whatever the order. (The order keeps the rows'
 // line numbers, which the error tests below name.)
 struct Row {
@@ -64,6 +65,8 @@ const std::vector<Row> kMadeUp = {
     {"dram", "write_bit", "6"},
     {"adder", "bit", "0.125"},
     {"pe", "leak_um2_cycle", "0.03125"},
+    {"dot_fp16", "multiply", "0.625"},
+    {"dot_fp16", "add", "0.875"},
 };
 
 std::string table_text(const std::vector<Row>& rows) {
@@ -77,10 +80,10 @@ std::string table_text(const std::vector<Row>& rows) {
 // The made-up table with extra text appended after its rows.
 std::string made_up_plus(const std::string& extra) { return table_text(kMadeUp) + extra; }
 
-// The six rows the area model needs.
+// The seven rows the area model needs.
 const std::string kAreaRows =
     "mult_int4,70.5,x\nshifter_bit_level,1.6,x\nadder_bit,4.5,x\nadd_fp16,1360,x\n"
-    "register_bit,5.98,x\npe_fp16,6303,x\n";
+    "register_bit,5.98,x\npe_fp16,6303,x\ndot_fp16_lane,4076.8,x\n";
 
 // Every count non-zero and distinct (primes).
 ActionCounts all_counts() {
@@ -134,7 +137,7 @@ void expect_area_error(const std::string& text, int line, const std::vector<std:
 
 TEST(EnergyTable, ShippedTableParses) {
   const EnergyTable t = EnergyTable::read_file(kShippedEnergy);
-  ASSERT_EQ(t.rows().size(), 14u);
+  ASSERT_EQ(t.rows().size(), 16u);
   EXPECT_EQ(t.rows()[0].component, "mult_int4");
   EXPECT_EQ(t.rows()[0].action, "multiply");
   EXPECT_EQ(t.rows()[0].line, 2);
@@ -146,7 +149,7 @@ TEST(EnergyTable, ShippedTableParses) {
   EXPECT_EQ(t.pj("pe", "leak_um2_cycle"), 0.000012);
   // The quoted source keeps its commas; the unquoted one (sram write_bit) reads as written.
   EXPECT_EQ(t.rows()[0].source.rfind("Derived. One lane's 4x4 integer multiplier", 0), 0u);
-  EXPECT_EQ(t.rows()[10].source,
+  EXPECT_EQ(t.rows()[12].source,
             "Assumption: write = read (Horowitz gives reads only); value as sram read_bit. "
             "Confidence: low-medium.");
   EXPECT_TRUE(t.unused_rows().empty());
@@ -163,13 +166,21 @@ TEST(EnergyAreaTable, ShippedTableParses) {
   EXPECT_EQ(t.um2("register_bit"), 5.98);
   EXPECT_EQ(t.unused_components(), (std::vector<std::string>{"add_fp32", "mult_fp16"}));
   EXPECT_THROW(t.um2("pe_fp8"), std::out_of_range);
+  // The FP16 dot-product PE by hand (docs/energy.md, "The FP16 dot-product PE"): L16 lanes of
+  // 0.70 x (1640 + 4184) = 4076.8 and 48 L16 + 32 register bits of 5.98.
+  EXPECT_EQ(t.um2("dot_fp16_lane"), 4076.8);
+  EXPECT_NEAR(nibble::energy::pe_area_um2(t, PeDesign{PeKind::kFp16Dot, 1}), 4555.2, 1e-9);
+  EXPECT_NEAR(nibble::energy::pe_area_um2(t, PeDesign{PeKind::kFp16Dot, 4}), 17646.72, 1e-9);
+  EXPECT_NEAR(nibble::energy::pe_area_um2(t, PeDesign{PeKind::kFp16Dot, 16}), 70012.8, 1e-9);
+  EXPECT_THROW(nibble::energy::pe_area_um2(t, PeDesign{PeKind::kFp16Dot, 65}),
+               std::invalid_argument);
 }
 
 TEST(EnergyTable, MadeUpTableParses) {
   const EnergyTable t = EnergyTable::parse(table_text(kMadeUp), "t.csv");
   EXPECT_EQ(t.rows().size(), kMadeUp.size());
   EXPECT_EQ(t.pj("dram", "write_bit"), 6.0);
-  EXPECT_EQ(t.rows().back().line, 15);
+  EXPECT_EQ(t.rows().back().line, 17);
   EXPECT_TRUE(t.unused_rows().empty());
 }
 
@@ -208,34 +219,34 @@ TEST(EnergyTable, HeaderErrors) {
 
 TEST(EnergyTable, FieldCountErrors) {
   expect_energy_error(
-      made_up_plus("sram,read_bit,0.5\n"), 16,
+      made_up_plus("sram,read_bit,0.5\n"), 18,
       {"expected 4 fields (component,action,energy_pj,source), got 3", "\"sram,read_bit,0.5\""});
-  expect_energy_error(made_up_plus("sram,read_bit,0.5,src,\n"), 16,
+  expect_energy_error(made_up_plus("sram,read_bit,0.5,src,\n"), 18,
                       {"expected 4 fields", "got 5", "\"sram,read_bit,0.5,src,\""});
   // An unquoted comma in the source splits it.
-  expect_energy_error(made_up_plus("x,y,1,Horowitz, ISSCC 2014\n"), 16, {"got 5"});
-  expect_area_error(kAreaHeader + kAreaRows + "pe_fp8,100\n", 8,
+  expect_energy_error(made_up_plus("x,y,1,Horowitz, ISSCC 2014\n"), 18, {"got 5"});
+  expect_area_error(kAreaHeader + kAreaRows + "pe_fp8,100\n", 9,
                     {"expected 3 fields (component,area_um2,source), got 2", "\"pe_fp8,100\""});
 }
 
 TEST(EnergyTable, QuoteErrors) {
   expect_energy_error(
-      made_up_plus("x,y,1,\"Horowitz, ISSCC\n2014\n"), 16,
+      made_up_plus("x,y,1,\"Horowitz, ISSCC\n2014\n"), 18,
       {"unterminated quoted field 4", R"(expected a closing '"')", R"(in ""Horowitz, ISSCC...")"});
-  expect_energy_error(made_up_plus("x,y,1,src \"quoted\"\n"), 16,
+  expect_energy_error(made_up_plus("x,y,1,src \"quoted\"\n"), 18,
                       {R"('"' inside unquoted field 4)", R"("src "quoted"")",
                        "expected the whole field in quotes"});
   expect_energy_error(
-      made_up_plus("x,y,1,\"Horowitz\" 2014\n"), 16,
+      made_up_plus("x,y,1,\"Horowitz\" 2014\n"), 18,
       {"expected ',' or the end of the line after the closing quote of field 4", "got \" 2014\""});
   // The line of an error after a multi-line quoted field counts the lines inside it.
-  expect_energy_error(made_up_plus("x,y,1,\"a\nb\nc\"\nz,w,-1,src\n"), 19,
+  expect_energy_error(made_up_plus("x,y,1,\"a\nb\nc\"\nz,w,-1,src\n"), 21,
                       {"non-negative", "\"-1\""});
 }
 
 TEST(EnergyTable, NumberErrors) {
   const auto bad = [](const std::string& value, const std::string& expected) {
-    expect_energy_error(made_up_plus("x,y," + value + ",src\n"), 16,
+    expect_energy_error(made_up_plus("x,y," + value + ",src\n"), 18,
                         {expected, "energy_pj", "got \"" + value + "\""});
   };
   bad("abc", "expected a number");
@@ -250,46 +261,46 @@ TEST(EnergyTable, NumberErrors) {
   bad("nan", "expected a finite number");
   bad("1e999", "expected a finite number");
   // A decimal comma, quoted so that it stays one field.
-  expect_energy_error(made_up_plus("x,y,\"0,5\",src\n"), 16, {"expected a number", "got \"0,5\""});
-  expect_area_error(kAreaHeader + kAreaRows + "mult,0,x\n", 8,
+  expect_energy_error(made_up_plus("x,y,\"0,5\",src\n"), 18, {"expected a number", "got \"0,5\""});
+  expect_area_error(kAreaHeader + kAreaRows + "mult,0,x\n", 9,
                     {"expected a positive number (area_um2", "got \"0\""});
-  expect_area_error(kAreaHeader + kAreaRows + "mult,-3,x\n", 8, {"positive", "got \"-3\""});
+  expect_area_error(kAreaHeader + kAreaRows + "mult,-3,x\n", 9, {"positive", "got \"-3\""});
   expect_area_error(kAreaHeader + "pe_int4,big,x\n", 2, {"expected a number", "got \"big\""});
 }
 
 TEST(EnergyTable, NameErrors) {
-  expect_energy_error(made_up_plus(",read_bit,1,src\n"), 16,
+  expect_energy_error(made_up_plus(",read_bit,1,src\n"), 18,
                       {"expected a component name", "got \"\""});
-  expect_energy_error(made_up_plus("sram,,1,src\n"), 16, {"expected an action name", "got \"\""});
-  expect_energy_error(made_up_plus("sram ,read_bit,1,src\n"), 16,
+  expect_energy_error(made_up_plus("sram,,1,src\n"), 18, {"expected an action name", "got \"\""});
+  expect_energy_error(made_up_plus("sram ,read_bit,1,src\n"), 18,
                       {"expected a component name (letters, digits and '_'", "got \"sram \""});
-  expect_energy_error(made_up_plus("sram,read bit,1,src\n"), 16, {"got \"read bit\""});
+  expect_energy_error(made_up_plus("sram,read bit,1,src\n"), 18, {"got \"read bit\""});
   expect_area_error(kAreaHeader + "\"\",1,x\n", 2, {"expected a component name", "got \"\""});
 }
 
 TEST(EnergyTable, DuplicateErrors) {
-  expect_energy_error(made_up_plus("\nsram,read_bit,0.5,again\n"), 17,
+  expect_energy_error(made_up_plus("\nsram,read_bit,0.5,again\n"), 19,
                       {"duplicate row (sram, read_bit)", "first at line 10"});
   // The same component with another action, or the same action elsewhere, is not a duplicate.
   EXPECT_NO_THROW(
       EnergyTable::parse(made_up_plus("sram,refresh_bit,1,x\nfoo,read_bit,1,x\n"), "t"));
-  expect_area_error(kAreaHeader + kAreaRows + "mult_int4,1,x\n", 8,
+  expect_area_error(kAreaHeader + kAreaRows + "mult_int4,1,x\n", 9,
                     {"duplicate component mult_int4", "first at line 2"});
 }
 
 TEST(EnergyTable, MissingRowsAreListed) {
   std::vector<Row> rows = kMadeUp;
-  rows.erase(rows.begin() + 9);  // sram write_bit
-  rows.erase(rows.begin());      // mult_int4 multiply
-  rows.pop_back();               // pe leak_um2_cycle
+  rows.erase(rows.begin() + 13);  // pe leak_um2_cycle
+  rows.erase(rows.begin() + 9);   // sram write_bit
+  rows.erase(rows.begin());       // mult_int4 multiply
   expect_energy_error(table_text(rows), 0,
                       {"missing rows the energy model needs",
                        "(mult_int4, multiply), (sram, write_bit), (pe, leak_um2_cycle)"});
-  // A header alone misses all 14.
+  // A header alone misses all 16.
   expect_energy_error(kHeader, 0, {"(mult_int4, multiply)", "(pe, leak_um2_cycle)"});
   // A row of another action does not stand in for the one the model reads.
   rows = kMadeUp;
-  rows.back().action = "idle_cycle";
+  rows[13].action = "idle_cycle";  // pe leak_um2_cycle
   expect_energy_error(table_text(rows), 0, {"expected (pe, leak_um2_cycle)"});
   expect_area_error(kAreaHeader + "pe_int4,1,x\nmult_int4,2,x\n", 0,
                     {"missing rows the area model needs",
@@ -311,18 +322,18 @@ TEST(EnergyTable, QuotingEdgeCases) {
   const std::vector<EnergyRow> u = t.unused_rows();
   ASSERT_EQ(u.size(), 6u);
   EXPECT_EQ(u[0].source, "Horowitz, 'ISSCC', \"Fig. 1.1.9\", p. 10");
-  EXPECT_EQ(u[0].line, 17);
+  EXPECT_EQ(u[0].line, 19);
   EXPECT_EQ(u[1].component, "quoted_name");
   EXPECT_EQ(u[1].action, "act");
   EXPECT_EQ(u[1].energy_pj, 2.5);
   EXPECT_EQ(u[1].source, "");
   EXPECT_EQ(u[2].source, "");
   EXPECT_EQ(u[3].source, "first line\n# not a comment\n\nlast, line");
-  EXPECT_EQ(u[3].line, 20);
+  EXPECT_EQ(u[3].line, 22);
   EXPECT_EQ(u[4].source, "\"");
-  EXPECT_EQ(u[4].line, 26);
+  EXPECT_EQ(u[4].line, 28);
   EXPECT_EQ(u[5].energy_pj, 1.5e-3);
-  EXPECT_EQ(u[5].line, 27);
+  EXPECT_EQ(u[5].line, 29);
 }
 
 TEST(EnergyTable, CrlfAndByteOrderMark) {
@@ -335,14 +346,14 @@ TEST(EnergyTable, CrlfAndByteOrderMark) {
   EXPECT_EQ(t.pj("pe", "leak_um2_cycle"), 0.03125);
   ASSERT_EQ(t.unused_rows().size(), 1u);
   EXPECT_EQ(t.unused_rows()[0].source, "a\nb");
-  EXPECT_EQ(t.unused_rows()[0].line, 16);
+  EXPECT_EQ(t.unused_rows()[0].line, 18);
   // A CRLF table keeps its line numbers in errors.
   std::string bad = made_up_plus("x,y,oops,z\n");
   std::string bad_crlf;
   for (char ch : bad) {
     bad_crlf += ch == '\n' ? std::string("\r\n") : std::string(1, ch);
   }
-  expect_energy_error(bad_crlf, 16, {"got \"oops\""});
+  expect_energy_error(bad_crlf, 18, {"got \"oops\""});
   // The shipped area table read with CRLF line ends.
   std::ifstream in(kShippedArea, std::ios::binary);
   std::stringstream ss;
@@ -425,9 +436,17 @@ bool same_bits(double a, double b) {
   return x == y;
 }
 
-// The component each row feeds (docs/energy.md).
-const char* dependent(const Row& r) {
+// The component each row feeds on a PE of that kind (docs/energy.md); nullptr: none.
+const char* dependent(const Row& r, PeKind kind) {
   const std::string c = r.component;
+  const bool arithmetic = c.rfind("mac_", 0) == 0 || c == "mult_int4" || c == "shifter" ||
+                          c == "adder" || c.rfind("add_", 0) == 0 || c == "dot_fp16";
+  if (arithmetic && (kind == PeKind::kFp16Dot) != (c == "dot_fp16")) {
+    return nullptr;  // the dot-product PE reads only its own arithmetic rows, the others never
+  }
+  if (c == "dot_fp16") {
+    return r.action == "multiply" ? "mac" : "accumulate";
+  }
   if (c.rfind("mac_", 0) == 0 || c == "mult_int4" || c == "shifter" || c == "adder") {
     return "mac";
   }
@@ -454,18 +473,26 @@ const char* dependent(const Row& r) {
 }
 
 TEST(EnergyOf, ChangingOneRowChangesExactlyItsComponent) {
-  const ActionCounts c = all_counts();
   const EnergyTable base_table = EnergyTable::parse(table_text(kMadeUp), "t.csv");
-  for (const PeDesign pe : {PeDesign{PeKind::kInt4, 4}, PeDesign{PeKind::kFp16, 1}}) {
+  for (const PeDesign pe : {PeDesign{PeKind::kInt4, 4}, PeDesign{PeKind::kFp16, 1},
+                            PeDesign{PeKind::kFp16Dot, 4}}) {
+    ActionCounts c = all_counts();
+    if (pe.kind == PeKind::kFp16Dot) {  // it runs FP16 GEMMs only
+      c.macs_int4 = 0;
+      c.macs_fp4 = 0;
+      c.macs_fp8 = 0;
+      c.chunk_sums = 0;
+      c.acc_adds_fp16 = 0;
+    }
     const EnergyBreakdown base = nibble::energy::energy_of(c, base_table, pe, 100.0);
     for (size_t i = 0; i < kMadeUp.size(); ++i) {
       std::vector<Row> rows = kMadeUp;
       rows[i].energy = "7.3";  // differs from every made-up value
       const EnergyTable t = EnergyTable::parse(table_text(rows), "t.csv");
       const EnergyBreakdown e = nibble::energy::energy_of(c, t, pe, 100.0);
-      const char* changed = dependent(kMadeUp[i]);
-      SCOPED_TRACE(kMadeUp[i].component + "," + kMadeUp[i].action +
-                   (pe.kind == PeKind::kInt4 ? " int4" : " fp16"));
+      const char* changed = dependent(kMadeUp[i], pe.kind);
+      SCOPED_TRACE(kMadeUp[i].component + "," + kMadeUp[i].action + " " +
+                   nibble::energy::pe_kind_name(pe.kind));
       for (const auto& [name, member] : kComponents) {
         if (changed != nullptr && std::string(name) == changed) {
           EXPECT_NE(e.*member, base.*member) << name;
@@ -487,6 +514,65 @@ TEST(EnergyOf, ChangingOneRowChangesExactlyItsComponent) {
       EXPECT_TRUE(same_bits(e.*member, base.*member)) << name;
     }
   }
+}
+
+TEST(EnergyOf, FpDotPeByHand) {
+  // docs/energy.md: on the FP16 dot-product PE every FP16 product costs (dot_fp16, multiply)
+  // in mac and (dot_fp16, add) in accumulate, whatever its acc_adds_fp32 (the chunks) say.
+  const EnergyTable t = EnergyTable::parse(table_text(kMadeUp), "t.csv");
+  ActionCounts c;
+  c.macs_fp16 = 40;
+  c.acc_adds_fp32 = 10;  // chunks of 4: 30 tree adds and 10 accumulates, 40 adds
+  c.pe_move_bits = 8;
+  c.pe_idle_cycles = 2;
+  const EnergyBreakdown e = nibble::energy::energy_of(c, t, PeDesign{PeKind::kFp16Dot, 4}, 64.0);
+  EXPECT_EQ(e.mac_pj, 40 * 0.625);
+  EXPECT_EQ(e.accumulate_pj, 40 * 0.875);
+  EXPECT_EQ(e.pe_register_pj, 8 * 0.0625);
+  EXPECT_EQ(e.pe_idle_pj, 2 * 64 * 0.03125);
+  EXPECT_EQ(e.total_pj(), 25 + 35 + 0.5 + 4);
+  for (int64_t ActionCounts::*other :
+       {&ActionCounts::macs_int4, &ActionCounts::macs_fp4, &ActionCounts::macs_fp8}) {
+    ActionCounts bad = c;
+    bad.*other = 1;
+    EXPECT_THROW(nibble::energy::energy_of(bad, t, PeDesign{PeKind::kFp16Dot, 4}, 64.0),
+                 std::invalid_argument);
+  }
+}
+
+TEST(Baseline, FpArraysFollowTheirPeAndFit) {
+  const AreaTable area = AreaTable::read_file(kShippedArea);
+  ArchSpec four;
+  four.array.rows = 32;
+  four.array.cols = 24;
+  four.pe.lanes = 4;
+  four.pe.fp16_macs_per_cycle = 0.25;
+  four.baseline.fp16_dot_lanes = 8;
+  using nibble::energy::Fit;
+  using nibble::energy::fp16_array;
+  const ArchSpec pe1 = fp16_array(four, PeKind::kFp16, Fit::kIsoPe, area);
+  EXPECT_EQ(pe1.array.rows, 32);
+  EXPECT_EQ(pe1.array.cols, 24);
+  EXPECT_EQ(pe1.pe.lanes, 1);
+  EXPECT_EQ(pe1.pe.fp16_macs_per_cycle, 1.0);
+  const ArchSpec dot = fp16_array(four, PeKind::kFp16Dot, Fit::kIsoPe, area);
+  EXPECT_EQ(dot.array.rows, 32);
+  EXPECT_EQ(dot.pe.lanes, 8);
+  EXPECT_EQ(dot.pe.fp16_macs_per_cycle, 1.0);
+  // iso-area by hand: the 4-lane 4-bit PE is 3299.62 um^2 (docs/energy.md); the 8-lane
+  // dot-product PE 8 x 4076.8 + 416 x 5.98 = 35102.08; s = sqrt(3299.62 / 35102.08) = 0.30659,
+  // 32 x s = 9.81, 24 x s = 7.36. The one-FMA PE: s = sqrt(3299.62 / 6303) = 0.72354: 23 x 17.
+  const ArchSpec dot_area = fp16_array(four, PeKind::kFp16Dot, Fit::kIsoArea, area);
+  EXPECT_EQ(dot_area.array.rows, 9);
+  EXPECT_EQ(dot_area.array.cols, 7);
+  EXPECT_EQ(dot_area.pe.lanes, 8);
+  const ArchSpec fma_area = fp16_array(four, PeKind::kFp16, Fit::kIsoArea, area);
+  EXPECT_EQ(fma_area.array.rows, 23);
+  EXPECT_EQ(fma_area.array.cols, 17);
+  // Compat timing has one MAC per PE: no dot-product arrays there.
+  EXPECT_EQ(nibble::energy::baselines_for(four).size(), 4u);
+  four.mode = TimingMode::kCompat;
+  EXPECT_EQ(nibble::energy::baselines_for(four).size(), 2u);
 }
 
 TEST(EnergyOf, EachCountFeedsOneComponent) {
@@ -547,7 +633,7 @@ std::map<std::string, double> simple_table(const std::string& path) {
 
 TEST(EnergyGemm, TinyGemmEndToEnd) {
   const std::map<std::string, double> E = simple_table(kShippedEnergy);
-  ASSERT_EQ(E.size(), 14u);
+  ASSERT_EQ(E.size(), 16u);
   const EnergyTable table = EnergyTable::read_file(kShippedEnergy);
   struct Case {
     Format a, b;

@@ -80,6 +80,7 @@ void expect_same(const ArchSpec& a, const ArchSpec& b) {
   EXPECT_EQ(a.dram.bandwidth_bytes_per_cycle, b.dram.bandwidth_bytes_per_cycle);
   EXPECT_EQ(a.dram.latency_cycles, b.dram.latency_cycles);
   EXPECT_EQ(a.mode, b.mode);
+  EXPECT_EQ(a.baseline.fp16_dot_lanes, b.baseline.fp16_dot_lanes);
   EXPECT_EQ(a.clock_ghz, b.clock_ghz);
   EXPECT_EQ(a.scalesim.run_name, b.scalesim.run_name);
   EXPECT_EQ(a.scalesim.ifmap_offset, b.scalesim.ifmap_offset);
@@ -135,6 +136,7 @@ TEST(ConfigRegistry, DeclaresEachNativeKeyOnceInCanonicalOrder) {
                                              "dram.bandwidth_bytes_per_cycle",
                                              "dram.latency_cycles",
                                              "timing.mode",
+                                             "baseline.fp16_dot_lanes",
                                              "clock_ghz"};
   std::vector<std::string> names;
   for (const ConfigKey& k : config_keys()) {
@@ -208,6 +210,8 @@ const std::vector<KeyCase>& key_cases() {
        [](ArchSpec& s) { s.dram.latency_cycles = 0; }},
       {"timing:\n  mode: compat\n", "timing.mode=compat",
        [](ArchSpec& s) { s.mode = TimingMode::kCompat; }},
+      {"baseline:\n  fp16_dot_lanes: 16\n", "baseline.fp16_dot_lanes=16",
+       [](ArchSpec& s) { s.baseline.fp16_dot_lanes = 16; }},
       {"clock_ghz: 1.5\n", "clock_ghz=1.5", [](ArchSpec& s) { s.clock_ghz = 1.5; }},
   };
   return cases;
@@ -271,7 +275,7 @@ TEST(ConfigFile, ErrorsNameFileLineAndKey) {
         "dataflow"}},
       {"clock_ghz: 1\nfoo: 2\n",
        2,
-       {"unknown top-level key 'foo'", "array, pe, sram, dram, timing, clock_ghz"}},
+       {"unknown top-level key 'foo'", "array, pe, sram, dram, timing, baseline, clock_ghz"}},
       {"array.rows: 4\n", 1, {"'array.rows'", "write 'rows' under 'array:'"}},
       {"rows: 4\n", 1, {"'rows'", "belongs under 'array:'"}},
       {"sram:\n  rows: 4\n", 2, {"'sram.rows'", "belongs under 'array:'", "banks"}},
