@@ -2,11 +2,16 @@
 // dataflows (dataflow_i, held for a GEMM). docs/rtl.md ("The array") states the schedule and
 // the edge protocol; docs/datapath.md the same array in C++ (datapath::run_tile_detailed).
 //
-// Edges. The controller drives one token per lane and cycle, already skewed (row i's token of
+// Lanes. Every PE has Lanes (L) lanes (pe.lanes): an operand token carries a chunk of up to L
+// consecutive k (L 4-bit codes and a lane enable mask), and a PE step adds the chunk's products
+// (nibble_lanes, the chunk rule). ws/is: PE row i holds chunk i of the tile's k (the tile's
+// k0 + i*L ..); os: wave s brings chunk s. With L = 1 every token is one element.
+//
+// Edges. The controller drives one token per path and cycle, already skewed (row i's token of
 // wave w in cycle s + w + i, column j's in cycle s + w + j):
-//  - row_*_i[i]: the streamed operand into row i (ws: A[m][k], is: B[k][n], os: A[m][k]) and
-//    the wave's first/last flags;
-//  - col_*_i[j]: os only, B[k][n] into column j;
+//  - row_*_i[i]: the streamed operand's chunk into row i (ws: A[m][k..], is: B[k..][n], os:
+//    A[m][k..]) and the wave's first/last flags;
+//  - col_*_i[j]: os only, B[k..][n] into column j;
 //  - psum_*_i[j]: ws/is only, the initial partial sum of the wave in column j (+0 for a tile's
 //    first K fold, the accumulator otherwise);
 //  - w_*_i[j]: ws/is only, the preload of the next stationary tile into column j, one token
@@ -26,6 +31,7 @@
 module nibble_mac_array #(
   parameter int unsigned NumRows = 16,  // R: PE rows (array.rows)
   parameter int unsigned NumCols = 16,  // C: PE columns (array.cols)
+  parameter int unsigned Lanes = 1,     // L: lanes per PE (pe.lanes), in [1, 64]
   parameter int          Fp4Bias = nibble_pkg::Fp4Bias,  // FP4 exponent bias, in [2, 13]
   // Derived: width of a preload token's row address.
   localparam int unsigned RowWidth = (NumRows > 1) ? $clog2(NumRows) : 1
@@ -40,11 +46,13 @@ module nibble_mac_array #(
   input  logic [NumRows-1:0]          row_data_i,      // it carries an element (else a bubble)
   input  logic [NumRows-1:0]          row_first_i,     // first wave of a tile
   input  logic [NumRows-1:0]          row_last_i,      // os: last step of a completing tile
-  input  logic [4*NumRows-1:0]        row_code_i,      // 4-bit codes, row i in [4i+3:4i]
+  input  logic [4*Lanes*NumRows-1:0]  row_code_i,      // codes, row i lane l at 4*(L*i+l) +: 4
+  input  logic [Lanes*NumRows-1:0]    row_en_i,        // lane enables, row i lane l at L*i+l
   // Column lanes (north edge), os: B.
   input  logic [NumCols-1:0]          col_valid_i,     // a step's token enters column j
   input  logic [NumCols-1:0]          col_data_i,      // it carries an element
-  input  logic [4*NumCols-1:0]        col_code_i,      // 4-bit codes, column j in [4j+3:4j]
+  input  logic [4*Lanes*NumCols-1:0]  col_code_i,      // codes, column j lane l at 4*(L*j+l) +: 4
+  input  logic [Lanes*NumCols-1:0]    col_en_i,        // lane enables, column j lane l at L*j+l
   // Partial-sum lanes (north edge), ws/is.
   input  logic [NumCols-1:0]          psum_valid_i,    // a wave's partial sum enters column j
   input  logic [NumCols-1:0]          psum_data_i,     // it is an output element
@@ -53,7 +61,8 @@ module nibble_mac_array #(
   input  logic [NumCols-1:0]          w_valid_i,       // a preload token enters column j
   input  logic [NumCols-1:0]          w_data_i,        // it carries an element
   input  logic [RowWidth*NumCols-1:0] w_row_i,         // its row, column j in [RowWidth*j +: RowWidth]
-  input  logic [4*NumCols-1:0]        w_code_i,        // 4-bit codes
+  input  logic [4*Lanes*NumCols-1:0]  w_code_i,        // codes, column j lane l at 4*(L*j+l) +: 4
+  input  logic [Lanes*NumCols-1:0]    w_en_i,          // lane enables, column j lane l at L*j+l
   output logic                        in_ready_o,      // 1: the array takes this cycle's inputs
   // Results (south edge).
   input  logic                        res_ready_i,     // the consumer takes this cycle's results
@@ -64,6 +73,9 @@ module nibble_mac_array #(
   if (NumRows < 1 || NumCols < 1) begin : gen_size_err
     $error("nibble_mac_array: NumRows and NumCols must be at least 1");
   end
+  if (Lanes < 1 || Lanes > 64) begin : gen_lanes_err
+    $error("nibble_mac_array: Lanes outside the admitted range [1, 64]");
+  end
 
   logic en;
 
@@ -73,17 +85,20 @@ module nibble_mac_array #(
   logic              x_data  [NumRows][NumCols+1];
   logic              x_first [NumRows][NumCols+1];
   logic              x_last  [NumRows][NumCols+1];
-  logic [3:0]        x_code  [NumRows][NumCols+1];
+  logic [Lanes-1:0][3:0] x_code [NumRows][NumCols+1];
+  logic [Lanes-1:0]  x_en    [NumRows][NumCols+1];
   logic              b_valid [NumRows+1][NumCols];
   logic              b_data  [NumRows+1][NumCols];
-  logic [3:0]        b_code  [NumRows+1][NumCols];
+  logic [Lanes-1:0][3:0] b_code [NumRows+1][NumCols];
+  logic [Lanes-1:0]  b_en    [NumRows+1][NumCols];
   logic              p_valid [NumRows+1][NumCols];
   logic              p_data  [NumRows+1][NumCols];
   logic [15:0]       p_value [NumRows+1][NumCols];
   logic              w_valid [NumRows+1][NumCols];
   logic              w_data  [NumRows+1][NumCols];
   logic [RowWidth-1:0] w_row [NumRows+1][NumCols];
-  logic [3:0]        w_code  [NumRows+1][NumCols];
+  logic [Lanes-1:0][3:0] w_code [NumRows+1][NumCols];
+  logic [Lanes-1:0]  w_en    [NumRows+1][NumCols];
 
   // os: the bottom PE of column j did the last step of an output-completing tile in the
   // previous cycle, so every PE of the column holds its result: the column's drain starts.
@@ -108,13 +123,15 @@ module nibble_mac_array #(
     assign x_data[i][0] = row_data_i[i];
     assign x_first[i][0] = row_first_i[i];
     assign x_last[i][0] = row_last_i[i];
-    assign x_code[i][0] = row_code_i[4*i +: 4];
+    assign x_code[i][0] = row_code_i[4*Lanes*i +: 4*Lanes];
+    assign x_en[i][0] = row_en_i[Lanes*i +: Lanes];
   end
 
   for (genvar j = 0; j < NumCols; j++) begin : gen_north
     assign b_valid[0][j] = col_valid_i[j];
     assign b_data[0][j] = col_data_i[j];
-    assign b_code[0][j] = col_code_i[4*j +: 4];
+    assign b_code[0][j] = col_code_i[4*Lanes*j +: 4*Lanes];
+    assign b_en[0][j] = col_en_i[Lanes*j +: Lanes];
     // os: the drain chain enters empty from the north.
     assign p_valid[0][j] = (dataflow_q != nibble_pkg::DfOs) && psum_valid_i[j];
     assign p_data[0][j] = psum_data_i[j];
@@ -122,7 +139,8 @@ module nibble_mac_array #(
     assign w_valid[0][j] = w_valid_i[j];
     assign w_data[0][j] = w_data_i[j];
     assign w_row[0][j] = w_row_i[RowWidth*j +: RowWidth];
-    assign w_code[0][j] = w_code_i[4*j +: 4];
+    assign w_code[0][j] = w_code_i[4*Lanes*j +: 4*Lanes];
+    assign w_en[0][j] = w_en_i[Lanes*j +: Lanes];
   end
 
   for (genvar i = 0; i < NumRows; i++) begin : gen_rows
@@ -130,6 +148,7 @@ module nibble_mac_array #(
       nibble_pe #(
         .Row     (i),
         .RowWidth(RowWidth),
+        .Lanes   (Lanes),
         .Fp4Bias (Fp4Bias)
       ) u_pe (
         .clk_i       (clk_i),
@@ -143,17 +162,21 @@ module nibble_mac_array #(
         .x_first_i   (x_first[i][j]),
         .x_last_i    (x_last[i][j]),
         .x_code_i    (x_code[i][j]),
+        .x_en_i      (x_en[i][j]),
         .x_valid_o   (x_valid[i][j+1]),
         .x_data_o    (x_data[i][j+1]),
         .x_first_o   (x_first[i][j+1]),
         .x_last_o    (x_last[i][j+1]),
         .x_code_o    (x_code[i][j+1]),
+        .x_en_o      (x_en[i][j+1]),
         .b_valid_i   (b_valid[i][j]),
         .b_data_i    (b_data[i][j]),
         .b_code_i    (b_code[i][j]),
+        .b_en_i      (b_en[i][j]),
         .b_valid_o   (b_valid[i+1][j]),
         .b_data_o    (b_data[i+1][j]),
         .b_code_o    (b_code[i+1][j]),
+        .b_en_o      (b_en[i+1][j]),
         .p_valid_i   (p_valid[i][j]),
         .p_data_i    (p_data[i][j]),
         .p_value_i   (p_value[i][j]),
@@ -164,10 +187,12 @@ module nibble_mac_array #(
         .w_data_i    (w_data[i][j]),
         .w_row_i     (w_row[i][j]),
         .w_code_i    (w_code[i][j]),
+        .w_en_i      (w_en[i][j]),
         .w_valid_o   (w_valid[i+1][j]),
         .w_data_o    (w_data[i+1][j]),
         .w_row_o     (w_row[i+1][j]),
         .w_code_o    (w_code[i+1][j]),
+        .w_en_o      (w_en[i+1][j]),
         .drain_load_i(drain_load_q[j])
       );
     end

@@ -34,14 +34,9 @@ void check_cosim_input(const workload::Workload& w, const timing::ArchSpec& arch
         "timing.mode: compat: the co-simulation tiles GEMMs as realistic timing does "
         "(timing.mode: realistic)");
   }
-  if (arch.pe.lanes != 1) {
-    throw std::invalid_argument("pe.lanes: " + std::to_string(arch.pe.lanes) +
-                                ": the RTL array is built with one lane per PE (pe.lanes: 1)");
-  }
-  if (!rtl_array_built(arch.array.rows, arch.array.cols)) {
-    throw std::invalid_argument("array.rows x array.cols = " + std::to_string(arch.array.rows) +
-                                "x" + std::to_string(arch.array.cols) +
-                                ": the RTL array is built in the sizes " + rtl_array_sizes());
+  if (!rtl_array_built(arch.array.rows, arch.array.cols, arch.pe.lanes)) {
+    throw std::invalid_argument(
+        rtl_array_not_built(arch.array.rows, arch.array.cols, arch.pe.lanes));
   }
   for (const workload::GemmSpec& g : w.gemms) {
     if (!num::is_4bit(g.a.format) || !num::is_4bit(g.b.format) ||
@@ -98,7 +93,7 @@ std::vector<CosimRow> run_cosim(const workload::Workload& w, const timing::ArchS
   const std::vector<sc::GemmResult> model = sc::run_engine({job}).front();
 
   // The RTL, GEMM after GEMM on one array.
-  RtlArray array(arch.array.rows, arch.array.cols, rtl_options);
+  RtlArray array(arch.array.rows, arch.array.cols, arch.pe.lanes, rtl_options);
   RtlScaleUnit unit;
   num::GradScaleState grad;  // per GEMM name, as the model's scale unit keeps it
   std::vector<CosimRow> rows;

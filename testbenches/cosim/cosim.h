@@ -32,7 +32,7 @@ struct CosimRow {
 // Throws std::invalid_argument naming the trace line if the co-simulation cannot run a GEMM
 // of w (operands not a 4-bit PE pair; an output the RTL scale unit does not produce), or
 // naming the configuration keys if arch cannot be co-simulated (timing.mode compat; an
-// array.rows x array.cols not built).
+// array.rows x array.cols x pe.lanes not built).
 void check_cosim_input(const workload::Workload& w, const timing::ArchSpec& arch);
 
 // Runs every GEMM (check_cosim_input first) on its tensors (tensors[i] of w.gemms[i], from

@@ -7,9 +7,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "Vcosim_array_16x16.h"
-#include "Vcosim_array_8x8.h"
 #include "Vcosim_scale_unit.h"
+#include "cosim_arrays.h"  // generated: the built arrays' headers and NIBBLE_COSIM_ARRAYS_TABLE
 #include "model/numerics/product.h"
 #include "model/numerics/random.h"
 #include "model/timing/realistic.h"
@@ -21,29 +20,36 @@ namespace nibble::cosim {
 
 namespace {
 
-// The inputs of one cycle at the array's edges, one entry per row or column.
+// The inputs of one cycle at the array's edges, one entry per row or column; the codes and
+// lane enables (*_code, *_en) one entry per lane, row or column i's lane l at i * L + l.
 struct EdgeIn {
-  std::vector<uint16_t> row_valid, row_data, row_first, row_last, row_code;  // R
-  std::vector<uint16_t> col_valid, col_data, col_code;                       // C (os: B)
-  std::vector<uint16_t> psum_valid, psum_data, psum;                         // C (ws/is)
-  std::vector<uint16_t> w_valid, w_data, w_row, w_code;                      // C (ws/is)
+  std::vector<uint16_t> row_valid, row_data, row_first, row_last;  // R
+  std::vector<uint16_t> row_code, row_en;                          // R x L
+  std::vector<uint16_t> col_valid, col_data;                       // C (os: B)
+  std::vector<uint16_t> col_code, col_en;                          // C x L
+  std::vector<uint16_t> psum_valid, psum_data, psum;               // C (ws/is)
+  std::vector<uint16_t> w_valid, w_data, w_row;                    // C (ws/is)
+  std::vector<uint16_t> w_code, w_en;                              // C x L
 
-  EdgeIn(size_t r, size_t c)
+  EdgeIn(size_t r, size_t c, size_t l)
       : row_valid(r),
         row_data(r),
         row_first(r),
         row_last(r),
-        row_code(r),
+        row_code(r * l),
+        row_en(r * l),
         col_valid(c),
         col_data(c),
-        col_code(c),
+        col_code(c * l),
+        col_en(c * l),
         psum_valid(c),
         psum_data(c),
         psum(c),
         w_valid(c),
         w_data(c),
         w_row(c),
-        w_code(c) {}
+        w_code(c * l),
+        w_en(c * l) {}
 };
 
 // Packs lanes of `width` bits (lane i in bits [i*width, (i+1)*width)) into a Verilated port:
@@ -131,6 +137,7 @@ class RtlArray::Port {
   virtual ~Port() = default;
   virtual int64_t rows() const = 0;
   virtual int64_t cols() const = 0;
+  virtual int64_t lanes() const = 0;
   virtual void reset() = 0;  // the asynchronous reset; no clock edge
   virtual void configure(int dataflow, uint8_t fmt_a, uint8_t fmt_b) = 0;
   virtual void drive(const EdgeIn& in, bool res_ready) = 0;
@@ -147,8 +154,8 @@ namespace {
 template <typename Model>
 class VerilatedArray : public RtlArray::Port {
  public:
-  VerilatedArray(int64_t rows, int64_t cols, const RtlOptions& options)
-      : rows_(rows), cols_(cols), context_(shared_context()) {
+  VerilatedArray(int64_t rows, int64_t cols, int64_t lanes, const RtlOptions& options)
+      : rows_(rows), cols_(cols), lanes_(lanes), context_(shared_context()) {
     const std::string& vcd_path = options.vcd_path;
     if (!vcd_path.empty()) {
       context_->traceEverOn(true);
@@ -187,6 +194,7 @@ class VerilatedArray : public RtlArray::Port {
 
   int64_t rows() const override { return rows_; }
   int64_t cols() const override { return cols_; }
+  int64_t lanes() const override { return lanes_; }
 
   // rst_ni high, low, high: the falling edge triggers the asynchronous reset (Verilator takes
   // the first evaluation's value as the previous one, so a reset that starts low never fires).
@@ -211,9 +219,11 @@ class VerilatedArray : public RtlArray::Port {
     pack(m.row_first_i, in.row_first, 1);
     pack(m.row_last_i, in.row_last, 1);
     pack(m.row_code_i, in.row_code, 4);
+    pack(m.row_en_i, in.row_en, 1);
     pack(m.col_valid_i, in.col_valid, 1);
     pack(m.col_data_i, in.col_data, 1);
     pack(m.col_code_i, in.col_code, 4);
+    pack(m.col_en_i, in.col_en, 1);
     pack(m.psum_valid_i, in.psum_valid, 1);
     pack(m.psum_data_i, in.psum_data, 1);
     pack(m.psum_i, in.psum, 16);
@@ -221,6 +231,7 @@ class VerilatedArray : public RtlArray::Port {
     pack(m.w_data_i, in.w_data, 1);
     pack(m.w_row_i, in.w_row, row_width(rows_));
     pack(m.w_code_i, in.w_code, 4);
+    pack(m.w_en_i, in.w_en, 1);
     m.res_ready_i = res_ready ? 1 : 0;
   }
 
@@ -265,7 +276,7 @@ class VerilatedArray : public RtlArray::Port {
     }
   }
 
-  int64_t rows_, cols_;
+  int64_t rows_, cols_, lanes_;
   std::shared_ptr<VerilatedContext> context_;
   std::unique_ptr<Model> model_;
   std::unique_ptr<VerilatedVcdC> trace_;
@@ -273,37 +284,37 @@ class VerilatedArray : public RtlArray::Port {
   int64_t time_ = 0;    // half cycles, the VCD's time
 };
 
-// The array sizes built in (testbenches/cosim/CMakeLists.txt verilates each): one row each.
+// The arrays built in (testbenches/cosim/CMakeLists.txt verilates each of NIBBLE_COSIM_ARRAYS
+// and lists it in the generated cosim_arrays.h): one row each.
 struct BuiltArray {
-  int64_t rows, cols;
+  int64_t rows, cols, lanes;
   std::unique_ptr<RtlArray::Port> (*make)(const RtlOptions& options);
 };
 
-template <typename Model, int64_t R, int64_t C>
+template <typename Model, int64_t R, int64_t C, int64_t L>
 std::unique_ptr<RtlArray::Port> make_array(const RtlOptions& options) {
-  return std::make_unique<VerilatedArray<Model>>(R, C, options);
+  return std::make_unique<VerilatedArray<Model>>(R, C, L, options);
 }
 
-constexpr BuiltArray kBuiltArrays[] = {
-    {8, 8, make_array<Vcosim_array_8x8, 8, 8>},
-    {16, 16, make_array<Vcosim_array_16x16, 16, 16>},
-};
+#define NIBBLE_COSIM_ARRAY(rows, cols, lanes, model) \
+  {rows, cols, lanes, make_array<model, rows, cols, lanes>},
+constexpr BuiltArray kBuiltArrays[] = {NIBBLE_COSIM_ARRAYS_TABLE};
+#undef NIBBLE_COSIM_ARRAY
 
-const BuiltArray* find_built(int64_t rows, int64_t cols) {
+const BuiltArray* find_built(int64_t rows, int64_t cols, int64_t lanes) {
   for (const BuiltArray& b : kBuiltArrays) {
-    if (b.rows == rows && b.cols == cols) {
+    if (b.rows == rows && b.cols == cols && b.lanes == lanes) {
       return &b;
     }
   }
   return nullptr;
 }
 
-std::unique_ptr<RtlArray::Port> make_port(int64_t rows, int64_t cols, const RtlOptions& options) {
-  const BuiltArray* built = find_built(rows, cols);
+std::unique_ptr<RtlArray::Port> make_port(int64_t rows, int64_t cols, int64_t lanes,
+                                          const RtlOptions& options) {
+  const BuiltArray* built = find_built(rows, cols, lanes);
   if (built == nullptr) {
-    throw std::invalid_argument("no RTL array of " + std::to_string(rows) + " x " +
-                                std::to_string(cols) +
-                                " PEs is built in (sizes: " + rtl_array_sizes() + ")");
+    throw std::invalid_argument(rtl_array_not_built(rows, cols, lanes));
   }
   return built->make(options);
 }
@@ -332,6 +343,7 @@ class Controller {
         df_(arch.array.dataflow),
         r_(arch.array.rows),
         c_(arch.array.cols),
+        l_(arch.pe.lanes),
         db_(arch.sram.double_buffered),
         fault_(fault),
         history_(static_cast<size_t>(std::max(r_, c_) + 1)),
@@ -414,6 +426,22 @@ class Controller {
     }
   }
 
+  // Chunk c of the tile (ws/is: PE row c; os: wave c), k = k0 + c * L .. min(k0 + (c + 1) * L,
+  // k0 + k_len) - 1, into lanes [base, base + L) of code and en: code_at(k) and enable 1 per
+  // lane of the chunk; 0 and 0 beyond it, and in every lane when `data` is false (a bubble).
+  template <typename CodeAt>
+  void chunk(const timing::Tile& tile, int64_t c, bool data, CodeAt code_at,
+             std::vector<uint16_t>& code, std::vector<uint16_t>& en, size_t base) const {
+    const int64_t first = tile.k0 + c * l_;
+    const int64_t end = std::min(first + l_, tile.k0 + tile.k_len);
+    for (int64_t l = 0; l < l_; ++l) {
+      const size_t at = base + static_cast<size_t>(l);
+      const bool used = data && first + l < end;
+      code[at] = used ? code_at(first + l) : 0;
+      en[at] = used ? 1 : 0;
+    }
+  }
+
   // The edge inputs of array cycle ta, whose own issue is `now` (not yet in the history).
   // early_read: set to what went wrong when a wave reads a partial sum before the previous K
   // fold's result has left the array (an error only if the array takes these inputs).
@@ -424,7 +452,9 @@ class Controller {
       const Issue* is = at(ta, i, now);
       const size_t li = static_cast<size_t>(i);
       in.row_valid[li] = in.row_data[li] = in.row_first[li] = in.row_last[li] = 0;
-      in.row_code[li] = 0;
+      const size_t lanes_i = li * static_cast<size_t>(l_);
+      std::fill_n(in.row_code.begin() + static_cast<std::ptrdiff_t>(lanes_i), l_, 0);
+      std::fill_n(in.row_en.begin() + static_cast<std::ptrdiff_t>(lanes_i), l_, 0);
       if (is == nullptr || is->wave_tile < 0) {
         continue;
       }
@@ -436,19 +466,29 @@ class Controller {
       if (df_ == timing::Dataflow::kOs) {
         in.row_first[li] = tile.first_partial && w == 0;
         in.row_last[li] = tile.completes_outputs && w == tile.waves - 1;
-        in.row_code[li] = data ? t_.a.at(tile.row0 + i, tile.t0 + w) : 0;
+        chunk(
+            tile, w, data, [&](int64_t k) { return t_.a.at(tile.row0 + i, k); }, in.row_code,
+            in.row_en, lanes_i);
       } else {
         in.row_first[li] = w == 0;
-        in.row_code[li] = !data                          ? 0
-                          : df_ == timing::Dataflow::kWs ? t_.a.at(tile.t0 + w, tile.row0 + i)
-                                                         : t_.b.at(tile.row0 + i, tile.t0 + w);
+        chunk(
+            tile, i, data,
+            [&](int64_t k) {
+              return df_ == timing::Dataflow::kWs ? t_.a.at(tile.t0 + w, k)
+                                                  : t_.b.at(k, tile.t0 + w);
+            },
+            in.row_code, in.row_en, lanes_i);
       }
     }
     for (int64_t j = 0; j < c_; ++j) {
       const size_t lj = static_cast<size_t>(j);
-      in.col_valid[lj] = in.col_data[lj] = in.col_code[lj] = 0;
+      const size_t lanes_j = lj * static_cast<size_t>(l_);
+      in.col_valid[lj] = in.col_data[lj] = 0;
       in.psum_valid[lj] = in.psum_data[lj] = in.psum[lj] = 0;
-      in.w_valid[lj] = in.w_data[lj] = in.w_row[lj] = in.w_code[lj] = 0;
+      in.w_valid[lj] = in.w_data[lj] = in.w_row[lj] = 0;
+      for (std::vector<uint16_t>* v : {&in.col_code, &in.col_en, &in.w_code, &in.w_en}) {
+        std::fill_n(v->begin() + static_cast<std::ptrdiff_t>(lanes_j), l_, 0);
+      }
       const Issue* is = at(ta, j, now);
       // The wave in column j's lane: the one issued j cycles ago (a fault delays it by one).
       const bool late = fault_ == ScheduleFault::kPsumLate || fault_ == ScheduleFault::kColumnLate;
@@ -460,7 +500,9 @@ class Controller {
         if (df_ == timing::Dataflow::kOs) {
           in.col_valid[lj] = 1;
           in.col_data[lj] = data;
-          in.col_code[lj] = data ? t_.b.at(tile.t0 + w, tile.col0 + j) : 0;
+          chunk(
+              tile, w, data, [&](int64_t k) { return t_.b.at(k, tile.col0 + j); }, in.col_code,
+              in.col_en, lanes_j);
         } else {
           in.psum_valid[lj] = 1;
           in.psum_data[lj] = data;
@@ -485,9 +527,13 @@ class Controller {
         in.w_valid[lj] = 1;
         in.w_data[lj] = data;
         in.w_row[lj] = static_cast<uint16_t>(row);
-        in.w_code[lj] = !data                          ? 0
-                        : df_ == timing::Dataflow::kWs ? t_.b.at(tile.row0 + row, tile.col0 + j)
-                                                       : t_.a.at(tile.col0 + j, tile.row0 + row);
+        chunk(
+            tile, row, data,
+            [&](int64_t k) {
+              return df_ == timing::Dataflow::kWs ? t_.b.at(k, tile.col0 + j)
+                                                  : t_.a.at(tile.col0 + j, k);
+            },
+            in.w_code, in.w_en, lanes_j);
       }
     }
   }
@@ -566,6 +612,7 @@ class Controller {
   const fn::GemmTensors& t_;
   timing::Dataflow df_;
   int64_t r_, c_;
+  int64_t l_;  // L, lanes per PE
   bool db_;
   ScheduleFault fault_;
   std::vector<timing::Tile> tiles_;
@@ -582,28 +629,50 @@ class Controller {
 
 }  // namespace
 
-bool rtl_array_built(int64_t rows, int64_t cols) { return find_built(rows, cols) != nullptr; }
+bool rtl_array_built(int64_t rows, int64_t cols, int64_t lanes) {
+  return find_built(rows, cols, lanes) != nullptr;
+}
 
 std::string rtl_array_sizes() {
   std::string text;
   for (const BuiltArray& b : kBuiltArrays) {
     text += (text.empty() ? "" : ", ") + std::to_string(b.rows) + "x" + std::to_string(b.cols);
+    if (b.lanes != 1) {
+      text += "x" + std::to_string(b.lanes);
+    }
   }
   return text;
 }
 
+std::string rtl_array_not_built(int64_t rows, int64_t cols, int64_t lanes) {
+  return "array.rows x array.cols x pe.lanes = " + std::to_string(rows) + "x" +
+         std::to_string(cols) + "x" + std::to_string(lanes) +
+         ": no RTL array of this size is built in (built: " + rtl_array_sizes() +
+         "); to build one, add " + std::to_string(rows) + "x" + std::to_string(cols) +
+         (lanes == 1 ? "" : "x" + std::to_string(lanes)) +
+         " to NIBBLE_COSIM_ARRAYS (testbenches/cosim/CMakeLists.txt, or cmake "
+         "-DNIBBLE_COSIM_ARRAYS=...) and rebuild";
+}
+
+RtlArray::RtlArray(int64_t rows, int64_t cols, int64_t lanes, const RtlOptions& options)
+    : port_(make_port(rows, cols, lanes, options)),
+      options_(options),
+      stall_rng_(options.stall_seed) {}
+
 RtlArray::RtlArray(int64_t rows, int64_t cols, const RtlOptions& options)
-    : port_(make_port(rows, cols, options)), options_(options), stall_rng_(options.stall_seed) {}
+    : RtlArray(rows, cols, 1, options) {}
 
 RtlArray::~RtlArray() = default;
 
 RtlGemm RtlArray::run(const workload::GemmSpec& g, const timing::ArchSpec& arch,
                       const fn::GemmTensors& t) {
-  if (arch.array.rows != port_->rows() || arch.array.cols != port_->cols()) {
-    throw std::invalid_argument("the RTL array is " + std::to_string(port_->rows()) + " x " +
-                                std::to_string(port_->cols()) + ", the configuration " +
-                                std::to_string(arch.array.rows) + " x " +
-                                std::to_string(arch.array.cols));
+  if (arch.array.rows != port_->rows() || arch.array.cols != port_->cols() ||
+      arch.pe.lanes != port_->lanes()) {
+    throw std::invalid_argument(
+        "the RTL array is " + std::to_string(port_->rows()) + " x " +
+        std::to_string(port_->cols()) + " with " + std::to_string(port_->lanes()) +
+        " lanes, the configuration " + std::to_string(arch.array.rows) + " x " +
+        std::to_string(arch.array.cols) + " with " + std::to_string(arch.pe.lanes));
   }
   const datapath::MatrixView a{t.a.codes.data(), t.a.rows, t.a.cols};
   const datapath::MatrixView b{t.b.codes.data(), t.b.rows, t.b.cols};
@@ -612,7 +681,8 @@ RtlGemm RtlArray::run(const workload::GemmSpec& g, const timing::ArchSpec& arch,
       t.b.codes.size() != static_cast<size_t>(g.k * g.n)) {
     throw std::invalid_argument("gemm '" + g.name + "': tensors of the wrong shape");
   }
-  const datapath::GemmOperands ops = datapath::operands_for(g, a, b, 1);  // the RTL PE has one lane
+  const datapath::GemmOperands ops =
+      datapath::operands_for(g, a, b, static_cast<int>(port_->lanes()));
   if (ops.fa.fp4.bias != num::kFp4DefaultBias || ops.fb.fp4.bias != num::kFp4DefaultBias) {
     throw std::invalid_argument("the RTL array is built with the default FP4 bias");
   }
@@ -623,7 +693,8 @@ RtlGemm RtlArray::run(const workload::GemmSpec& g, const timing::ArchSpec& arch,
                    tb::rtl_operand_fmt(ops.fb));
   const auto r = static_cast<size_t>(port_->rows());
   const auto c = static_cast<size_t>(port_->cols());
-  EdgeIn in(r, c);
+  const auto l = static_cast<size_t>(port_->lanes());
+  EdgeIn in(r, c, l);
   port_->drive(in, true);
   port_->settle();
   port_->clock_edge();
@@ -682,7 +753,7 @@ RtlGemm RtlArray::run(const workload::GemmSpec& g, const timing::ArchSpec& arch,
     }
   }
   // Let the lanes empty, so that the next GEMM starts from an idle array.
-  in = EdgeIn(r, c);
+  in = EdgeIn(r, c, l);
   port_->drive(in, true);
   for (int64_t k = 0; k < port_->rows() + port_->cols() + 2; ++k) {
     port_->results(res_valid, res);

@@ -57,23 +57,27 @@ struct RtlGemm {
   int64_t stall_cycles = 0;    // cycles the array waited for res_ready_i
 };
 
-// The array sizes built into nibble (Verilator needs NumRows and NumCols at build time).
-bool rtl_array_built(int64_t rows, int64_t cols);
-std::string rtl_array_sizes();  // "8x8, 16x16"
+// The arrays built into nibble (Verilator needs NumRows, NumCols and Lanes at build time):
+// rows x cols PEs of `lanes` lanes each (pe.lanes).
+bool rtl_array_built(int64_t rows, int64_t cols, int64_t lanes = 1);
+std::string rtl_array_sizes();  // "8x8, 16x16, 8x8x4, ..." (rows x cols [x lanes, when not 1])
+// The one-line error for an array not built in: the arrays that are, and how to build another.
+std::string rtl_array_not_built(int64_t rows, int64_t cols, int64_t lanes);
 
 class RtlArray {
  public:
-  // Throws std::invalid_argument unless rtl_array_built(rows, cols); std::runtime_error if the
-  // VCD file cannot be opened.
-  RtlArray(int64_t rows, int64_t cols, const RtlOptions& options = {});
+  // Throws std::invalid_argument unless rtl_array_built(rows, cols, lanes); std::runtime_error
+  // if the VCD file cannot be opened.
+  RtlArray(int64_t rows, int64_t cols, int64_t lanes, const RtlOptions& options = {});
+  RtlArray(int64_t rows, int64_t cols, const RtlOptions& options = {});  // one lane
   ~RtlArray();
   RtlArray(const RtlArray&) = delete;
   RtlArray& operator=(const RtlArray&) = delete;
 
   // One repeat of GEMM g on this array, tiled as arch (realistic mode: plan_tiles and
-  // for_each_tile) with t's operands. Throws std::invalid_argument if arch's array is not this
-  // one, the operands are not a 4-bit PE pair or do not match g's shape; std::logic_error if an
-  // RTL assertion fails or a result is unexpected or missing.
+  // for_each_tile) with t's operands. Throws std::invalid_argument if arch's array (rows, cols,
+  // pe.lanes) is not this one, the operands are not a 4-bit PE pair or do not match g's shape;
+  // std::logic_error if an RTL assertion fails or a result is unexpected or missing.
   RtlGemm run(const workload::GemmSpec& g, const timing::ArchSpec& arch, const fn::GemmTensors& t);
 
   class Port;  // the Verilated model behind a size-independent interface (rtl_array.cc)

@@ -1,5 +1,6 @@
 // `nibble cosim` end to end (docs/cosim.md): the co-simulation suite through the RTL array and
-// the SystemC model on 8x8 and 16x16 arrays in every dataflow, every output bit-identical and
+// the SystemC model on 8x8 and 16x16 arrays in every dataflow, with one lane per PE and with 4
+// and 8 (pe.lanes), every output bit-identical and
 // every cycle count equal to the model's array schedule; cosim.csv's header and determinism;
 // waves on request; bad input as one line with exit code 2 and no output left behind.
 #include <gtest/gtest.h>
@@ -45,6 +46,15 @@ std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
   return rows;
 }
 
+// The built arrays as `nibble cosim` lists them: NIBBLE_COSIM_ARRAYS, ", "-separated.
+std::string built_arrays() {
+  std::string out;
+  for (const char ch : std::string(NIBBLE_COSIM_ARRAYS)) {
+    out += ch == ',' ? std::string(", ") : std::string(1, ch);
+  }
+  return out;
+}
+
 const char* const kHeader =
     "gemm,m,n,k,repeat,dataflow,a,b,out,rtl_crc,model_crc,match,rtl_cycles,model_cycles,"
     "error_pct,model_total_cycles";
@@ -52,23 +62,48 @@ const char* const kHeader =
 struct Case {
   int size;
   const char* dataflow;
+  int lanes = 1;
 };
 
 // Names the case in gtest's (and ctest's) listing instead of dumping its bytes.
 void PrintTo(const Case& c, std::ostream* os) {
-  *os << c.dataflow << ' ' << c.size << 'x' << c.size;
+  *os << c.dataflow << ' ' << c.size << 'x' << c.size << " L=" << c.lanes;
+}
+
+// Whether the array is in NIBBLE_COSIM_ARRAYS, the build's list ("8x8,16x16,8x8x4,...").
+bool built(int size, int lanes) {
+  const std::string name = std::to_string(size) + "x" + std::to_string(size) +
+                           (lanes == 1 ? "" : "x" + std::to_string(lanes));
+  std::istringstream list(NIBBLE_COSIM_ARRAYS);
+  std::string item;
+  while (std::getline(list, item, ',')) {
+    if (item == name) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// ws8, os16, ...; with lanes: ws8l4, os16l8, ...
+std::string case_name(const ::testing::TestParamInfo<Case>& p) {
+  return std::string(p.param.dataflow) + std::to_string(p.param.size) +
+         (p.param.lanes == 1 ? "" : "l" + std::to_string(p.param.lanes));
 }
 
 class CosimSuite : public ::testing::TestWithParam<Case> {};
 
 TEST_P(CosimSuite, EveryOutputBitIdenticalEveryCycleCountEqual) {
   const Case c = GetParam();
-  const fs::path dir = fresh_dir(std::string(c.dataflow) + std::to_string(c.size));
+  if (!built(c.size, c.lanes)) {
+    GTEST_SKIP() << "not built (NIBBLE_COSIM_ARRAYS): " << NIBBLE_COSIM_ARRAYS;
+  }
+  const fs::path dir =
+      fresh_dir(std::string(c.dataflow) + std::to_string(c.size) + "l" + std::to_string(c.lanes));
   const std::string size = std::to_string(c.size);
   const CommandResult r =
       run_command(kNibble + " cosim -q --trace " + kSuite + " --set array.rows=" + size +
-                  " --set array.cols=" + size + " --set array.dataflow=" + c.dataflow + " -o " +
-                  (dir / "out").string());
+                  " --set array.cols=" + size + " --set array.dataflow=" + c.dataflow +
+                  " --set pe.lanes=" + std::to_string(c.lanes) + " -o " + (dir / "out").string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "cosim: 26 GEMMs, 26 outputs bit-identical, largest cycle error 0.000 %\n");
   const auto rows = read_csv(dir / "out" / "cosim.csv");
@@ -95,9 +130,14 @@ TEST_P(CosimSuite, EveryOutputBitIdenticalEveryCycleCountEqual) {
 INSTANTIATE_TEST_SUITE_P(Arrays, CosimSuite,
                          ::testing::Values(Case{8, "ws"}, Case{8, "os"}, Case{8, "is"},
                                            Case{16, "ws"}, Case{16, "os"}, Case{16, "is"}),
-                         [](const ::testing::TestParamInfo<Case>& p) {
-                           return std::string(p.param.dataflow) + std::to_string(p.param.size);
-                         });
+                         case_name);
+
+INSTANTIATE_TEST_SUITE_P(Lanes, CosimSuite,
+                         ::testing::Values(Case{8, "ws", 4}, Case{8, "os", 4}, Case{8, "is", 4},
+                                           Case{8, "ws", 8}, Case{8, "os", 8}, Case{8, "is", 8},
+                                           Case{16, "ws", 4}, Case{16, "os", 4}, Case{16, "is", 4},
+                                           Case{16, "ws", 8}, Case{16, "os", 8}, Case{16, "is", 8}),
+                         case_name);
 
 TEST(Cosim, SameInputsSameBytesAndWavesOnRequest) {
   const fs::path dir = fresh_dir("determinism");
@@ -142,7 +182,13 @@ TEST(Cosim, BadInputIsOneLineAndExitCodeTwo) {
   expect_rejected("--trace " + fp16.string() + " --set array.rows=8 --set array.cols=8",
                   "fp16.trace:3: gemm 'g2': the RTL array multiplies 4-bit PE pairs only");
   expect_rejected("--trace " + kSuite + " --set array.rows=4 --set array.cols=4",
-                  "the RTL array is built in the sizes 8x8, 16x16");
+                  "array.rows x array.cols x pe.lanes = 4x4x1: no RTL array of this size is built "
+                  "in (built: " + built_arrays() + ")");
+  expect_rejected("--trace " + kSuite + " --set array.rows=4 --set array.cols=4",
+                  "); to build one, add 4x4 to NIBBLE_COSIM_ARRAYS (testbenches/cosim/"
+                  "CMakeLists.txt, or cmake -DNIBBLE_COSIM_ARRAYS=...) and rebuild");
+  expect_rejected("--trace " + kSuite + " --set array.rows=8 --set array.cols=8 --set pe.lanes=2",
+                  "8x8x2: no RTL array of this size is built in");
   expect_rejected("--trace " + kSuite +
                       " --set array.rows=8 --set array.cols=8 "
                       "--set timing.mode=compat",

@@ -1,11 +1,14 @@
 // The RTL array (rtl/nibble_mac_array.sv, Verilated, driven by cosim::RtlArray) on the
 // co-simulation suite, tests/cosim/data/suite.trace (26 shapes: M = 1, N = 1, K = 1, K not a
 // multiple of the array height, N below the width, several folds; the 8 operand-format pairs),
-// on 8x8 and 16x16 arrays in the os, ws and is dataflows:
+// on 8x8 and 16x16 arrays in the os, ws and is dataflows, with one lane per PE and with 4 and 8
+// (pe.lanes):
 //  - every FP16 result equals a reference written here: for each (m, n), acc = +0, then
 //    acc = fp16_add(acc, product_fp16(A[m][k], B[k][n])) for k = 0 .. K-1 (docs/numerics.md's
 //    accumulation order), with model/numerics' two operations, which the RTL benches check
-//    against the RTL arithmetic one by one;
+//    against the RTL arithmetic one by one; with L lanes, the chunk rule written apart from
+//    model/numerics (tests/reference/ref_chunk.h's ref_chunked_dot on the textbook decoders'
+//    products: chunks of L consecutive k from k = 0, each summed exactly and rounded once);
 //  - its cycles equal the timing model's array schedule (timing::array_schedule_cycles), an
 //    independent closed form of the same rules (docs/timing.md);
 //  - stalls on the result stream delay the array by exactly their count and change no value;
@@ -29,6 +32,8 @@
 #include "model/timing/arch_spec.h"
 #include "model/timing/realistic.h"
 #include "testbenches/cosim/rtl_array.h"
+#include "tests/reference/ref_chunk.h"
+#include "tests/reference/ref_quant4.h"
 
 namespace nibble::cosim {
 namespace {
@@ -39,13 +44,15 @@ const workload::Workload& suite() {
   return w;
 }
 
-timing::ArchSpec arch_for(int64_t size, timing::Dataflow df, bool double_buffered = true) {
+timing::ArchSpec arch_for(int64_t size, timing::Dataflow df, bool double_buffered = true,
+                          int64_t lanes = 1) {
   timing::ArchSpec a;
   a.mode = timing::TimingMode::kRealistic;
   a.array.rows = size;
   a.array.cols = size;
   a.array.dataflow = df;
   a.sram.double_buffered = double_buffered;
+  a.pe.lanes = lanes;
   return a;
 }
 
@@ -66,10 +73,43 @@ std::vector<num::Fp16> reference(const workload::GemmSpec& g, const fn::GemmTens
   return out;
 }
 
+// A 4-bit code's value by the textbook decoders (default FP4 bias, the format's TPR phase).
+double ref_value(const workload::FormatSpec& f, uint8_t code) {
+  switch (f.format) {
+    case num::Format::kInt4:
+      return ref::ref_int4_value(code);
+    case num::Format::kUint4:
+      return ref::ref_uint4_value(code);
+    case num::Format::kFp4:
+      return ref::ref_fp4_value(code, num::kFp4DefaultBias, f.tpr_phase);
+    default:
+      throw std::invalid_argument("not a 4-bit operand");
+  }
+}
+
+// The reference GEMM with L lanes: for each (m, n), the products A[m][k] * B[k][n] in k order,
+// through ref_chunked_dot from +0 (chunks of L consecutive k from k = 0, as the tiles cut K:
+// a tile's k0 is a multiple of L).
+std::vector<num::Fp16> reference_chunked(const workload::GemmSpec& g, const fn::GemmTensors& t,
+                                         int lanes) {
+  std::vector<num::Fp16> out;
+  std::vector<double> products(static_cast<size_t>(g.k));
+  for (int64_t m = 0; m < g.m; ++m) {
+    for (int64_t n = 0; n < g.n; ++n) {
+      for (int64_t k = 0; k < g.k; ++k) {
+        products[static_cast<size_t>(k)] = ref_value(g.a, static_cast<uint8_t>(t.a.at(m, k))) *
+                                           ref_value(g.b, static_cast<uint8_t>(t.b.at(k, n)));
+      }
+      out.push_back(num::Fp16::from_bits(ref::ref_chunked_dot(products, lanes, 0x0000)));
+    }
+  }
+  return out;
+}
+
 // Runs every GEMM of w on one array, checking values and cycles; returns the number checked.
 int run_gemms(const workload::Workload& w, const timing::ArchSpec& arch,
               const RtlOptions& options = {}) {
-  RtlArray array(arch.array.rows, arch.array.cols, options);
+  RtlArray array(arch.array.rows, arch.array.cols, arch.pe.lanes, options);
   int checked = 0;
   for (size_t i = 0; i < w.gemms.size(); ++i) {
     const workload::GemmSpec& g = w.gemms[i];
@@ -77,7 +117,9 @@ int run_gemms(const workload::Workload& w, const timing::ArchSpec& arch,
                  std::to_string(g.k));
     const fn::GemmTensors t = fn::make_gemm_tensors(w, i);
     const RtlGemm r = array.run(g, arch, t);
-    const std::vector<num::Fp16> want = reference(g, t);
+    const std::vector<num::Fp16> want =
+        arch.pe.lanes == 1 ? reference(g, t)
+                           : reference_chunked(g, t, static_cast<int>(arch.pe.lanes));
     EXPECT_EQ(r.acc.rows, g.m);
     EXPECT_EQ(r.acc.cols, g.n);
     int wrong = 0;
@@ -123,17 +165,27 @@ TEST(RtlArray, SuiteHasTheShapesTheIssueAsksFor) {
 struct SuiteCase {
   int64_t size;
   timing::Dataflow dataflow;
+  int64_t lanes = 1;
 };
 
 void PrintTo(const SuiteCase& c, std::ostream* os) {
-  *os << timing::dataflow_name(c.dataflow) << ' ' << c.size << 'x' << c.size;
+  *os << timing::dataflow_name(c.dataflow) << ' ' << c.size << 'x' << c.size << " L=" << c.lanes;
 }
 
 class RtlArraySuite : public ::testing::TestWithParam<SuiteCase> {};
 
 TEST_P(RtlArraySuite, ValuesAndCyclesMatch) {
   const SuiteCase c = GetParam();
-  EXPECT_EQ(run_suite(arch_for(c.size, c.dataflow)), kSuiteSize);
+  if (!rtl_array_built(c.size, c.size, c.lanes)) {
+    GTEST_SKIP() << "not built (NIBBLE_COSIM_ARRAYS): " << rtl_array_sizes();
+  }
+  EXPECT_EQ(run_suite(arch_for(c.size, c.dataflow, true, c.lanes)), kSuiteSize);
+}
+
+// ws8, os16, ...; with lanes: ws8l4, os16l8, ...
+std::string suite_case_name(const ::testing::TestParamInfo<SuiteCase>& p) {
+  return std::string(timing::dataflow_name(p.param.dataflow)) + std::to_string(p.param.size) +
+         (p.param.lanes == 1 ? "" : "l" + std::to_string(p.param.lanes));
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -141,9 +193,34 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(SuiteCase{8, timing::Dataflow::kWs}, SuiteCase{8, timing::Dataflow::kOs},
                       SuiteCase{8, timing::Dataflow::kIs}, SuiteCase{16, timing::Dataflow::kWs},
                       SuiteCase{16, timing::Dataflow::kOs}, SuiteCase{16, timing::Dataflow::kIs}),
-    [](const ::testing::TestParamInfo<SuiteCase>& p) {
-      return std::string(timing::dataflow_name(p.param.dataflow)) + std::to_string(p.param.size);
-    });
+    suite_case_name);
+
+// The L-lane arrays: a PE row holds L consecutive k (ws/is), an os wave brings L of them; the
+// suite's K = 1 and K not a multiple of L give chunks shorter than L (lanes disabled).
+INSTANTIATE_TEST_SUITE_P(
+    Lanes, RtlArraySuite,
+    ::testing::Values(
+        SuiteCase{8, timing::Dataflow::kWs, 4}, SuiteCase{8, timing::Dataflow::kOs, 4},
+        SuiteCase{8, timing::Dataflow::kIs, 4}, SuiteCase{8, timing::Dataflow::kWs, 8},
+        SuiteCase{8, timing::Dataflow::kOs, 8}, SuiteCase{8, timing::Dataflow::kIs, 8},
+        SuiteCase{16, timing::Dataflow::kWs, 4}, SuiteCase{16, timing::Dataflow::kOs, 4},
+        SuiteCase{16, timing::Dataflow::kIs, 4}, SuiteCase{16, timing::Dataflow::kWs, 8},
+        SuiteCase{16, timing::Dataflow::kOs, 8}, SuiteCase{16, timing::Dataflow::kIs, 8}),
+    suite_case_name);
+
+// With one lane the chunked reference is the plain one: the two references agree on the suite.
+TEST(RtlArray, ChunkedReferenceWithOneLaneIsThePlainLoop) {
+  const workload::Workload& w = suite();
+  for (size_t i = 0; i < w.gemms.size(); ++i) {
+    const fn::GemmTensors t = fn::make_gemm_tensors(w, i);
+    const std::vector<num::Fp16> plain = reference(w.gemms[i], t);
+    const std::vector<num::Fp16> chunked = reference_chunked(w.gemms[i], t, 1);
+    ASSERT_EQ(plain.size(), chunked.size());
+    for (size_t e = 0; e < plain.size(); ++e) {
+      ASSERT_EQ(plain[e].bits(), chunked[e].bits()) << w.gemms[i].name << " element " << e;
+    }
+  }
+}
 
 TEST(RtlArray, SingleBufferedPreloadsAfterTheLastWave) {
   for (const timing::Dataflow df :
@@ -182,20 +259,24 @@ TEST(RtlArray, SmallBuffersSplitKAndM) {
          {timing::Dataflow::kWs, timing::Dataflow::kIs, timing::Dataflow::kOs}) {
       SCOPED_TRACE(std::string(timing::dataflow_name(df)) + (db ? " double" : " single"));
       timing::ArchSpec arch = arch_for(8, df, db);
-      arch.sram.ifmap_kib = arch.sram.filter_kib = arch.sram.ofmap_kib = 1;
-      // The tiling does what this test is for.
-      int64_t continuing = 0;
-      int64_t not_completing = 0;
-      const timing::TilePlan plan = timing::plan_tiles(w.gemms[0], arch);
-      timing::for_each_tile(w.gemms[0], arch, plan, [&](const timing::Tile& t) {
-        continuing += t.first_partial ? 0 : 1;
-        not_completing += t.completes_outputs ? 0 : 1;
-      });
-      EXPECT_GT(continuing, 0);
-      if (df == timing::Dataflow::kOs) {
-        EXPECT_GT(not_completing, 0);
+      for (const int lanes : {1, 4}) {
+        SCOPED_TRACE("lanes " + std::to_string(lanes));
+        arch.pe.lanes = lanes;
+        arch.sram.ifmap_kib = arch.sram.filter_kib = arch.sram.ofmap_kib = 1;
+        // The tiling does what this test is for.
+        int64_t continuing = 0;
+        int64_t not_completing = 0;
+        const timing::TilePlan plan = timing::plan_tiles(w.gemms[0], arch);
+        timing::for_each_tile(w.gemms[0], arch, plan, [&](const timing::Tile& t) {
+          continuing += t.first_partial ? 0 : 1;
+          not_completing += t.completes_outputs ? 0 : 1;
+        });
+        EXPECT_GT(continuing, 0);
+        if (df == timing::Dataflow::kOs) {
+          EXPECT_GT(not_completing, 0);
+        }
+        EXPECT_EQ(run_gemms(w, arch), 2);
       }
-      EXPECT_EQ(run_gemms(w, arch), 2);
     }
   }
 }
@@ -254,11 +335,21 @@ TEST(RtlArray, EachScheduleFaultTripsItsAssertion) {
 TEST(RtlArray, RejectsWhatItCannotRun) {
   EXPECT_FALSE(rtl_array_built(4, 4));
   EXPECT_THROW(RtlArray(4, 4), std::invalid_argument);
+  EXPECT_FALSE(rtl_array_built(8, 8, 2));
+  EXPECT_THROW(RtlArray(8, 8, 2), std::invalid_argument);
+  const std::string why = rtl_array_not_built(8, 8, 2);
+  EXPECT_NE(why.find("8x8x2"), std::string::npos) << why;
+  EXPECT_NE(why.find("NIBBLE_COSIM_ARRAYS"), std::string::npos) << why;
+  EXPECT_EQ(why.find('\n'), std::string::npos) << why;
   const workload::Workload& w = suite();
   RtlArray array(8, 8);
   EXPECT_THROW(
       array.run(w.gemms[0], arch_for(16, timing::Dataflow::kWs), fn::make_gemm_tensors(w, 0)),
       std::invalid_argument);
+  // The configuration's pe.lanes must be the array's.
+  EXPECT_THROW(array.run(w.gemms[0], arch_for(8, timing::Dataflow::kWs, true, 4),
+                         fn::make_gemm_tensors(w, 0)),
+               std::invalid_argument);
 }
 
 }  // namespace
