@@ -201,6 +201,7 @@ class CfgParser {
 
   ArchSpec parse(std::istream& in) {
     spec_.mode = timing::TimingMode::kCompat;
+    spec_.pe.lanes = 1;  // SCALE-Sim's PE does one MAC per cycle
     std::string raw;
     while (std::getline(in, raw)) {
       ++line_;

@@ -35,10 +35,12 @@ struct ArraySpec {
 // PE completes L 4-bit MACs per cycle. A GEMM whose wider operand is FP8 runs at
 // fp8_macs_per_cycle per lane, FP16 at fp16_macs_per_cycle per lane (the lanes fused into
 // wider multipliers), so L * rate MACs per PE-cycle.
+// The defaults are the PE IBM describes (docs/results.md, "The default PE"): 4 lanes, FP8 and
+// FP16 at RaPiD's rates (docs/timing.md, "Lanes").
 struct PeSpec {
-  int64_t lanes = 1;
-  double fp8_macs_per_cycle = 0.5;
-  double fp16_macs_per_cycle = 0.25;
+  int64_t lanes = 4;
+  double fp8_macs_per_cycle = 0.25;
+  double fp16_macs_per_cycle = 0.125;
 };
 
 struct SramSpec {

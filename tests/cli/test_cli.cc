@@ -127,7 +127,7 @@ TEST(Cli, ConfigPrintsYamlThatReadsBack) {
   const auto changed =
       run_command(kNibble +
                   " config --set array.rows=48 --set dram.bandwidth_bytes_per_cycle=0.1"
-                  " --set timing.mode=compat --set array.rows=64");
+                  " --set timing.mode=compat --set pe.lanes=1 --set array.rows=64");
   ASSERT_EQ(changed.exit_code, 0) << changed.err;
   EXPECT_NE(changed.out.find("\n  rows: 64\n"), std::string::npos);  // the last --set wins
   EXPECT_NE(changed.out.find("\n  bandwidth_bytes_per_cycle: 0.1\n"), std::string::npos);

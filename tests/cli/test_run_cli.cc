@@ -145,11 +145,13 @@ std::vector<std::string> split(const std::string& s, char sep) {
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// The machine the checks need to know: array, PE rates, clock.
+// The machine the checks need to know: array, PE lanes and rates, clock; the defaults are
+// configs/default.yaml's.
 struct Machine {
   int64_t rows = 32, cols = 32;
   std::string dataflow = "ws";
-  double fp8_rate = 0.5, fp16_rate = 0.25, clock_ghz = 1.0;
+  int64_t lanes = 4;
+  double fp8_rate = 0.25, fp16_rate = 0.125, clock_ghz = 1.0;
   bool compat = false;
   int64_t dot_lanes = 4;  // baseline.fp16_dot_lanes
 };
@@ -318,25 +320,39 @@ struct ArrayShape {
   double pe_um2;
   int64_t lanes = 1;
 };
-// The one-lane 4-bit PE's area from the shipped rows, as docs/energy.md ("The L-lane PE")
-// derives it: a lane (mult_int4, 17 x 3 shifter bit-levels, a 17-bit negate), the rounder of
-// a 17-bit sum (2 x 17 + 16 adder bits, 17 x 5 shifter bit-levels), the FP16 adder and 28
-// register bits.
-double int4_pe_area() {
-  return shipped_area("mult_int4") + (51 + 85) * shipped_area("shifter_bit_level") +
-         (17 + 50) * shipped_area("adder_bit") + shipped_area("add_fp16") +
-         28 * shipped_area("register_bit");
+// The L-lane 4-bit PE's area from the shipped rows, as docs/energy.md ("The L-lane PE")
+// derives it: per lane a multiplier, 17 x 3 shifter bit-levels and a 17-bit negate; the adder
+// tree (level i adds pairs in 17 + i bits, an odd sum passes); the rounder of its W-bit sum
+// (W = 17 + levels: 2W + 16 adder bits, W x ceil(log2 W) shifter bit-levels); the FP16 adder;
+// 12 L + 16 register bits. L = 1: 2117.04 um^2, L = 4: 3299.62.
+double int4_pe_area(int64_t lanes) {
+  int64_t tree_bits = 0, levels = 0;
+  for (int64_t n = lanes; n > 1; n = (n + 1) / 2) {
+    ++levels;
+    tree_bits += (n / 2) * (17 + levels);
+  }
+  const int64_t w = 17 + levels;
+  int64_t shift_levels = 0;
+  while ((int64_t{1} << shift_levels) < w) {
+    ++shift_levels;
+  }
+  const auto d = [](int64_t v) { return static_cast<double>(v); };
+  return d(lanes) * (shipped_area("mult_int4") + 51 * shipped_area("shifter_bit_level") +
+                     17 * shipped_area("adder_bit")) +
+         d(tree_bits + 2 * w + 16) * shipped_area("adder_bit") +
+         d(w * shift_levels) * shipped_area("shifter_bit_level") + shipped_area("add_fp16") +
+         d(12 * lanes + 16) * shipped_area("register_bit");
 }
 
 std::vector<ArrayShape> arrays_of(const Machine& mc) {
-  const double int4 = int4_pe_area();
+  const double int4 = int4_pe_area(mc.lanes);
   const auto scaled = [&](int64_t n, double pe_um2) {
     const double s = std::sqrt(int4 / pe_um2);
     return std::max<int64_t>(1, static_cast<int64_t>(std::floor(static_cast<double>(n) * s)));
   };
   const double fp16 = shipped_area("pe_fp16");
   std::vector<ArrayShape> out = {
-      {"4bit", mc.rows, mc.cols, "int4", int4},
+      {"4bit", mc.rows, mc.cols, "int4", int4, mc.lanes},
       {"fp16_iso_pe", mc.rows, mc.cols, "fp16", fp16},
       {"fp16_iso_area", scaled(mc.rows, fp16), scaled(mc.cols, fp16), "fp16", fp16}};
   if (!mc.compat) {
@@ -500,7 +516,8 @@ void check_run_folder(const std::string& dir, const std::string& trace_file, con
     EXPECT_EQ(g.at("stall_cycles"), cycles - g.at("compute_cycles").get<int64_t>());
     EXPECT_DOUBLE_EQ(g.at("utilization").get<double>(),
                      static_cast<double>(macs) /
-                         (static_cast<double>(cycles * mc.rows * mc.cols) * rate_of(t, mc)));
+                         (static_cast<double>(cycles * mc.rows * mc.cols * mc.lanes) *
+                          rate_of(t, mc)));
     EXPECT_TRUE(g.at("bound") == "compute" || g.at("bound") == "memory");
     if (mc.compat) {
       int64_t folds = 0;
@@ -774,15 +791,15 @@ TEST_F(RunCli, TempTraceInBothModesAndEveryDataflow) {
       mc.rows = 16;
       mc.cols = 8;
       mc.dataflow = df;
-      mc.fp8_rate = 0.5;
       mc.fp16_rate = 0.125;
+      mc.lanes = compat ? 1 : 4;  // compat timing has one MAC per PE
       mc.clock_ghz = 0.8;
       mc.compat = compat;
       const std::string out = path(std::string("out_") + df + (compat ? "_compat" : ""));
       const std::string sets = std::string(" --set array.rows=16 --set array.cols=8") +
                                " --set array.dataflow=" + df +
                                " --set pe.fp16_macs_per_cycle=0.125 --set clock_ghz=0.8" +
-                               " --set timing.mode=" + (compat ? "compat" : "realistic");
+                               " --set timing.mode=" + (compat ? "compat --set pe.lanes=1" : "realistic");
       const auto r = run_command(kRun + " -q --trace " + trace + sets + " -o " + out);
       ASSERT_EQ(r.exit_code, 0) << r.err;
       check_run_folder(out, trace, mc);
@@ -859,7 +876,8 @@ TEST_F(RunCli, TwoRunsAreByteIdentical) {
 TEST_F(RunCli, SetOverridesReachConfigYaml) {
   const auto plain = run_command(kRun + " -q --trace " + kExample + " -o " + path("p"));
   const std::string sets =
-      " --set array.rows=64 --set timing.mode=compat --set array.rows=48 --set clock_ghz=2.5";
+      " --set array.rows=64 --set timing.mode=compat --set pe.lanes=1 --set array.rows=48"
+      " --set clock_ghz=2.5";
   const auto set = run_command(kRun + " -q --trace " + kExample + sets + " -o " + path("s"));
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
   ASSERT_EQ(set.exit_code, 0) << set.err;
@@ -868,7 +886,7 @@ TEST_F(RunCli, SetOverridesReachConfigYaml) {
   // config.yaml is what `nibble config` prints for the same options.
   EXPECT_EQ(base, run_command(kNibble + " config").out);
   EXPECT_EQ(changed, run_command(kNibble + " config" + sets).out);
-  // Exactly the three overridden lines differ (the later --set of array.rows wins).
+  // Exactly the four overridden lines differ (the later --set of array.rows wins).
   const auto bl = split(base, '\n'), cl = split(changed, '\n');
   ASSERT_EQ(bl.size(), cl.size());
   std::vector<std::string> diffs;
@@ -877,13 +895,15 @@ TEST_F(RunCli, SetOverridesReachConfigYaml) {
       diffs.push_back(cl[i]);
     }
   }
-  EXPECT_EQ(diffs, (std::vector<std::string>{"  rows: 48", "  mode: compat", "clock_ghz: 2.5"}));
+  EXPECT_EQ(diffs, (std::vector<std::string>{"  rows: 48", "  lanes: 1", "  mode: compat",
+                                              "clock_ghz: 2.5"}));
   const Json j = Json::parse(read_file(path("s") + "/report.json"));
   EXPECT_EQ(j.at("timing_mode"), "compat");
   EXPECT_EQ(j.at("array").at("rows"), 48);
   EXPECT_DOUBLE_EQ(j.at("clock_ghz").get<double>(), 2.5);
   Machine mc;
   mc.rows = 48;
+  mc.lanes = 1;
   mc.compat = true;
   mc.clock_ghz = 2.5;
   check_run_folder(path("s"), kExample, mc);

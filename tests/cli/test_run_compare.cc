@@ -220,7 +220,7 @@ const char* const kTrace =
 // Every key that matters spelt out, so a change of a default does not change the numbers.
 const char* const kConfig =
     "array: {rows: 2, cols: 2, dataflow: ws}\n"
-    "pe: {fp8_macs_per_cycle: 0.5, fp16_macs_per_cycle: 0.25}\n"
+    "pe: {lanes: 1, fp8_macs_per_cycle: 0.5, fp16_macs_per_cycle: 0.25}\n"
     "sram: {ifmap_kib: 256, filter_kib: 256, ofmap_kib: 256, banks: 1, double_buffered: true}\n"
     "dram: {bandwidth_bytes_per_cycle: 2, latency_cycles: 10}\n"
     "timing: {mode: realistic}\n"

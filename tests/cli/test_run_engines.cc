@@ -53,7 +53,8 @@ void expect_same_reports(const fs::path& dir, const std::string& trace, const st
   const fs::path a = dir / "analytic";
   const fs::path s = dir / "systemc";
   const std::string common =
-      " run -q --no-plots --trace " + trace + " --set timing.mode=" + mode + " -o ";
+      " run -q --no-plots --trace " + trace + " --set timing.mode=" + mode +
+      (mode == "compat" ? " --set pe.lanes=1" : "") + " -o ";  // compat: one MAC per PE
   const auto ra = run_command(kNibble + common + a.string());
   const auto rs = run_command(kNibble + common + s.string() + " --engine systemc");
   ASSERT_EQ(ra.exit_code, 0) << ra.err;

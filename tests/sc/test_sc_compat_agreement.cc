@@ -14,6 +14,7 @@
 #include "model/sc/engine.h"
 #include "model/timing/realistic.h"
 #include "tests/sc/sc_test_util.h"
+#include "tests/one_lane_pe.h"
 
 namespace nibble {
 namespace {
@@ -69,7 +70,7 @@ std::vector<Case> cases() {
     out.push_back(scalesim_case("heldout_" + name, dir / "cfg.cfg", dir / "topo.csv",
                                 name.rfind("gemm_", 0) == 0));
   }
-  timing::ArchSpec compat;
+  timing::ArchSpec compat = test::one_lane_arch();  // SCALE-Sim's PE: one MAC a cycle
   compat.mode = timing::TimingMode::kCompat;
   for (workload::Workload& w : testing::shipped_traces()) {
     out.push_back({"trace_" + w.name, compat, std::move(w)});

@@ -20,6 +20,7 @@
 #include "model/timing/arch_spec.h"
 #include "model/timing/realistic.h"
 #include "model/workload/gemm_spec.h"
+#include "tests/one_lane_pe.h"
 
 namespace {
 
@@ -654,7 +655,7 @@ TEST(EnergyGemm, TinyGemmEndToEnd) {
         g.m = g.n = g.k = 4;
         g.a = FormatSpec{k.a, 0};
         g.b = FormatSpec{k.b, 0};
-        ArchSpec arch;
+        ArchSpec arch = nibble::test::one_lane_arch();
         arch.array.rows = 2;
         arch.array.cols = 2;
         arch.array.dataflow = df;
@@ -727,7 +728,7 @@ TEST(EnergyGemm, TinyInt4WsCountsByHand) {
   //   busy PE-cycles: 4 tiles x 2*2 PEs x 4 cycles = 64.
   GemmSpec g;
   g.m = g.n = g.k = 4;
-  ArchSpec arch;
+  ArchSpec arch = nibble::test::one_lane_arch();
   arch.array.rows = 2;
   arch.array.cols = 2;
   const nibble::timing::GemmTiming t = nibble::timing::time_gemm(g, arch);

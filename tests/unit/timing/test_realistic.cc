@@ -22,6 +22,7 @@
 #include "model/timing/arch_spec.h"
 #include "model/timing/realistic.h"
 #include "model/workload/gemm_spec.h"
+#include "tests/one_lane_pe.h"
 
 namespace {
 
@@ -406,7 +407,7 @@ GemmSpec gemm(int64_t m, int64_t n, int64_t k, Format a = Format::kInt4, Format 
 
 ArchSpec arch(int64_t r, int64_t c, Dataflow df, double bw, int64_t lat, bool db = true,
               int64_t kib = 1024) {
-  ArchSpec a;
+  ArchSpec a = nibble::test::one_lane_arch();
   a.array.rows = r;
   a.array.cols = c;
   a.array.dataflow = df;
@@ -592,7 +593,7 @@ TEST(RealisticReference, ShippedTracesMatchTheDocumentedModel) {
     const auto w =
         nibble::frontend::read_trace_file(std::string(NIBBLE_SOURCE_DIR) + "/traces/" + name);
     for (const GemmSpec& g : w.gemms) {
-      for (const ArchSpec& a : {ArchSpec{}, small, is_arch}) {
+      for (const ArchSpec& a : {nibble::test::one_lane_arch(), small, is_arch}) {
         ASSERT_EQ(expect_matches_reference(g, a), 0) << name << " " << g.name;
         ++compared;
       }
@@ -987,7 +988,7 @@ TEST(RealisticByHand, ArrayScheduleMatchesTheRtl) {
       {Dataflow::kIs, 33, 16, 9, 175},  {Dataflow::kIs, 1, 1, 1, 16},
   };
   for (const Case& c : cases) {
-    ArchSpec a;
+    ArchSpec a = nibble::test::one_lane_arch();
     a.array.rows = 8;
     a.array.cols = 8;
     a.array.dataflow = c.df;
@@ -1237,7 +1238,7 @@ TEST(CompatTimeGemm, CyclesAreScaleSimTotalCycles) {
 // The documented whole-cycle rule at a decimal rate: 21 / 0.7 is 30.000000000000004 in binary
 // floating point, and the docs say it counts as 30 cycles (a rate of 0.7 means exactly 7/10).
 TEST(RealisticRounding, DecimalRateMeansWhatItSays) {
-  nibble::timing::ArchSpec a;
+  nibble::timing::ArchSpec a = nibble::test::one_lane_arch();
   a.array.rows = 1;
   a.array.cols = 1;
   a.array.dataflow = nibble::timing::Dataflow::kOs;
