@@ -181,17 +181,21 @@ TEST(Cosim, BadInputIsOneLineAndExitCodeTwo) {
                          "gemm g2 m=4 n=4 k=4 a=fp16 b=fp16\n";
   expect_rejected("--trace " + fp16.string() + " --set array.rows=8 --set array.cols=8",
                   "fp16.trace:3: gemm 'g2': the RTL array multiplies 4-bit PE pairs only");
-  expect_rejected("--trace " + kSuite + " --set array.rows=4 --set array.cols=4",
+  expect_rejected("--trace " + kSuite + " --set array.rows=4 --set array.cols=4 --set pe.lanes=1",
                   "array.rows x array.cols x pe.lanes = 4x4x1: no RTL array of this size is built "
                   "in (built: " + built_arrays() + ")");
-  expect_rejected("--trace " + kSuite + " --set array.rows=4 --set array.cols=4",
+  expect_rejected("--trace " + kSuite + " --set array.rows=4 --set array.cols=4 --set pe.lanes=1",
                   "); to build one, add 4x4 to NIBBLE_COSIM_ARRAYS (testbenches/cosim/"
                   "CMakeLists.txt, or cmake -DNIBBLE_COSIM_ARRAYS=...) and rebuild");
+  // The default PE has 4 lanes.
+  expect_rejected("--trace " + kSuite + " --set array.rows=4 --set array.cols=4",
+                  "4x4x4: no RTL array of this size is built in (built: " + built_arrays() +
+                      "); to build one, add 4x4x4 to NIBBLE_COSIM_ARRAYS");
   expect_rejected("--trace " + kSuite + " --set array.rows=8 --set array.cols=8 --set pe.lanes=2",
                   "8x8x2: no RTL array of this size is built in");
   expect_rejected("--trace " + kSuite +
                       " --set array.rows=8 --set array.cols=8 "
-                      "--set timing.mode=compat",
+                      "--set timing.mode=compat --set pe.lanes=1",
                   "timing.mode: realistic");
   expect_rejected("--set array.rows=8", "--trace is required");
   expect_rejected("--trace " + (dir / "missing.trace").string(), "missing.trace");
