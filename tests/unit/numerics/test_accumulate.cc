@@ -11,16 +11,13 @@
 
 #include "model/numerics/accumulate.h"
 #include "tests/reference/ref_binary16.h"
+#include "tests/reference/ref_pairs.h"
 #include "tests/reference/ref_quant4.h"
 
 namespace nibble::num {
 namespace {
 
-double ref_value(const Operand4& op, Code4 c) {
-  if (op.format == Format::kInt4) return ref::ref_int4_value(c);
-  if (op.format == Format::kUint4) return ref::ref_uint4_value(c);
-  return ref::ref_fp4_value(c, op.fp4.bias, op.fp4.phase);
-}
+double ref_value(const Operand4& op, Code4 c) { return ref::ref_operand_value(op, c); }
 
 // The contract's loop, on reference arithmetic: acc = round16(acc + exact product).
 uint16_t ref_dot(const Operand4& fa, const std::vector<Code4>& a, size_t sa, const Operand4& fb,
@@ -33,20 +30,9 @@ uint16_t ref_dot(const Operand4& fa, const std::vector<Code4>& a, size_t sa, con
   return acc;
 }
 
+// The PE's operand pairs, FP4 at both ends of the admitted biases, the default and two between.
 std::vector<std::pair<Operand4, Operand4>> all_pairs() {
-  const Operand4 i4{Format::kInt4, {}};
-  const Operand4 u4{Format::kUint4, {}};
-  std::vector<std::pair<Operand4, Operand4>> pairs = {{i4, i4}, {i4, u4}, {u4, i4}, {u4, u4}};
-  for (int bias : {kFp4MinBias, 5, kFp4DefaultBias, 10, kFp4MaxBias}) {
-    for (int phase = 0; phase <= 1; ++phase) {
-      const Operand4 f4{Format::kFp4, {bias, phase}};
-      pairs.push_back({f4, i4});
-      pairs.push_back({i4, f4});
-      pairs.push_back({f4, u4});
-      pairs.push_back({u4, f4});
-    }
-  }
-  return pairs;
+  return ref::ref_pe_pairs({kFp4MinBias, 5, kFp4DefaultBias, 10, kFp4MaxBias});
 }
 
 std::vector<Code4> random_codes(size_t n, std::mt19937_64& gen) {

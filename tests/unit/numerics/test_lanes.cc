@@ -15,43 +15,21 @@
 #include "model/numerics/lanes.h"
 #include "tests/reference/ref_binary16.h"
 #include "tests/reference/ref_chunk.h"
+#include "tests/reference/ref_pairs.h"
 #include "tests/reference/ref_quant4.h"
 
 namespace nibble::num {
 namespace {
 
-double ref_value(const Operand4& op, Code4 c) {
-  if (op.format == Format::kInt4) return ref::ref_int4_value(c);
-  if (op.format == Format::kUint4) return ref::ref_uint4_value(c);
-  return ref::ref_fp4_value(c, op.fp4.bias, op.fp4.phase);
-}
+double ref_value(const Operand4& op, Code4 c) { return ref::ref_operand_value(op, c); }
 
 std::string name(const Operand4& a, const Operand4& b) {
-  const auto one = [](const Operand4& o) {
-    std::string s = format_name(o.format);
-    if (o.format == Format::kFp4) {
-      s += "(bias " + std::to_string(o.fp4.bias) + ", phase " + std::to_string(o.fp4.phase) + ")";
-    }
-    return s;
-  };
-  return one(a) + " x " + one(b);
+  return ref::ref_operand_name(a) + " x " + ref::ref_operand_name(b);
 }
 
 // Every 4-bit PE pair, FP4 at every admitted bias and both phases.
 std::vector<std::pair<Operand4, Operand4>> all_pairs() {
-  const Operand4 i4{Format::kInt4, {}};
-  const Operand4 u4{Format::kUint4, {}};
-  std::vector<std::pair<Operand4, Operand4>> pairs = {{i4, i4}, {i4, u4}, {u4, i4}, {u4, u4}};
-  for (int bias = kFp4MinBias; bias <= kFp4MaxBias; ++bias) {
-    for (int phase = 0; phase <= 1; ++phase) {
-      const Operand4 f4{Format::kFp4, {bias, phase}};
-      pairs.push_back({f4, i4});
-      pairs.push_back({i4, f4});
-      pairs.push_back({f4, u4});
-      pairs.push_back({u4, f4});
-    }
-  }
-  return pairs;
+  return ref::ref_pe_pairs(ref::ref_all_fp4_biases());
 }
 
 // The tree's width, derived in the test from the reference values: for every pair, the

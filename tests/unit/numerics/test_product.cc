@@ -11,50 +11,21 @@
 
 #include "model/numerics/product.h"
 #include "tests/reference/ref_binary16.h"
+#include "tests/reference/ref_pairs.h"
 #include "tests/reference/ref_quant4.h"
 
 namespace nibble::num {
 namespace {
 
 // Value of a code in an operand format, from the reference decoders.
-double ref_value(const Operand4& op, Code4 c) {
-  switch (op.format) {
-    case Format::kInt4:
-      return ref::ref_int4_value(c);
-    case Format::kUint4:
-      return ref::ref_uint4_value(c);
-    case Format::kFp4:
-      return ref::ref_fp4_value(c, op.fp4.bias, op.fp4.phase);
-    default:
-      ADD_FAILURE() << "not a 4-bit operand";
-      return 0.0;
-  }
-}
+double ref_value(const Operand4& op, Code4 c) { return ref::ref_operand_value(op, c); }
 
-std::string describe(const Operand4& op) {
-  std::string s = format_name(op.format);
-  if (op.format == Format::kFp4) {
-    s += "(bias " + std::to_string(op.fp4.bias) + ", phase " + std::to_string(op.fp4.phase) + ")";
-  }
-  return s;
-}
+std::string describe(const Operand4& op) { return ref::ref_operand_name(op); }
 
 // Every operand-format pair a PE multiplies, both operand orders, with FP4 on every admitted
 // bias and both TPR phases.
 std::vector<std::pair<Operand4, Operand4>> all_pairs() {
-  const Operand4 i4{Format::kInt4, {}};
-  const Operand4 u4{Format::kUint4, {}};
-  std::vector<std::pair<Operand4, Operand4>> pairs = {{i4, i4}, {i4, u4}, {u4, i4}, {u4, u4}};
-  for (int bias = kFp4MinBias; bias <= kFp4MaxBias; ++bias) {
-    for (int phase = 0; phase <= 1; ++phase) {
-      const Operand4 f4{Format::kFp4, {bias, phase}};
-      pairs.push_back({f4, i4});
-      pairs.push_back({i4, f4});
-      pairs.push_back({f4, u4});
-      pairs.push_back({u4, f4});
-    }
-  }
-  return pairs;
+  return ref::ref_pe_pairs(ref::ref_all_fp4_biases());
 }
 
 TEST(Product, EveryProductOfEveryPairIsExact) {
