@@ -185,17 +185,16 @@ class Array {
     weight_ = shadow;
   }
 
-  // The codes of the tile's chunk c (PE row c for ws/is, wave c for os): code_at(k) for
-  // k = k0 + c * L .. min(k0 + (c + 1) * L, k0 + k_len) - 1.
+  // The codes of the tile's chunk c (PE row c for ws/is, wave c for os; timing::tile_chunk):
+  // code_at(k) for each of its k.
   template <typename CodeAt>
   LaneCodes chunk(int64_t c, CodeAt code_at) const {
     LaneCodes l;
-    const int64_t first = tile_.k0 + c * g_.lanes;
-    const int64_t end = std::min(first + g_.lanes, tile_.k0 + tile_.k_len);
-    for (int64_t k = first; k < end; ++k) {
-      l.code[static_cast<size_t>(k - first)] = code_at(k);
+    const timing::KChunk ks = timing::tile_chunk(tile_, c, g_.lanes);
+    for (int64_t k = ks.first; k < ks.end; ++k) {
+      l.code[static_cast<size_t>(k - ks.first)] = code_at(k);
     }
-    l.len = static_cast<int>(end - first);
+    l.len = static_cast<int>(ks.len());
     return l;
   }
 

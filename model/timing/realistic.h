@@ -5,6 +5,7 @@
 #ifndef NIBBLE_MODEL_TIMING_REALISTIC_H_
 #define NIBBLE_MODEL_TIMING_REALISTIC_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -65,6 +66,19 @@ struct Tile {
   int64_t pe_steps = 0;
   int64_t drain_move_elems = 0;      // element hops to shift results out of the PEs (os)
 };
+
+// Chunk c of a tile's k values on a PE of `lanes` lanes (ws/is: PE row c; os: wave c):
+// k in [first, end), first = k0 + c * lanes, end = min(first + lanes, k0 + k_len). The last
+// chunk of a tile may be shorter than `lanes`; the cycle-level datapath and the RTL
+// co-simulation take a chunk's k values from here.
+struct KChunk {
+  int64_t first = 0, end = 0;
+  int64_t len() const { return end - first; }
+};
+inline KChunk tile_chunk(const Tile& t, int64_t c, int64_t lanes) {
+  const int64_t first = t.k0 + c * lanes;
+  return {first, std::min(first + lanes, t.k0 + t.k_len)};
+}
 
 TilePlan plan_tiles(const workload::GemmSpec& gemm, const ArchSpec& arch);
 

@@ -426,18 +426,17 @@ class Controller {
     }
   }
 
-  // Chunk c of the tile (ws/is: PE row c; os: wave c), k = k0 + c * L .. min(k0 + (c + 1) * L,
-  // k0 + k_len) - 1, into lanes [base, base + L) of code and en: code_at(k) and enable 1 per
-  // lane of the chunk; 0 and 0 beyond it, and in every lane when `data` is false (a bubble).
+  // Chunk c of the tile (ws/is: PE row c; os: wave c; timing::tile_chunk) into lanes
+  // [base, base + L) of code and en: code_at(k) and enable 1 per lane of the chunk; 0 and 0
+  // beyond it, and in every lane when `data` is false (a bubble).
   template <typename CodeAt>
   void chunk(const timing::Tile& tile, int64_t c, bool data, CodeAt code_at,
              std::vector<uint16_t>& code, std::vector<uint16_t>& en, size_t base) const {
-    const int64_t first = tile.k0 + c * l_;
-    const int64_t end = std::min(first + l_, tile.k0 + tile.k_len);
+    const timing::KChunk ks = timing::tile_chunk(tile, c, l_);
     for (int64_t l = 0; l < l_; ++l) {
       const size_t at = base + static_cast<size_t>(l);
-      const bool used = data && first + l < end;
-      code[at] = used ? code_at(first + l) : 0;
+      const bool used = data && l < ks.len();
+      code[at] = used ? code_at(ks.first + l) : 0;
       en[at] = used ? 1 : 0;
     }
   }
