@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev nlohmann-json3-dev
   python3-matplotlib
+  slurm-wlm munge
 )
 
 missing=()

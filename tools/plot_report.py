@@ -19,19 +19,23 @@ Exit status: 0 on success; 2 when report.json is missing, is not valid JSON, or 
 or has one of the wrong type (one line on stderr: `plot_report.py: OUTDIR/report.json: what`);
 1 when a PNG cannot be written. Needs Matplotlib (Debian: python3-matplotlib); run under a
 Python that lacks it, the script re-executes itself with /usr/bin/python3 if that has it.
+
+Finding and loading Matplotlib and the writing of the PNGs are tools/plotting.py, shared with
+plot_sweep.py and imported from this script's folder (no tools/__pycache__ is written).
 """
 
 import argparse
-import importlib.util
 import json
 import math
 import os
 import sys
-import tempfile
+
+# tools/plotting.py, from this script's folder, without writing a tools/__pycache__.
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import plotting  # noqa: E402
 
 PROG = "plot_report.py"
-DPI = 120
-SYSTEM_PYTHON = "/usr/bin/python3"
 
 # The arrays of a run, as they appear in the report (key, legend label, colour). The FP16
 # dot-product arrays are there in realistic mode only (docs/reports.md).
@@ -464,36 +468,6 @@ def energy_by_component(ax, rep, unit, scale):
 
 # ---------------------------------------------------------------------------------------------
 
-def load_matplotlib():
-    import matplotlib
-    matplotlib.use("Agg", force=True)
-    # Matplotlib's built-in defaults, whatever a matplotlibrc or MPLRC says; then fixed extras.
-    matplotlib.rcdefaults()
-    matplotlib.rcParams.update({
-        "svg.hashsalt": "nibble",
-        "path.simplify": True,
-        "font.family": "DejaVu Sans",
-        "figure.dpi": DPI,
-        "savefig.dpi": DPI,
-    })
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Patch, Rectangle
-    from matplotlib.ticker import StrMethodFormatter
-    return {"Figure": Figure, "Patch": Patch, "Rectangle": Rectangle,
-            "StrMethodFormatter": StrMethodFormatter}
-
-
-def ensure_matplotlib():
-    """Re-executes under the system Python when this one (say a pyenv shim) lacks Matplotlib."""
-    if importlib.util.find_spec("matplotlib") is not None:
-        return True
-    if (os.path.exists(SYSTEM_PYTHON) and os.path.realpath(sys.executable) !=
-            os.path.realpath(SYSTEM_PYTHON) and not os.environ.get("NIBBLE_PLOT_REEXEC")):
-        os.environ["NIBBLE_PLOT_REEXEC"] = "1"
-        os.execv(SYSTEM_PYTHON, [SYSTEM_PYTHON, os.path.abspath(__file__)] + sys.argv[1:])
-    return False
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(
         prog=PROG,
@@ -512,38 +486,12 @@ def main(argv=None):
         print(f"{PROG}: {report_path}: {e}", file=sys.stderr)
         return 2
 
-    if not ensure_matplotlib():
-        print(f"{PROG}: matplotlib is not installed for {sys.executable} "
-              "(Debian: apt-get install python3-matplotlib, or tools/install-deps.sh)",
-              file=sys.stderr)
+    if not plotting.ensure_matplotlib(PROG, __file__):
         return 1
-    mpl = load_matplotlib()
-
-    umask = os.umask(0)
-    os.umask(umask)
-    temps = []
-    try:
-        for name, plot in zip(OUTPUTS, (plot_cycles, plot_energy, plot_speedup)):
-            fig = plot(mpl, rep)
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=args.outdir)
-            temps.append((tmp, os.path.join(args.outdir, name)))
-            with os.fdopen(fd, "wb") as f:
-                fig.savefig(f, format="png", dpi=DPI, metadata={"Software": None})
-            os.chmod(tmp, 0o666 & ~umask)
-        for tmp, final in temps:
-            os.replace(tmp, final)
-        temps = []
-    except OSError as e:
-        where = e.filename or args.outdir
-        print(f"{PROG}: {where}: {e.strerror or e}", file=sys.stderr)
-        return 1
-    finally:
-        for tmp, _ in temps:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-    return 0
+    mpl = plotting.load_matplotlib()
+    plots = [(name, lambda plot=plot: plot(mpl, rep))
+             for name, plot in zip(OUTPUTS, (plot_cycles, plot_energy, plot_speedup))]
+    return plotting.write_pngs(PROG, args.outdir, plots)
 
 
 if __name__ == "__main__":

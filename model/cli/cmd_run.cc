@@ -2,7 +2,6 @@
 // counts their energy, and writes report.json, layers.csv, report.md, the resolved config.yaml
 // and the PNG plots into the output folder (docs/reports.md). With no arguments: the built-in
 // ResNet-18 training step.
-#include <cstdlib>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -14,6 +13,7 @@
 #include "model/cli/command.h"
 #include "model/cli/options.h"
 #include "model/cli/outputs.h"
+#include "model/cli/plots.h"
 #include "model/energy/baseline.h"
 #include "model/frontend/config.h"
 #include "model/frontend/trace.h"
@@ -28,25 +28,6 @@ namespace nibble::cli {
 namespace po = boost::program_options;
 
 namespace {
-
-std::string shell_quoted(const std::string& s) {
-  std::string out = "'";
-  for (char ch : s) {
-    out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-  }
-  return out + "'";
-}
-
-// Runs tools/plot_report.py on the staging folder, so the PNGs are committed with the rest.
-void draw_plots(const std::string& folder) {
-  const std::string command =
-      shell_quoted(NIBBLE_PLOT_SCRIPT) + " " + shell_quoted(folder) + " >&2";
-  const int status = std::system(command.c_str());
-  if (status != 0) {
-    throw std::runtime_error(std::string("plotting failed (") + NIBBLE_PLOT_SCRIPT +
-                             "); --no-plots skips the plots");
-  }
-}
 
 // The SystemC engine as the comparison's timer: jobs[0] (the 4-bit array) runs in `mode`, the
 // FP16 baselines timing-only; the 4-bit array's output CRCs go to `crcs`.
@@ -207,7 +188,7 @@ int run_run(const std::vector<std::string>& args) {
     dir->write_file("report.md", report::report_markdown(result));
     dir->write_file("config.yaml", frontend::dump_config(result.arch()));
     if (vm.count("no-plots") == 0) {
-      draw_plots(dir->staging_path().string());
+      draw_plots(NIBBLE_PLOT_SCRIPT, dir->staging_path().string());
     }
   } catch (const std::overflow_error& e) {
     throw UsageError(e.what());  // totals of a workload too large to count

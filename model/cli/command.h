@@ -28,6 +28,7 @@ int run_config(const std::vector<std::string>& args);
 int run_run(const std::vector<std::string>& args);
 int run_scalesim(const std::vector<std::string>& args);
 int run_cosim(const std::vector<std::string>& args);
+int run_sweep(const std::vector<std::string>& args);
 
 }  // namespace nibble::cli
 

@@ -21,6 +21,8 @@ constexpr Command kCommands[] = {
      nibble::cli::run_scalesim},
     {"cosim", "run a trace through the RTL array (Verilator) and the SystemC model; cosim.csv",
      nibble::cli::run_cosim},
+    {"sweep", "run a design-space sweep (local processes or a Slurm job array); sweep.csv",
+     nibble::cli::run_sweep},
     {"config", "print the resolved configuration (defaults, --config file, --set overrides)",
      nibble::cli::run_config},
 };

@@ -10,10 +10,21 @@ namespace po = boost::program_options;
 
 bool parse_options(const std::string& command, const std::string& synopsis,
                    po::options_description& desc, const std::vector<std::string>& args,
-                   po::variables_map& vm) {
+                   po::variables_map& vm, const po::positional_options_description* positional,
+                   const po::options_description* hidden) {
   desc.add_options()("help,h", "print this command's options and exit");
   try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    po::options_description all;
+    all.add(desc);
+    if (hidden != nullptr) {
+      all.add(*hidden);
+    }
+    po::command_line_parser parser(args);
+    parser.options(all);
+    if (positional != nullptr) {
+      parser.positional(*positional);
+    }
+    po::store(parser.run(), vm);
     if (vm.count("help") != 0) {
       std::cout << "Usage: nibble " << command << " " << synopsis << "\n\n" << desc << "\n";
       return false;

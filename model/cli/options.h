@@ -11,9 +11,14 @@ namespace nibble::cli {
 
 // Parses args against desc (which gets a -h/--help option added). Returns false when help was
 // printed (the command should exit 0). Throws UsageError on unknown or malformed options.
-bool parse_options(const std::string& command, const std::string& synopsis,
-                   boost::program_options::options_description& desc,
-                   const std::vector<std::string>& args, boost::program_options::variables_map& vm);
+// positional, when given, maps the arguments without a flag to options of `hidden`, which
+// --help does not list.
+bool parse_options(
+    const std::string& command, const std::string& synopsis,
+    boost::program_options::options_description& desc, const std::vector<std::string>& args,
+    boost::program_options::variables_map& vm,
+    const boost::program_options::positional_options_description* positional = nullptr,
+    const boost::program_options::options_description* hidden = nullptr);
 
 }  // namespace nibble::cli
 

@@ -16,14 +16,18 @@ class InputError : public std::runtime_error {
       : std::runtime_error(line > 0 ? file + ":" + std::to_string(line) + ": " + message
                                     : file + ": " + message),
         file_(file),
-        line_(line) {}
+        line_(line),
+        message_(message) {}
 
   const std::string& file() const { return file_; }
   int line() const { return line_; }
+  // The message without the "<file>:<line>: " prefix.
+  const std::string& message() const { return message_; }
 
  private:
   std::string file_;
   int line_;
+  std::string message_;
 };
 
 }  // namespace nibble::frontend

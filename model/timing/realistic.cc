@@ -6,6 +6,7 @@
 #include <iterator>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "model/timing/int_math.h"
 #include "model/timing/scalesim_compat.h"
@@ -68,6 +69,11 @@ int64_t DramChannel::transfer(int64_t ready, int64_t bytes, bool read) {
   return read ? checked_add(free_at_, spec_.latency_cycles) : free_at_;
 }
 
+void DramChannel::advance(int64_t cycles, int64_t busy) {
+  free_at_ = checked_add(free_at_, cycles);
+  busy_ = checked_add(busy_, busy);
+}
+
 ArrayIssue::ArrayIssue(const ArchSpec& arch, const TilePlan& plan)
     : dataflow_(arch.array.dataflow),
       double_buffered_(arch.sram.double_buffered),
@@ -100,6 +106,25 @@ int64_t ArrayIssue::issue(const Tile& t, int64_t loaded) {
   return done_;
 }
 
+int ArrayIssue::times(int64_t* out) const {
+  out[0] = first_;
+  out[1] = done_;
+  if (drained_any_) {
+    out[2] = drained_;
+    return 3;
+  }
+  return 2;
+}
+
+void ArrayIssue::advance(int64_t cycles, int64_t tiles) {
+  first_ = checked_add(first_, cycles);
+  done_ = checked_add(done_, cycles);
+  if (drained_any_) {
+    drained_ = checked_add(drained_, cycles);
+  }
+  issued_ = checked_add(issued_, tiles);
+}
+
 int64_t output_latency(const TilePlan& plan, const ArchSpec& arch, const Tile& t) {
   return plan.pipeline_latency - (arch.array.cols - t.cols_used);
 }
@@ -114,20 +139,19 @@ int64_t array_schedule_cycles(const workload::GemmSpec& g, const ArchSpec& arch)
   return end;
 }
 
-void add_counts(ActionCounts& into, const ActionCounts& a) {
+void add_counts(ActionCounts& into, const ActionCounts& a, int64_t times) {
   int64_t* to[] = {&into.macs_int4,       &into.macs_fp4,        &into.macs_fp8,
                    &into.macs_fp16,       &into.acc_adds_fp16,   &into.acc_adds_fp32,
                    &into.chunk_sums,      &into.scale_ops,       &into.pe_move_bits,
                    &into.sram_read_bits,  &into.sram_write_bits, &into.dram_read_bits,
                    &into.dram_write_bits, &into.pe_busy_cycles,  &into.pe_idle_cycles};
-  const int64_t from[] = {a.macs_int4,       a.macs_fp4,        a.macs_fp8,
-                          a.macs_fp16,       a.acc_adds_fp16,   a.acc_adds_fp32,
-                          a.chunk_sums,      a.scale_ops,       a.pe_move_bits,
-                          a.sram_read_bits,  a.sram_write_bits, a.dram_read_bits,
-                          a.dram_write_bits, a.pe_busy_cycles,  a.pe_idle_cycles};
+  const int64_t from[] = {a.macs_int4,       a.macs_fp4,       a.macs_fp8,        a.macs_fp16,
+                          a.acc_adds_fp16,   a.acc_adds_fp32,  a.chunk_sums,      a.scale_ops,
+                          a.pe_move_bits,    a.sram_read_bits, a.sram_write_bits, a.dram_read_bits,
+                          a.dram_write_bits, a.pe_busy_cycles, a.pe_idle_cycles};
   static_assert(sizeof(ActionCounts) == sizeof(from), "add_counts lists every count");
   for (size_t i = 0; i < std::size(from); ++i) {
-    *to[i] = checked_add(*to[i], from[i]);
+    *to[i] = checked_add(*to[i], checked_mul(from[i], times));
   }
 }
 
@@ -173,8 +197,9 @@ namespace {
 // `times` scales the per-tile counts, which were gathered for one repeat.
 void finish_counts(const workload::GemmSpec& g, int64_t macs, int64_t cycles, int64_t pes,
                    int64_t times, ActionCounts& a) {
-  for (int64_t* v : {&a.pe_move_bits, &a.sram_read_bits, &a.sram_write_bits, &a.dram_read_bits,
-                     &a.dram_write_bits, &a.pe_busy_cycles, &a.acc_adds_fp16, &a.acc_adds_fp32, &a.chunk_sums}) {
+  for (int64_t* v :
+       {&a.pe_move_bits, &a.sram_read_bits, &a.sram_write_bits, &a.dram_read_bits,
+        &a.dram_write_bits, &a.pe_busy_cycles, &a.acc_adds_fp16, &a.acc_adds_fp32, &a.chunk_sums}) {
     *v = checked_mul(*v, times);
   }
   const auto has = [&](num::Format f) { return g.a.format == f || g.b.format == f; };
@@ -283,7 +308,55 @@ GemmTiming finish_realistic(const workload::GemmSpec& g, const ArchSpec& arch, c
   return out;
 }
 
-GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch) {
+namespace {
+
+// A tile's shape for the fast-forward: every field the recurrence and the counts read; its
+// position (row0, col0, t0, k0) left out.
+bool same_shape(const Tile& a, const Tile& b) {
+  return a.k_len == b.k_len && a.first_partial == b.first_partial &&
+         a.completes_outputs == b.completes_outputs && a.rows_used == b.rows_used &&
+         a.cols_used == b.cols_used && a.waves == b.waves && a.macs == b.macs &&
+         a.compute_cycles == b.compute_cycles && a.load_a_bytes == b.load_a_bytes &&
+         a.load_b_bytes == b.load_b_bytes && a.store_bytes == b.store_bytes &&
+         a.sram_read_a_elems == b.sram_read_a_elems && a.sram_read_b_elems == b.sram_read_b_elems &&
+         a.sram_write_out_elems == b.sram_write_out_elems &&
+         a.sram_read_psum_elems == b.sram_read_psum_elems &&
+         a.preload_move_elems == b.preload_move_elems && a.pe_steps == b.pe_steps &&
+         a.drain_move_elems == b.drain_move_elems;
+}
+
+// The recurrence's state before a group, for the fast-forward. Fixed sizes: at most two
+// tiles wait (double buffering).
+struct Snapshot {
+  int64_t run_left = 0;  // 0: none taken
+  int64_t real[7] = {};  // the real run: channel free, end, array (<= 3), loads in flight (<= 2)
+  int n_real = 0;
+  int64_t ideal[3] = {};  // the ideal schedule's array
+  int n_ideal = 0;
+  Tile pending[2];
+  int n_pending = 0;
+  bool drained[2] = {false, false};
+  int64_t tiles = 0, busy = 0, macs = 0, read_bytes = 0, write_bytes = 0;
+  ActionCounts actions;
+};
+
+// d such that after[i] = before[i] + d for each of the n values.
+bool common_shift(const int64_t* before, const int64_t* after, int n, int64_t& d) {
+  if (n == 0) {
+    return false;
+  }
+  d = after[0] - before[0];
+  for (int i = 1; i < n; ++i) {
+    if (after[i] - before[i] != d) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch, bool fast_forward) {
   const TilePlan p = plan_tiles(g, arch);
   const int64_t depth = arch.sram.double_buffered ? 2 : 1;  // tiles whose inputs are in SRAM
 
@@ -325,16 +398,95 @@ GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch) {
     add_tile_actions(g, arch.array.dataflow, t, run.actions);
   };
   int64_t n = 0;
-  for_each_tile(g, arch, p, [&](const Tile& t) {
-    ++n;
-    if (n <= depth) {
-      load(t, 0);  // the first `depth` loads go out before anything computes
-      return;
+  // The fast-forward. Every step of the recurrence is a max or a sum of cycles with constants,
+  // so moving every cycle of its state by d moves every later cycle by d. When the state
+  // before a group equals the state before the previous, identical, group moved by d (the
+  // ideal schedule's cycles by their own d'), each further identical group moves it by d again
+  // and adds the same counts: the rest of the run is added at once.
+  const auto snapshot = [&](int64_t run_left, Snapshot& s) {
+    s.run_left = run_left;
+    s.real[0] = ch.free_at();
+    s.real[1] = end;
+    s.n_real = 2 + array.times(s.real + 2);
+    s.n_pending = 0;
+    for (const Pending& q : pending) {
+      s.real[s.n_real++] = q.loaded;
+      s.pending[s.n_pending++] = q.tile;
     }
-    const auto [head, done] = compute_front();
-    load(t, done);  // L(i + depth) right after tile i, before S(i)
-    finish(head, done);
-  });
+    s.n_ideal = ideal.times(s.ideal);
+    s.drained[0] = array.drained_any();
+    s.drained[1] = ideal.drained_any();
+    s.tiles = n, s.busy = ch.busy_cycles(), s.macs = run.macs;
+    s.read_bytes = run.dram_read_bytes, s.write_bytes = run.dram_write_bytes;
+    s.actions = run.actions;
+  };
+  // Per level (for_each_tile's group_run_left, inner_run_left): the states before the last
+  // three groups of that level, the newest in buf[level][at[level]]. Steady states repeat
+  // after one group or, with double buffering, after two (the loads alternate halves).
+  Snapshot buf[2][3];
+  int at[2] = {0, 0};
+  const auto at_group = [&](int level, int64_t run_left) -> int64_t {
+    if (!fast_forward) {
+      return 0;
+    }
+    at[level] = (at[level] + 1) % 3;
+    Snapshot& now = buf[level][at[level]];
+    snapshot(run_left, now);
+    for (int period = 1; period <= 2; ++period) {
+      const Snapshot& before = buf[level][(at[level] + 3 - period) % 3];
+      int64_t d = 0;
+      int64_t d_ideal = 0;
+      bool steady = before.run_left == run_left + period && before.tiles > depth &&
+                    run_left >= period && before.drained[0] == now.drained[0] &&
+                    before.drained[1] == now.drained[1] && before.n_pending == now.n_pending &&
+                    before.n_real == now.n_real && before.n_ideal == now.n_ideal &&
+                    common_shift(before.real, now.real, now.n_real, d) &&
+                    common_shift(before.ideal, now.ideal, now.n_ideal, d_ideal);
+      for (int i = 0; steady && i < now.n_pending; ++i) {
+        steady = same_shape(before.pending[i], now.pending[i]);
+      }
+      if (!steady) {
+        continue;
+      }
+      // The groups left in this run repeat the last `period` ones: m more periods.
+      const int64_t m = run_left / period;
+      const int64_t tiles = checked_mul(now.tiles - before.tiles, m);
+      ch.advance(checked_mul(d, m), checked_mul(now.busy - before.busy, m));
+      array.advance(checked_mul(d, m), tiles);
+      ideal.advance(checked_mul(d_ideal, m), tiles);
+      for (Pending& q : pending) {
+        q.loaded = checked_add(q.loaded, checked_mul(d, m));
+      }
+      end = checked_add(end, checked_mul(d, m));
+      n = checked_add(n, tiles);
+      run.macs = checked_add(run.macs, checked_mul(now.macs - before.macs, m));
+      run.dram_read_bytes =
+          checked_add(run.dram_read_bytes, checked_mul(now.read_bytes - before.read_bytes, m));
+      run.dram_write_bytes =
+          checked_add(run.dram_write_bytes, checked_mul(now.write_bytes - before.write_bytes, m));
+      ActionCounts delta = now.actions;
+      add_counts(delta, before.actions, -1);
+      add_counts(run.actions, delta, m);
+      for (Snapshot& s : buf[level]) {
+        s.run_left = 0;  // the run is accounted for: nothing to compare the next group with
+      }
+      return checked_mul(m, period);
+    }
+    return 0;
+  };
+  for_each_tile(
+      g, arch, p,
+      [&](const Tile& t) {
+        ++n;
+        if (n <= depth) {
+          load(t, 0);  // the first `depth` loads go out before anything computes
+          return;
+        }
+        const auto [head, done] = compute_front();
+        load(t, done);  // L(i + depth) right after tile i, before S(i)
+        finish(head, done);
+      },
+      at_group);
   while (!pending.empty()) {
     const auto [head, done] = compute_front();
     finish(head, done);

@@ -64,7 +64,7 @@ struct Tile {
   // PE-cycles that compute: each adds one chunk (up to L products) to one accumulator, the
   // rows_used * cols_used * waves of the dataflow's geometry.
   int64_t pe_steps = 0;
-  int64_t drain_move_elems = 0;      // element hops to shift results out of the PEs (os)
+  int64_t drain_move_elems = 0;  // element hops to shift results out of the PEs (os)
 };
 
 // Chunk c of a tile's k values on a PE of `lanes` lanes (ws/is: PE row c; os: wave c):
@@ -118,6 +118,12 @@ class ArrayIssue {
   int64_t issue(const Tile& t, int64_t loaded);
   int64_t first() const { return first_; }  // the last issued tile's first wave (0 before any)
   int64_t done() const { return done_; }    // the last issued tile's done (0 before any)
+  // For time_realistic's fast-forward: the cycles the state holds (first, done, and the last
+  // drain when there was one), written to out[0..] (at most 3), their number returned; and the
+  // same state `cycles` later, after `tiles` more tiles.
+  int times(int64_t* out) const;
+  bool drained_any() const { return drained_any_; }
+  void advance(int64_t cycles, int64_t tiles);
 
  private:
   Dataflow dataflow_;
@@ -142,10 +148,10 @@ int64_t array_schedule_cycles(const workload::GemmSpec& gemm, const ArchSpec& ar
 // (model/energy) multiplies each count by its energy per action. docs/energy.md defines each
 // count; all cover every repeat.
 struct ActionCounts {
-  int64_t macs_int4 = 0;        // INT4/UINT4 x INT4/UINT4 multiplies
-  int64_t macs_fp4 = 0;         // FP4 x INT4/UINT4 products (a shift)
-  int64_t macs_fp8 = 0;         // FP8 x FP8 multiplies
-  int64_t macs_fp16 = 0;        // FP16 x FP16 multiplies
+  int64_t macs_int4 = 0;  // INT4/UINT4 x INT4/UINT4 multiplies
+  int64_t macs_fp4 = 0;   // FP4 x INT4/UINT4 products (a shift)
+  int64_t macs_fp8 = 0;   // FP8 x FP8 multiplies
+  int64_t macs_fp16 = 0;  // FP16 x FP16 multiplies
   // Accumulator adds: one per PE-step, each adding a chunk of up to L products (one per MAC
   // when L = 1). Into FP16 for 4- and 8-bit operands, into FP32 for FP16 ones.
   int64_t acc_adds_fp16 = 0;
@@ -163,8 +169,8 @@ struct ActionCounts {
   int64_t pe_idle_cycles = 0;  // cycles * R * C - pe_busy_cycles
 };
 
-// into += a, count by count (checked): the one list of ActionCounts' fields that sums them.
-void add_counts(ActionCounts& into, const ActionCounts& a);
+// into += times * a, count by count (checked): the one list of ActionCounts' fields.
+void add_counts(ActionCounts& into, const ActionCounts& a, int64_t times = 1);
 
 // The DRAM channel of realistic mode (docs/timing.md): one transfer at a time, in call order.
 // A transfer starts when the channel and its data are both ready and occupies the channel for
@@ -183,6 +189,8 @@ class DramChannel {
   int64_t transfer(int64_t ready, int64_t bytes, bool read);
   int64_t free_at() const { return free_at_; }
   int64_t busy_cycles() const { return busy_; }
+  // For time_realistic's fast-forward: the channel `cycles` later, busy `busy` more cycles.
+  void advance(int64_t cycles, int64_t busy);
 
  private:
   DramSpec spec_;
@@ -234,7 +242,12 @@ GemmTiming finish_realistic(const workload::GemmSpec& gemm, const ArchSpec& arch
                             const TilePlan& plan, const TileRunTotals& totals, int64_t times);
 
 // The realistic-mode timing of a GEMM (the recurrence of docs/timing.md over its tiles).
-GemmTiming time_realistic(const workload::GemmSpec& gemm, const ArchSpec& arch);
+// fast_forward: where a run of identical tile groups (TileGroups) reaches a steady state, in
+// which each group moves every cycle of the recurrence's state by the same amount, the rest of
+// the run is added at once instead of tile by tile (docs/timing.md, "Fast-forward"); the
+// result is the same, which tests check against fast_forward = false.
+GemmTiming time_realistic(const workload::GemmSpec& gemm, const ArchSpec& arch,
+                          bool fast_forward = true);
 
 // The compat-mode timing of a GEMM: SCALE-Sim's Total Cycles of the GEMM's shape (its
 // ConvShape, or the GEMM form), formats ignored as SCALE-Sim counts words, times g.repeat.
@@ -252,9 +265,30 @@ int64_t accumulator_bits(const workload::GemmSpec& gemm);
 int64_t compute_cycles(int64_t waves, double macs_per_cycle);
 }  // namespace detail
 
+// Runs of identical tile groups, for the fast-forward (docs/timing.md). Level 0: the middle
+// loop of for_each_tile (ws/is: streamed blocks; os: row folds) repeats one group of tiles;
+// the groups from the second to the last full one are identical but for their position (same
+// shapes, loads, stores and cycles). Level 1: the innermost loop (ws/is: row folds; os: K
+// blocks), one tile a group; the tiles between the first and the last are identical. run_left
+// of a group: how many groups from it (included) to the end of its run of identical groups (1
+// when it is alone in its kind).
+inline int64_t group_run_left(int64_t index, int64_t count, bool last_short) {
+  const int64_t last_full = last_short ? count - 2 : count - 1;
+  return index == 0 || index > last_full ? 1 : last_full - index + 1;
+}
+inline int64_t inner_run_left(int64_t index, int64_t count) {
+  return index >= 1 && index <= count - 2 ? count - 1 - index : 1;
+}
+
 template <typename Fn>
 void for_each_tile(const workload::GemmSpec& gemm, const ArchSpec& arch, const TilePlan& p,
                    Fn&& fn) {
+  for_each_tile(gemm, arch, p, fn, [](int, int64_t) { return int64_t{0}; });
+}
+
+template <typename Fn, typename GroupFn>
+void for_each_tile(const workload::GemmSpec& gemm, const ArchSpec& arch, const TilePlan& p, Fn&& fn,
+                   GroupFn&& at_group) {
   const int64_t r = arch.array.rows;
   const int64_t c = arch.array.cols;
   const bool ws = arch.array.dataflow == Dataflow::kWs;
@@ -273,11 +307,34 @@ void for_each_tile(const workload::GemmSpec& gemm, const ArchSpec& arch, const T
   for (int64_t fc = 0; fc < p.col_folds; ++fc) {
     const int64_t cu = std::min(c, p.spatial_cols - fc * c);
     const int64_t outer_b = os ? 1 : p.blocks;
+    // at_group(level, run_left) is asked before each group and returns how many groups, from
+    // this one on, the caller has accounted for without their tiles (0 .. run_left).
     for (int64_t ob = 0; ob < outer_b; ++ob) {
+      if (!os) {
+        const int64_t skip = at_group(0, group_run_left(ob, p.blocks, p.temporal % p.block != 0));
+        if (skip > 0) {
+          ob += skip - 1;
+          continue;
+        }
+      }
       for (int64_t fr = 0; fr < p.row_folds; ++fr) {
+        const int64_t skip_fr =
+            os ? at_group(0, group_run_left(fr, p.row_folds, p.spatial_rows % r != 0))
+               : at_group(1, inner_run_left(fr, p.row_folds));
+        if (skip_fr > 0) {
+          fr += skip_fr - 1;
+          continue;
+        }
         const int64_t ru = std::min(r, p.spatial_rows - fr * r);
         const int64_t inner_b = os ? p.blocks : 1;
         for (int64_t ib = 0; ib < inner_b; ++ib) {
+          if (os) {
+            const int64_t skip_ib = at_group(1, inner_run_left(ib, inner_b));
+            if (skip_ib > 0) {
+              ib += skip_ib - 1;
+              continue;
+            }
+          }
           const int64_t b = os ? ib : ob;
           const int64_t waves = std::min(p.block, p.temporal - b * p.block);
           Tile t;

@@ -1,0 +1,222 @@
+#include "model/sweep/runner.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace nibble::sweep {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string clock_text(double seconds) {
+  const auto s = static_cast<long long>(seconds + 0.5);
+  char buf[32];
+  if (s >= 3600) {
+    std::snprintf(buf, sizeof buf, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%lld:%02lld", s / 60, s % 60);
+  }
+  return buf;
+}
+
+// Progress on stderr: one line per update, at most one a second (and the last), rewritten in
+// place on a terminal.
+class Progress {
+ public:
+  Progress(int64_t total, bool quiet) : total_(total), quiet_(quiet), tty_(isatty(2) != 0) {}
+
+  void update(int64_t done, int64_t failed, bool last) {
+    if (quiet_ || total_ == 0) {
+      return;
+    }
+    const Clock::time_point now = Clock::now();
+    if (!last && now - printed_ < std::chrono::seconds(1)) {
+      return;
+    }
+    printed_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    std::string line = "nibble sweep: " + std::to_string(done) + "/" + std::to_string(total_) +
+                       " points, " + std::to_string(failed) + " failed, " + clock_text(elapsed) +
+                       " elapsed";
+    if (!last && done > 0) {
+      line += ", ETA " +
+              clock_text(elapsed / static_cast<double>(done) * static_cast<double>(total_ - done));
+    }
+    std::cerr << (tty_ ? "\r\033[K" : "") << line << (tty_ && !last ? "" : "\n") << std::flush;
+  }
+
+ private:
+  int64_t total_;
+  bool quiet_;
+  bool tty_;
+  Clock::time_point start_ = Clock::now();
+  Clock::time_point printed_{};
+};
+
+// Removes what a run of this point killed mid-way left: its StagedDir staging folders.
+void remove_stale_staging(const fs::path& dir, const Point& p) {
+  const std::string prefix = "." + p.id + ".partial-";
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir / "points", ec)) {
+    if (entry.path().filename().string().rfind(prefix, 0) == 0) {
+      fs::remove_all(entry.path(), ec);
+    }
+  }
+}
+
+// Writes `text` to path whole: into a temporary file, then renamed.
+void write_whole(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".partial-" + std::to_string(getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) {
+      throw std::runtime_error("cannot write " + tmp.string());
+    }
+  }
+  fs::rename(tmp, path);
+}
+
+// The last non-empty line of a file (a failed run's error line).
+std::string last_line(const fs::path& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::string last;
+  while (std::getline(in, line)) {
+    if (!line.empty()) {
+      last = line;
+    }
+  }
+  return last;
+}
+
+pid_t spawn(const std::vector<std::string>& argv, const fs::path& stderr_path) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  std::vector<char*> args;
+  for (const std::string& a : argv) {
+    args.push_back(const_cast<char*>(a.c_str()));
+  }
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+  }
+  return pid;
+}
+
+std::string status_text(int status) {
+  if (WIFSIGNALED(status)) {
+    return std::string("killed by signal ") + std::to_string(WTERMSIG(status)) + " (" +
+           strsignal(WTERMSIG(status)) + ")";
+  }
+  return "exit status " + std::to_string(WEXITSTATUS(status));
+}
+
+}  // namespace
+
+bool is_finished(const fs::path& dir, const Point& p) {
+  std::error_code ec;
+  return fs::is_directory(point_dir(dir, p), ec);
+}
+
+std::string this_program() { return fs::read_symlink("/proc/self/exe").string(); }
+
+RunSummary run_points(const Plan& plan, const fs::path& dir, const std::vector<size_t>& indices,
+                      const RunOptions& options) {
+  RunSummary summary;
+  std::vector<size_t> todo;
+  for (size_t i : indices) {
+    if (is_finished(dir, plan.points[i])) {
+      ++summary.skipped;
+    } else {
+      todo.push_back(i);
+    }
+  }
+  fs::create_directories(dir / "points");
+  const fs::path logs = dir / "logs";
+  fs::create_directories(logs);
+
+  Progress progress(static_cast<int64_t>(todo.size()), options.quiet);
+  std::map<pid_t, size_t> running;  // child -> point index
+  size_t next = 0;
+  int64_t done = 0;
+  const int jobs = options.jobs < 1 ? 1 : options.jobs;
+  while (next < todo.size() || !running.empty()) {
+    while (next < todo.size() && static_cast<int>(running.size()) < jobs) {
+      const Point& p = plan.points[todo[next]];
+      remove_stale_staging(dir, p);
+      std::vector<std::string> argv = {options.program, "run"};
+      for (std::string& a : run_arguments(plan, p, dir)) {
+        argv.push_back(std::move(a));
+      }
+      running.emplace(spawn(argv, logs / (p.id + ".stderr")), todo[next]);
+      ++next;
+    }
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
+    }
+    const auto it = running.find(pid);
+    if (it == running.end()) {
+      continue;  // not one of ours
+    }
+    const Point& p = plan.points[it->second];
+    running.erase(it);
+    const fs::path err = logs / (p.id + ".stderr");
+    std::error_code ec;
+    // A published folder is a finished point, whatever the exit code: `nibble run` exits 1
+    // after writing its reports when an output misses its `expect crc=`, which they record.
+    if (is_finished(dir, p)) {
+      fs::remove(failure_path(dir, p), ec);
+      ++summary.ran;
+    } else if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGINT ||
+                                       WTERMSIG(status) == SIGKILL || WTERMSIG(status) == SIGHUP)) {
+      // Stopped from outside (Ctrl-C, scancel, a time limit): not the point's failure. It
+      // stays not run, so the next run or resubmission runs it.
+      ++summary.interrupted;
+    } else {
+      std::string line = last_line(err);
+      if (line.empty()) {
+        line = "nibble run: " + status_text(status);
+      }
+      fs::create_directories(failure_path(dir, p).parent_path());
+      write_whole(failure_path(dir, p), line + "\n");
+      ++summary.failed;
+    }
+    fs::remove(err, ec);
+    ++done;
+    progress.update(done, summary.failed, done == static_cast<int64_t>(todo.size()));
+  }
+  // logs/ stays: array tasks of the same sweep may be writing into it now.
+  return summary;
+}
+
+}  // namespace nibble::sweep

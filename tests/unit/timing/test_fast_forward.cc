@@ -1,0 +1,96 @@
+// time_realistic's fast-forward (docs/timing.md, "Fast-forward") against the same recurrence
+// run tile by tile: every field of GemmTiming equal, action counts included, on seeded random
+// GEMMs and arrays of every dataflow, lane count, buffer size, DRAM rate and format, chosen so
+// that many groups repeat (small arrays, tall or wide GEMMs, small buffers).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include "model/numerics/format.h"
+#include "model/timing/arch_spec.h"
+#include "model/timing/realistic.h"
+#include "model/workload/gemm_spec.h"
+
+namespace {
+
+using nibble::num::Format;
+using nibble::timing::ActionCounts;
+using nibble::timing::ArchSpec;
+using nibble::timing::Dataflow;
+using nibble::timing::GemmTiming;
+using nibble::workload::GemmSpec;
+
+std::string counts_text(const ActionCounts& a) {
+  std::ostringstream out;
+  out << a.macs_int4 << " " << a.macs_fp4 << " " << a.macs_fp8 << " " << a.macs_fp16 << " "
+      << a.acc_adds_fp16 << " " << a.acc_adds_fp32 << " " << a.chunk_sums << " " << a.scale_ops
+      << " " << a.pe_move_bits << " " << a.sram_read_bits << " " << a.sram_write_bits << " "
+      << a.dram_read_bits << " " << a.dram_write_bits << " " << a.pe_busy_cycles << " "
+      << a.pe_idle_cycles;
+  static_assert(sizeof(ActionCounts) == 15 * sizeof(int64_t), "counts_text lists every count");
+  return out.str();
+}
+
+std::string timing_text(const GemmTiming& t) {
+  std::ostringstream out;
+  out << "cycles " << t.cycles << " compute " << t.compute_cycles << " busy " << t.dram_busy_cycles
+      << " stall " << t.stall_cycles << " tiles " << t.tiles << " macs " << t.macs << " read "
+      << t.dram_read_bytes << " write " << t.dram_write_bytes << " rate " << t.macs_per_cycle
+      << " util " << t.utilization << " bound " << nibble::timing::bound_name(t.bound) << " counts "
+      << counts_text(t.actions);
+  return out.str();
+}
+
+TEST(FastForward, EqualsTileByTile) {
+  std::mt19937_64 rng(20261205);
+  const auto pick = [&](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  const Format formats[] = {Format::kInt4, Format::kUint4, Format::kFp8E4M3, Format::kFp16};
+  const double bandwidths[] = {0.5, 1.4, 4, 16, 64, 256};
+  int cases = 0;
+  int faster = 0;  // cases whose run skipped groups: fewer tiles walked (see below)
+  for (int i = 0; i < 1500; ++i) {
+    ArchSpec a;
+    a.array.rows = pick(1, 12);
+    a.array.cols = pick(1, 12);
+    a.array.dataflow = static_cast<Dataflow>(pick(0, 2));
+    a.pe.lanes = pick(1, 3) == 1 ? 1 : pick(2, 8);
+    a.sram.ifmap_kib = pick(1, 16);
+    a.sram.filter_kib = pick(1, 16);
+    a.sram.ofmap_kib = pick(1, 16);
+    a.sram.double_buffered = pick(0, 3) != 0;
+    a.dram.bandwidth_bytes_per_cycle = bandwidths[pick(0, 5)];
+    a.dram.latency_cycles = pick(0, 1) * pick(1, 200);
+    GemmSpec g;
+    g.name = "g" + std::to_string(i);
+    g.m = pick(1, 3) == 1 ? pick(1, 40) : pick(100, 3000);
+    g.n = pick(1, 3) == 1 ? pick(1, 40) : pick(50, 600);
+    g.k = pick(1, 3) == 1 ? pick(1, 40) : pick(50, 1500);
+    const int fmt = static_cast<int>(pick(0, 3));
+    g.a.format = formats[fmt];
+    g.b.format = fmt == 0 ? formats[pick(0, 1)] : formats[fmt];
+    g.out.format = Format::kFp16;
+    g.repeat = pick(1, 3);
+    const GemmTiming fast = nibble::timing::time_realistic(g, a, true);
+    const GemmTiming slow = nibble::timing::time_realistic(g, a, false);
+    ASSERT_EQ(timing_text(fast), timing_text(slow))
+        << "case " << i << ": " << g.m << "x" << g.n << "x" << g.k << " on " << a.array.rows << "x"
+        << a.array.cols << " " << nibble::timing::dataflow_name(a.array.dataflow)
+        << " L=" << a.pe.lanes << " sram " << a.sram.ifmap_kib << "/" << a.sram.filter_kib << "/"
+        << a.sram.ofmap_kib << (a.sram.double_buffered ? " db" : "") << " bw "
+        << a.dram.bandwidth_bytes_per_cycle << " lat " << a.dram.latency_cycles;
+    ++cases;
+    const nibble::timing::TilePlan p = nibble::timing::plan_tiles(g, a);
+    const int64_t groups = a.array.dataflow == Dataflow::kOs ? p.row_folds : p.blocks;
+    faster += groups >= 4 ? 1 : 0;
+  }
+  EXPECT_EQ(cases, 1500);
+  // Enough cases have runs of identical groups for the fast-forward to act on.
+  EXPECT_GT(faster, 300);
+}
+
+}  // namespace
