@@ -93,6 +93,18 @@ int merge_into(const sweep::Plan& plan, const fs::path& dir, bool plots, bool qu
   }
   write_whole(dir / "sweep.csv", m.csv);
   write_whole(dir / "sweep.json", m.json);
+  // Every point has run: what runs killed mid-way left (hidden staging folders of `nibble
+  // run`, stderr files) is removed now, when no run of this sweep should be going on.
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir / "points", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind('.', 0) == 0 && name.find(".partial-") != std::string::npos) {
+      fs::remove_all(entry.path(), ec);
+    }
+  }
+  for (const auto& entry : fs::directory_iterator(dir / "logs", ec)) {
+    fs::remove(entry.path(), ec);
+  }
   if (plots) {
     draw_plots(NIBBLE_SWEEP_PLOT_SCRIPT, dir.string());  // its PNGs appear whole or not at all
   }
@@ -101,7 +113,6 @@ int merge_into(const sweep::Plan& plan, const fs::path& dir, bool plots, bool qu
               << (dir / "sweep.csv").string() << ", sweep.json" << (plots ? ", *.png" : "") << "\n";
   }
   for (const sweep::Point& p : plan.points) {
-    std::error_code ec;
     if (fs::exists(sweep::failure_path(dir, p), ec) && !sweep::is_finished(dir, p)) {
       std::cerr << "nibble sweep: point " << p.id << " failed: see "
                 << sweep::failure_path(dir, p).string() << "\n";
@@ -142,9 +153,43 @@ int run_spec(const po::variables_map& vm, const std::string& spec_path, const fs
   if (vm.count("submit") != 0 && vm.count("dry-run") != 0) {
     throw UsageError("--submit and --dry-run exclude each other");
   }
+  if (slurm && vm.count("jobs") != 0) {
+    throw UsageError(
+        "--jobs does not apply with --slurm: each array task runs "
+        "$SLURM_CPUS_PER_TASK points at once");
+  }
+  const fs::path abs_dir = fs::absolute(dir).lexically_normal();
+  if (slurm && abs_dir.string().find_first_of(" \t\n%") != std::string::npos) {
+    throw UsageError("-o " + abs_dir.string() +
+                     ": a Slurm sweep folder's path may not hold blanks or '%' (sbatch's "
+                     "--output reads them)");
+  }
+  // The plan already in the folder, when it holds the same points: array tasks of an earlier
+  // submission may still be running on its chunks, so its chunking stays.
+  std::optional<sweep::Plan> existing;
+  std::error_code ec;
+  if (fs::exists(sweep::plan_path(abs_dir), ec)) {
+    try {
+      sweep::Plan old = sweep::read_plan(abs_dir);
+      old.chunk_size = plan.chunk_size;
+      if (sweep::plan_json(old) == sweep::plan_json(plan)) {
+        existing = sweep::read_plan(abs_dir);
+      }
+    } catch (const frontend::InputError&) {
+      existing.reset();  // not a plan this nibble reads: replaced by the new one
+    }
+  }
   if (slurm) {
     const int64_t n = static_cast<int64_t>(plan.points.size());
-    plan.chunk_size = vm.count("chunk-size") != 0
+    if (existing && vm.count("chunk-size") != 0 &&
+        vm["chunk-size"].as<int64_t>() != existing->chunk_size) {
+      throw UsageError("--chunk-size " + std::to_string(vm["chunk-size"].as<int64_t>()) + ": " +
+                       abs_dir.string() + " was planned in chunks of " +
+                       std::to_string(existing->chunk_size) +
+                       ", which tasks of its array may be running; keep it (or use a new folder)");
+    }
+    plan.chunk_size = existing ? existing->chunk_size
+                      : vm.count("chunk-size") != 0
                           ? vm["chunk-size"].as<int64_t>()
                           : sweep::default_chunk_size(n, sweep::kMaxArrayTasks);
     if (plan.chunk_size < 1) {
@@ -167,9 +212,14 @@ int run_spec(const po::variables_map& vm, const std::string& spec_path, const fs
     slurm_options.sbatch_options = vm["slurm-opt"].as<std::vector<std::string>>();
   }
 
-  const fs::path abs_dir = fs::absolute(dir).lexically_normal();
+  if (!slurm && existing) {
+    plan.chunk_size = existing->chunk_size;  // a local run of a Slurm sweep keeps its chunks
+  }
+  const std::string plan_text = sweep::plan_json(plan);
   claim_sweep_dir(abs_dir);
-  write_whole(sweep::plan_path(abs_dir), sweep::plan_json(plan));
+  if (!existing) {
+    write_whole(sweep::plan_path(abs_dir), plan_text);
+  }
   if (!slurm) {
     std::vector<size_t> all(plan.points.size());
     for (size_t i = 0; i < all.size(); ++i) {

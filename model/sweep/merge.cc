@@ -73,7 +73,8 @@ struct Row {
   const Point* point = nullptr;
   std::string status;  // "ok" or "failed"
   std::string error;
-  ordered_json four_bit;  // arrays["4bit"] of report.json
+  ordered_json four_bit;                       // arrays["4bit"] of report.json
+  std::string pe_area_um2, pe_array_area_mm2;  // its two area cells
   ordered_json totals;
   std::vector<std::pair<std::string, std::string>> cells;  // flattened totals
 };
@@ -99,6 +100,8 @@ Merged merge_points(const Plan& plan, const fs::path& dir) {
         const ordered_json j = ordered_json::parse(*text);
         row.four_bit = j.at("arrays").at("4bit");
         row.totals = j.at("totals");
+        row.pe_area_um2 = cell_text(row.four_bit.at("pe_area_um2"));
+        row.pe_array_area_mm2 = cell_text(row.four_bit.at("pe_array_area_mm2"));
       } catch (const nlohmann::json::exception& e) {
         throw InputError(report.string(), 0, std::string("not a nibble report: ") + e.what());
       }
@@ -145,8 +148,8 @@ Merged merge_points(const Plan& plan, const fs::path& dir) {
     std::vector<std::string> cells = {p.id, p.workload};
     cells.insert(cells.end(), p.values.begin(), p.values.end());
     cells.push_back(row.status);
-    cells.push_back(ok ? cell_text(row.four_bit.at("pe_area_um2")) : "");
-    cells.push_back(ok ? cell_text(row.four_bit.at("pe_array_area_mm2")) : "");
+    cells.push_back(row.pe_area_um2);
+    cells.push_back(row.pe_array_area_mm2);
     std::unordered_map<std::string, std::string> leaf(row.cells.begin(), row.cells.end());
     for (const std::string& name : total_columns) {
       const auto it = leaf.find(name);  // a leaf this row's report lacks is an empty cell
@@ -168,8 +171,8 @@ Merged merge_points(const Plan& plan, const fs::path& dir) {
                          {"status", row.status},
                          {"error", ok ? ordered_json(nullptr) : ordered_json(row.error)},
                          {"run", "points/" + p.id},
-                         {"pe_area_um2", ok ? row.four_bit.at("pe_area_um2") : nullptr},
-                         {"pe_array_area_mm2", ok ? row.four_bit.at("pe_array_area_mm2") : nullptr},
+                         {"pe_area_um2", ok ? row.four_bit["pe_area_um2"] : nullptr},
+                         {"pe_array_area_mm2", ok ? row.four_bit["pe_array_area_mm2"] : nullptr},
                          {"totals", ok ? row.totals : ordered_json(nullptr)}});
   }
   ordered_json j;
@@ -180,7 +183,7 @@ Merged merge_points(const Plan& plan, const fs::path& dir) {
   j["columns"] = m.columns;
   j["rows"] = std::move(json_rows);
   m.csv = std::move(csv);
-  m.json = j.dump(1) + "\n";
+  m.json = j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   return m;
 }
 

@@ -71,7 +71,7 @@ std::string plan_json(const Plan& plan) {
                       {"values", p.values}});
   }
   j["points"] = std::move(points);
-  return j.dump(1) + "\n";
+  return j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 Plan parse_plan(const std::string& text, const std::string& source) {

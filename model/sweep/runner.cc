@@ -71,17 +71,6 @@ class Progress {
   Clock::time_point printed_{};
 };
 
-// Removes what a run of this point killed mid-way left: its StagedDir staging folders.
-void remove_stale_staging(const fs::path& dir, const Point& p) {
-  const std::string prefix = "." + p.id + ".partial-";
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir / "points", ec)) {
-    if (entry.path().filename().string().rfind(prefix, 0) == 0) {
-      fs::remove_all(entry.path(), ec);
-    }
-  }
-}
-
 // Writes `text` to path whole: into a temporary file, then renamed.
 void write_whole(const fs::path& path, const std::string& text) {
   const fs::path tmp = path.string() + ".partial-" + std::to_string(getpid());
@@ -128,6 +117,12 @@ pid_t spawn(const std::vector<std::string>& argv, const fs::path& stderr_path) {
   return pid;
 }
 
+// Where a point's `nibble run` writes its stderr: named by this runner's pid too, so that two
+// runners of one point (a resubmission while a task still runs) keep apart.
+fs::path stderr_path(const fs::path& logs, const Point& p) {
+  return logs / (p.id + "." + std::to_string(getpid()) + ".stderr");
+}
+
 std::string status_text(int status) {
   if (WIFSIGNALED(status)) {
     return std::string("killed by signal ") + std::to_string(WTERMSIG(status)) + " (" +
@@ -165,15 +160,30 @@ RunSummary run_points(const Plan& plan, const fs::path& dir, const std::vector<s
   size_t next = 0;
   int64_t done = 0;
   const int jobs = options.jobs < 1 ? 1 : options.jobs;
+  // If anything below throws, the children still running are stopped and waited for: none
+  // may go on publishing into the folder after this returns.
+  struct Reaper {
+    std::map<pid_t, size_t>& running;
+    ~Reaper() {
+      for (const auto& [pid, index] : running) {
+        kill(pid, SIGTERM);
+      }
+      for (const auto& [pid, index] : running) {
+        int status = 0;
+        waitpid(pid, &status, 0);
+      }
+    }
+  } reaper{running};
   while (next < todo.size() || !running.empty()) {
     while (next < todo.size() && static_cast<int>(running.size()) < jobs) {
       const Point& p = plan.points[todo[next]];
-      remove_stale_staging(dir, p);
+      std::error_code ec;
+      fs::remove(failure_path(dir, p), ec);  // this run decides: a failure again, or none
       std::vector<std::string> argv = {options.program, "run"};
       for (std::string& a : run_arguments(plan, p, dir)) {
         argv.push_back(std::move(a));
       }
-      running.emplace(spawn(argv, logs / (p.id + ".stderr")), todo[next]);
+      running.emplace(spawn(argv, stderr_path(logs, p)), todo[next]);
       ++next;
     }
     int status = 0;
@@ -190,7 +200,7 @@ RunSummary run_points(const Plan& plan, const fs::path& dir, const std::vector<s
     }
     const Point& p = plan.points[it->second];
     running.erase(it);
-    const fs::path err = logs / (p.id + ".stderr");
+    const fs::path err = stderr_path(logs, p);
     std::error_code ec;
     // A published folder is a finished point, whatever the exit code: `nibble run` exits 1
     // after writing its reports when an output misses its `expect crc=`, which they record.
@@ -198,9 +208,10 @@ RunSummary run_points(const Plan& plan, const fs::path& dir, const std::vector<s
       fs::remove(failure_path(dir, p), ec);
       ++summary.ran;
     } else if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGINT ||
-                                       WTERMSIG(status) == SIGKILL || WTERMSIG(status) == SIGHUP)) {
+                                       WTERMSIG(status) == SIGHUP)) {
       // Stopped from outside (Ctrl-C, scancel, a time limit): not the point's failure. It
-      // stays not run, so the next run or resubmission runs it.
+      // stays not run, so the next run or resubmission runs it. (SIGKILL is a failure: an
+      // out-of-memory kill would otherwise leave the point not run forever.)
       ++summary.interrupted;
     } else {
       std::string line = last_line(err);

@@ -2,8 +2,8 @@
 // a time. A point is finished when its run folder exists: `nibble run` publishes the folder
 // whole or not at all, so a sweep killed at any moment resumes by running the points whose
 // folder is missing. A point whose run fails gets failed/ID.txt (its error line, written
-// whole) and does not stop the others; a run killed from outside (SIGTERM, SIGINT, SIGKILL,
-// SIGHUP) is no failure of the point, which stays not run.
+// whole) and does not stop the others; a run stopped from outside (SIGTERM, SIGINT, SIGHUP)
+// is no failure of the point, which stays not run.
 #ifndef NIBBLE_MODEL_SWEEP_RUNNER_H_
 #define NIBBLE_MODEL_SWEEP_RUNNER_H_
 
@@ -26,7 +26,7 @@ struct RunSummary {
   int64_t skipped = 0;      // already finished before this run
   int64_t ran = 0;          // run now, successfully
   int64_t failed = 0;       // run now, failed
-  int64_t interrupted = 0;  // killed by SIGTERM, SIGINT, SIGKILL or SIGHUP: left not run
+  int64_t interrupted = 0;  // stopped by SIGTERM, SIGINT or SIGHUP: left not run
 };
 
 bool is_finished(const std::filesystem::path& dir, const Point& p);

@@ -356,9 +356,13 @@ bool common_shift(const int64_t* before, const int64_t* after, int n, int64_t& d
 
 }  // namespace
 
-GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch, bool fast_forward) {
+GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch, bool fast_forward,
+                          int64_t* walked) {
   const TilePlan p = plan_tiles(g, arch);
   const int64_t depth = arch.sram.double_buffered ? 2 : 1;  // tiles whose inputs are in SRAM
+  if (walked != nullptr) {
+    *walked = 0;
+  }
 
   // The recurrence of docs/timing.md, streamed: tiles arrive from for_each_tile in order and
   // only the last `depth` are held. Channel order: L0 .. L(depth-1), then per tile i:
@@ -423,8 +427,8 @@ GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch, boo
   // Per level (for_each_tile's group_run_left, inner_run_left): the states before the last
   // three groups of that level, the newest in buf[level][at[level]]. Steady states repeat
   // after one group or, with double buffering, after two (the loads alternate halves).
-  Snapshot buf[2][3];
-  int at[2] = {0, 0};
+  Snapshot buf[3][3];
+  int at[3] = {0, 0, 0};
   const auto at_group = [&](int level, int64_t run_left) -> int64_t {
     if (!fast_forward) {
       return 0;
@@ -478,6 +482,9 @@ GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch, boo
       g, arch, p,
       [&](const Tile& t) {
         ++n;
+        if (walked != nullptr) {
+          ++*walked;
+        }
         if (n <= depth) {
           load(t, 0);  // the first `depth` loads go out before anything computes
           return;

@@ -246,8 +246,10 @@ GemmTiming finish_realistic(const workload::GemmSpec& gemm, const ArchSpec& arch
 // which each group moves every cycle of the recurrence's state by the same amount, the rest of
 // the run is added at once instead of tile by tile (docs/timing.md, "Fast-forward"); the
 // result is the same, which tests check against fast_forward = false.
+// walked, when given, receives the number of tiles walked one by one (all of them without
+// the fast-forward).
 GemmTiming time_realistic(const workload::GemmSpec& gemm, const ArchSpec& arch,
-                          bool fast_forward = true);
+                          bool fast_forward = true, int64_t* walked = nullptr);
 
 // The compat-mode timing of a GEMM: SCALE-Sim's Total Cycles of the GEMM's shape (its
 // ConvShape, or the GEMM form), formats ignored as SCALE-Sim counts words, times g.repeat.
@@ -265,13 +267,13 @@ int64_t accumulator_bits(const workload::GemmSpec& gemm);
 int64_t compute_cycles(int64_t waves, double macs_per_cycle);
 }  // namespace detail
 
-// Runs of identical tile groups, for the fast-forward (docs/timing.md). Level 0: the middle
-// loop of for_each_tile (ws/is: streamed blocks; os: row folds) repeats one group of tiles;
-// the groups from the second to the last full one are identical but for their position (same
-// shapes, loads, stores and cycles). Level 1: the innermost loop (ws/is: row folds; os: K
-// blocks), one tile a group; the tiles between the first and the last are identical. run_left
-// of a group: how many groups from it (included) to the end of its run of identical groups (1
-// when it is alone in its kind).
+// Runs of identical tile groups, for the fast-forward (docs/timing.md). Level 0: the outer
+// loop of for_each_tile (column folds) and level 1: its middle loop (ws/is: streamed blocks;
+// os: row folds) each repeat one group of tiles; the groups from the second to the last full
+// one are identical but for their position (same shapes, loads, stores and cycles). Level 2:
+// the innermost loop (ws/is: row folds; os: K blocks), one tile a group; the tiles between the
+// first and the last are identical. run_left of a group: how many groups from it (included)
+// to the end of its run of identical groups (1 when it is alone in its kind).
 inline int64_t group_run_left(int64_t index, int64_t count, bool last_short) {
   const int64_t last_full = last_short ? count - 2 : count - 1;
   return index == 0 || index > last_full ? 1 : last_full - index + 1;
@@ -305,13 +307,18 @@ void for_each_tile(const workload::GemmSpec& gemm, const ArchSpec& arch, const T
   // Outer loop: column folds; middle: streamed blocks; inner: row folds (os: the streamed
   // blocks are K chunks, innermost, so each output block completes before the next).
   for (int64_t fc = 0; fc < p.col_folds; ++fc) {
+    const int64_t skip_fc = at_group(0, group_run_left(fc, p.col_folds, p.spatial_cols % c != 0));
+    if (skip_fc > 0) {
+      fc += skip_fc - 1;
+      continue;
+    }
     const int64_t cu = std::min(c, p.spatial_cols - fc * c);
     const int64_t outer_b = os ? 1 : p.blocks;
     // at_group(level, run_left) is asked before each group and returns how many groups, from
     // this one on, the caller has accounted for without their tiles (0 .. run_left).
     for (int64_t ob = 0; ob < outer_b; ++ob) {
       if (!os) {
-        const int64_t skip = at_group(0, group_run_left(ob, p.blocks, p.temporal % p.block != 0));
+        const int64_t skip = at_group(1, group_run_left(ob, p.blocks, p.temporal % p.block != 0));
         if (skip > 0) {
           ob += skip - 1;
           continue;
@@ -319,8 +326,8 @@ void for_each_tile(const workload::GemmSpec& gemm, const ArchSpec& arch, const T
       }
       for (int64_t fr = 0; fr < p.row_folds; ++fr) {
         const int64_t skip_fr =
-            os ? at_group(0, group_run_left(fr, p.row_folds, p.spatial_rows % r != 0))
-               : at_group(1, inner_run_left(fr, p.row_folds));
+            os ? at_group(1, group_run_left(fr, p.row_folds, p.spatial_rows % r != 0))
+               : at_group(2, inner_run_left(fr, p.row_folds));
         if (skip_fr > 0) {
           fr += skip_fr - 1;
           continue;
@@ -329,7 +336,7 @@ void for_each_tile(const workload::GemmSpec& gemm, const ArchSpec& arch, const T
         const int64_t inner_b = os ? p.blocks : 1;
         for (int64_t ib = 0; ib < inner_b; ++ib) {
           if (os) {
-            const int64_t skip_ib = at_group(1, inner_run_left(ib, inner_b));
+            const int64_t skip_ib = at_group(2, inner_run_left(ib, inner_b));
             if (skip_ib > 0) {
               ib += skip_ib - 1;
               continue;

@@ -227,6 +227,12 @@ TEST_F(SweepCli, RunChunksThenMergeEqualsALocalRun) {
             std::string::npos)
       << script;
   EXPECT_FALSE(fs::exists(out / "points"));
+  // Tasks may be running on these chunks: a new chunk size is refused, the plan stays.
+  const std::string plan = read_file((out / "plan.json").string());
+  const auto rechunk = sweep(s + " -o " + out.string() + " --slurm --chunk-size 4");
+  EXPECT_EQ(rechunk.exit_code, 2);
+  EXPECT_NE(rechunk.err.find("planned in chunks of 5"), std::string::npos) << rechunk.err;
+  EXPECT_EQ(read_file((out / "plan.json").string()), plan);
   // The tasks in any order, as Slurm may run them.
   for (const char* index : {"2", "0"}) {
     const auto r = sweep(std::string("run-chunk ") + out.string() + " --index " + index + " -q");
@@ -309,6 +315,9 @@ const BadInput kBad[] = {
     {"submit without slurm", "workloads: [builtin]\n", "SPEC -o OUT --submit", "needs --slurm"},
     {"zero chunk", "workloads: [builtin]\n", "SPEC -o OUT --slurm --chunk-size 0", "--chunk-size"},
     {"unknown flag", "workloads: [builtin]\n", "SPEC -o OUT --fast", "fast"},
+    {"jobs with slurm", "workloads: [builtin]\n", "SPEC -o OUT --slurm --jobs 2", "--jobs"},
+    {"slurm folder with a blank", "workloads: [builtin]\n", "SPEC -o 'OUT x' --slurm",
+     "may not hold blanks"},
     {"merge of no sweep", "", "merge OUT", "plan.json"},
     {"run-chunk without index", "workloads: [builtin]\n", "run-chunk OUT", "plan.json"},
 };
