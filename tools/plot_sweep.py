@@ -42,6 +42,7 @@ import math
 import os
 import re
 import sys
+import textwrap
 
 # tools/plotting.py, from this script's folder, without writing a tools/__pycache__.
 sys.dont_write_bytecode = True
@@ -355,6 +356,7 @@ def plot_pareto(mpl, sweep, x_of, y_of, maximize_y, xlabel, ylabel, title):
     note = "ringed and joined: each workload's Pareto front"
     if sweep["axes"]:
         note += "; labels: " + ", ".join(sweep["axes"])
+    note = "\n".join(textwrap.wrap(note, 120))  # a long axis list in lines the figure holds
     fig.suptitle(f"nibble sweep: {title}\n{counts_line(sweep)}\n{note}", fontsize=10)
     return fig
 
