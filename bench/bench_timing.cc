@@ -2,6 +2,11 @@
 // loop, so the figures are the model alone (no file reading, no report writing):
 //  - BM_TimeResNet50Step/realistic: time_gemm over every GEMM of
 //      traces/resnet50_train_b32.trace (one training step, batch 32), realistic mode
+//      with the default tile mapper (timing.tiling: search), its plans remembered across
+//      iterations as within one nibble run
+//  - BM_TimeResNet50Step/greedy:    the same with timing.tiling: greedy (no search)
+//  - BM_TimeResNet50Step/search_cold: the same with every GEMM's search done afresh
+//      (choose_tiling, nothing remembered), counter candidates: the tilings timed
 //  - BM_TimeResNet50Step/compat:    the same in compat mode (SCALE-Sim's Total Cycles)
 //  - BM_CompatAlexNetOs:            simulate_compat (every column of SCALE-Sim's three reports)
 //      over SCALE-Sim's shipped AlexNet topology on its 32x32 os config
@@ -28,21 +33,38 @@ namespace frontend = nibble::frontend;
 
 const std::string kSource = NIBBLE_SOURCE_DIR;
 
-void BM_TimeResNet50Step(benchmark::State& state, timing::TimingMode mode) {
+enum class Run { kSearch, kGreedy, kSearchCold, kCompat };
+
+void BM_TimeResNet50Step(benchmark::State& state, Run run) {
   const nibble::workload::Workload w =
       frontend::read_trace_file(kSource + "/traces/resnet50_train_b32.trace");
   timing::ArchSpec arch;  // the defaults: 32x32 ws, 256 KiB buffers, 64 B/cycle DRAM
-  arch.mode = mode;
-  int64_t cycles = 0, tiles = 0;
+  arch.mode = run == Run::kCompat ? timing::TimingMode::kCompat : timing::TimingMode::kRealistic;
+  arch.tiling.mode = run == Run::kGreedy ? timing::Tiling::kGreedy : timing::Tiling::kSearch;
+  if (run == Run::kCompat) {
+    arch.pe.lanes = 1;  // SCALE-Sim counts one MAC per PE
+  }
+  int64_t cycles = 0, tiles = 0, candidates = 0;
   for (auto _ : state) {
     cycles = 0;
     tiles = 0;
+    candidates = 0;
     for (const nibble::workload::GemmSpec& g : w.gemms) {
-      const timing::GemmTiming t = timing::time_gemm(g, arch);
+      timing::GemmTiming t;
+      if (run == Run::kSearchCold) {
+        int64_t tried = 0;
+        t = timing::time_plan(g, arch, timing::choose_tiling(g, arch, &tried));
+        candidates += tried;
+      } else {
+        t = timing::time_gemm(g, arch);
+      }
       cycles += t.cycles;
       tiles += t.tiles;
     }
     benchmark::DoNotOptimize(cycles);
+  }
+  if (run == Run::kSearchCold) {
+    state.counters["candidates"] = static_cast<double>(candidates);
   }
   const auto gemms = static_cast<int64_t>(w.gemms.size());
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * gemms);
@@ -50,10 +72,11 @@ void BM_TimeResNet50Step(benchmark::State& state, timing::TimingMode mode) {
   state.counters["sim_cycles"] = static_cast<double>(cycles);
   state.counters["tiles"] = static_cast<double>(tiles);
 }
-BENCHMARK_CAPTURE(BM_TimeResNet50Step, realistic, timing::TimingMode::kRealistic)
+BENCHMARK_CAPTURE(BM_TimeResNet50Step, realistic, Run::kSearch)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_TimeResNet50Step, greedy, Run::kGreedy)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_TimeResNet50Step, search_cold, Run::kSearchCold)
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_TimeResNet50Step, compat, timing::TimingMode::kCompat)
-    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_TimeResNet50Step, compat, Run::kCompat)->Unit(benchmark::kMicrosecond);
 
 void BM_CompatAlexNetOs(benchmark::State& state) {
   const std::string data = kSource + "/tests/data/scalesim";

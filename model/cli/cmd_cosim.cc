@@ -14,6 +14,7 @@
 #include "model/cli/command.h"
 #include "model/cli/options.h"
 #include "model/cli/outputs.h"
+#include "model/cli/tables.h"
 #include "model/frontend/config.h"
 #include "model/frontend/trace.h"
 #include "model/functional/tensors.h"
@@ -32,18 +33,25 @@ int run_cosim(const std::vector<std::string>& args) {
   std::vector<std::string> overrides;
   std::string out_dir = "out-cosim";
   std::string vcd_path;
+  std::string energy_path;
+  std::string area_path;
   desc.add_options()                                                                          //
       ("trace", po::value(&trace_path), "workload trace (.trace), required")                  //
       ("config", po::value(&config_path), "native YAML config (default: built-in defaults)")  //
       ("set", po::value(&overrides)->composing(),
-       "override one config key, KEY=VALUE (repeatable; applied after --config)")     //
-      ("output,o", po::value(&out_dir)->default_value("out-cosim"), "output folder")  //
-      ("vcd", po::value(&vcd_path), "write the RTL array's waves to this VCD file")   //
+       "override one config key, KEY=VALUE (repeatable; applied after --config)")  //
+      ("energy", po::value(&energy_path),
+       "energy table CSV the tile mapper ranks tilings with (default: built-in "
+       "configs/energy/default_45nm.csv)")  //
+      ("area", po::value(&area_path),
+       "PE area table CSV for the same (default: built-in configs/area/default_45nm.csv)")  //
+      ("output,o", po::value(&out_dir)->default_value("out-cosim"), "output folder")        //
+      ("vcd", po::value(&vcd_path), "write the RTL array's waves to this VCD file")         //
       ("quiet,q", "no progress on stderr");
   po::variables_map vm;
   if (!parse_options("cosim",
-                     "--trace FILE [--config FILE] [--set KEY=VALUE]... [-o OUTDIR] [--vcd FILE] "
-                     "[-q]",
+                     "--trace FILE [--config FILE] [--set KEY=VALUE]... [--energy FILE] "
+                     "[--area FILE] [-o OUTDIR] [--vcd FILE] [-q]",
                      desc, args, vm)) {
     return 0;
   }
@@ -56,7 +64,11 @@ int run_cosim(const std::vector<std::string>& args) {
   const bool quiet = vm.count("quiet") != 0;
 
   // Read and check every input before anything is written.
-  const timing::ArchSpec arch = frontend::resolve_config(config_path, overrides);
+  timing::ArchSpec arch = frontend::resolve_config(config_path, overrides);
+  // The tile mapper ranks equal-cycle tilings by energy, as nibble run does with these tables.
+  const Tables tables = load_tables(energy_path, area_path);
+  const energy::PeDesign pe{energy::PeKind::kInt4, arch.pe.lanes};
+  energy::set_mapper_energy(arch, tables.energy, pe, energy::pe_area_um2(tables.area, pe));
   const workload::Workload w = frontend::read_trace_file(trace_path);
   try {
     cosim::check_cosim_input(w, arch);

@@ -14,6 +14,7 @@
 #include "model/cli/options.h"
 #include "model/cli/outputs.h"
 #include "model/cli/plots.h"
+#include "model/cli/tables.h"
 #include "model/energy/baseline.h"
 #include "model/frontend/config.h"
 #include "model/frontend/trace.h"
@@ -138,19 +139,9 @@ int run_run(const std::vector<std::string>& args) {
     result.trace_path = trace_path;
     result.workload = frontend::read_trace_file(trace_path);
   }
-  const builtin::File& default_energy = builtin::default_energy_table();
-  const builtin::File& default_area = builtin::default_area_table();
-  result.energy_table_path = energy_path.empty() ? default_energy.path : energy_path;
-  result.area_table_path = area_path.empty() ? default_area.path : area_path;
-  const energy::EnergyTable energy_table =
-      energy_path.empty()
-          ? energy::EnergyTable::parse(default_energy.content,
-                                       std::string("<built-in> ") + default_energy.path)
-          : energy::EnergyTable::read_file(energy_path);
-  const energy::AreaTable area_table =
-      area_path.empty() ? energy::AreaTable::parse(default_area.content,
-                                                   std::string("<built-in> ") + default_area.path)
-                        : energy::AreaTable::read_file(area_path);
+  const Tables tables = load_tables(energy_path, area_path);
+  result.energy_table_path = tables.energy_path;
+  result.area_table_path = tables.area_path;
 
   // Claim the output folder and the VCD before timing, so an unwritable path fails at once.
   std::optional<report::StagedDir> dir;
@@ -159,8 +150,7 @@ int run_run(const std::vector<std::string>& args) {
   claim_vcd(vcd, vcd_path);
 
   if (!quiet) {
-    std::cerr << "nibble run: " << result.workload.gemms.size()
-              << " GEMMs on the 4-bit array and "
+    std::cerr << "nibble run: " << result.workload.gemms.size() << " GEMMs on the 4-bit array and "
               << energy::baselines_for(arch).size() << " FP16 baselines, " << engine << " engine"
               << (engine == "systemc" ? std::string(", ") + sc::engine_mode_name(mode) : "")
               << "\n";
@@ -175,7 +165,7 @@ int run_run(const std::vector<std::string>& args) {
       timer = systemc_timer(mode, options, result.output_crcs);
     }
     result.comparison =
-        energy::compare_with_fp16(result.workload, arch, energy_table, area_table, timer);
+        energy::compare_with_fp16(result.workload, arch, tables.energy, tables.area, timer);
   } catch (const std::overflow_error& e) {
     throw UsageError(e.what());  // a workload or config too large to count: bad input
   } catch (const std::invalid_argument& e) {

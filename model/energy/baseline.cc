@@ -122,13 +122,19 @@ Comparison compare_with_fp16(const workload::Workload& w, const timing::ArchSpec
                              const WorkloadTimer& timer) {
   const workload::Workload base = fp16_baseline_workload(w);
   const std::vector<std::pair<PeKind, Fit>> kinds = baselines_for(four_bit);
-  std::vector<ArrayJob> jobs = {{&w, four_bit}};
+  // Each array's tile mapper ranks equal-cycle tilings by energy on its own PE.
+  const auto mapped = [&](timing::ArchSpec arch, PeKind kind) {
+    const PeDesign pe{kind, arch.pe.lanes};
+    set_mapper_energy(arch, table, pe, pe_area_um2(area, pe));
+    return arch;
+  };
+  std::vector<ArrayJob> jobs = {{&w, mapped(four_bit, PeKind::kInt4)}};
   for (const auto& [kind, fit] : kinds) {
-    jobs.push_back({&base, fp16_array(four_bit, kind, fit, area)});
+    jobs.push_back({&base, mapped(fp16_array(four_bit, kind, fit, area), kind)});
   }
   JobTimings t = timer(jobs);
   Comparison c;
-  c.four_bit = price_array(w, four_bit, PeKind::kInt4, std::move(t[0]), table, area);
+  c.four_bit = price_array(w, jobs[0].arch, PeKind::kInt4, std::move(t[0]), table, area);
   for (size_t i = 0; i < kinds.size(); ++i) {
     Baseline& b = c.baselines.emplace_back();
     b.kind = kinds[i].first;

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <string_view>
@@ -27,15 +28,15 @@ struct RowKey {
   const char* action;
 };
 constexpr RowKey kRequiredEnergyRows[] = {
-    {"mult_int4", "multiply"},    {"shifter", "bit_level"},      {"adder", "bit"},
-    {"mac_fp8_fp8", "multiply"},  {"mac_fp16_fp16", "multiply"}, {"add_fp16", "accumulate"},
-    {"add_fp32", "accumulate"},   {"scale_unit", "scale"},       {"pe_register", "move_bit"},
-    {"sram", "read_bit"},         {"sram", "write_bit"},         {"dram", "read_bit"},
-    {"dram", "write_bit"},        {"pe", "leak_um2_cycle"},      {"dot_fp16", "multiply"},
+    {"mult_int4", "multiply"},   {"shifter", "bit_level"},      {"adder", "bit"},
+    {"mac_fp8_fp8", "multiply"}, {"mac_fp16_fp16", "multiply"}, {"add_fp16", "accumulate"},
+    {"add_fp32", "accumulate"},  {"scale_unit", "scale"},       {"pe_register", "move_bit"},
+    {"sram", "read_bit"},        {"sram", "write_bit"},         {"dram", "read_bit"},
+    {"dram", "write_bit"},       {"pe", "leak_um2_cycle"},      {"dot_fp16", "multiply"},
     {"dot_fp16", "add"},
 };
-constexpr const char* kRequiredAreaRows[] = {"mult_int4", "shifter_bit_level", "adder_bit",
-                                             "add_fp16",  "register_bit",      "pe_fp16",
+constexpr const char* kRequiredAreaRows[] = {"mult_int4",    "shifter_bit_level", "adder_bit",
+                                             "add_fp16",     "register_bit",      "pe_fp16",
                                              "dot_fp16_lane"};
 
 constexpr const char* kEnergyHeader = "component,action,energy_pj,source";
@@ -520,8 +521,27 @@ double pe_area_um2(const AreaTable& table, const PeDesign& pe) {
                       d(p.lane_shifter_bit_levels) * table.um2("shifter_bit_level") +
                       d(p.lane_negate_adder_bits) * table.um2("adder_bit");
   return d(p.lanes) * lane + d(p.tree_adder_bits + p.rounder_adder_bits) * table.um2("adder_bit") +
-         d(p.rounder_shifter_bit_levels) * table.um2("shifter_bit_level") +
-         table.um2("add_fp16") + d(p.register_bits) * table.um2("register_bit");
+         d(p.rounder_shifter_bit_levels) * table.um2("shifter_bit_level") + table.um2("add_fp16") +
+         d(p.register_bits) * table.um2("register_bit");
+}
+
+void set_mapper_energy(timing::ArchSpec& arch, const EnergyTable& table, const PeDesign& pe,
+                       double pe_area_um2) {
+  timing::ActionCounts unit;
+  const auto fields = timing::count_fields(unit);
+  const int64_t* varies[] = {&unit.pe_move_bits,   &unit.sram_read_bits,  &unit.sram_write_bits,
+                             &unit.dram_read_bits, &unit.dram_write_bits, &unit.pe_busy_cycles,
+                             &unit.pe_idle_cycles};
+  std::vector<double> pj(fields.size(), 0.0);
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (std::find(std::begin(varies), std::end(varies), fields[i]) == std::end(varies)) {
+      continue;
+    }
+    *fields[i] = 1;
+    pj[i] = energy_of(unit, table, pe, pe_area_um2).total_pj();
+    *fields[i] = 0;
+  }
+  arch.tiling.action_pj = std::move(pj);
 }
 
 }  // namespace nibble::energy

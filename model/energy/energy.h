@@ -106,7 +106,7 @@ struct EnergyBreakdown {
 
 // Energy of one action of an L-lane 4-bit PE, from the table's primitive rows
 // (docs/energy.md, "The L-lane PE").
-double lane_shift_pj(const EnergyTable& table);           // one FP4 x INT4 product into the tree
+double lane_shift_pj(const EnergyTable& table);            // one FP4 x INT4 product into the tree
 double chunk_pj(const EnergyTable& table, int64_t lanes);  // one chunk: the tree and the rounder
 
 // sum over actions of count * energy (docs/energy.md gives the row of each count). On the FP16
@@ -116,6 +116,13 @@ double chunk_pj(const EnergyTable& table, int64_t lanes);  // one chunk: the tre
 // is the area of one PE of the array (pe_area_um2 below), which idle PE-cycles leak through.
 EnergyBreakdown energy_of(const timing::ActionCounts& counts, const EnergyTable& table,
                           const PeDesign& pe, double pe_area_um2);
+
+// Fills arch.tiling.action_pj, the pJ the tile mapper (timing::choose_tiling) charges per count,
+// from energy_of for this PE: one count at a time of those a tiling changes (PE moves, SRAM and
+// DRAM bits, idle PE-cycles); 0 for the rest (MACs, accumulates, chunks, scale operations), which
+// are the GEMM's whatever its tiling (docs/timing.md, "The tile mapper").
+void set_mapper_energy(timing::ArchSpec& arch, const EnergyTable& table, const PeDesign& pe,
+                       double pe_area_um2);
 
 // Area of one PE: the FP16 PE's row pe_fp16; the 4-bit PE's derived from its parts and L
 // (lane_pe_parts x the table's rows mult_int4, shifter_bit_level, adder_bit, add_fp16,

@@ -154,6 +154,7 @@ ConfigKey enum_key(const char* name, const char* description, std::initializer_l
 
 std::vector<ConfigKey> make_registry() {
   using timing::Dataflow;
+  using timing::Tiling;
   using timing::TimingMode;
   return {
       int_key(
@@ -173,12 +174,12 @@ std::vector<ConfigKey> make_registry() {
           num::kMinLanes, num::kMaxLanes, [](auto& s) -> auto& { return s.pe.lanes; }),
       double_key(
           "pe.fp8_macs_per_cycle", "MACs/cycle",
-          "MAC rate per lane when the wider operand is FP8 (a 4-bit MAC takes 1 cycle)", 0.0, false, 1.0,
-          [](auto& s) -> auto& { return s.pe.fp8_macs_per_cycle; }),
+          "MAC rate per lane when the wider operand is FP8 (a 4-bit MAC takes 1 cycle)", 0.0, false,
+          1.0, [](auto& s) -> auto& { return s.pe.fp8_macs_per_cycle; }),
       double_key(
           "pe.fp16_macs_per_cycle", "MACs/cycle",
-          "MAC rate per lane when the wider operand is FP16 (a 4-bit MAC takes 1 cycle)", 0.0, false, 1.0,
-          [](auto& s) -> auto& { return s.pe.fp16_macs_per_cycle; }),
+          "MAC rate per lane when the wider operand is FP16 (a 4-bit MAC takes 1 cycle)", 0.0,
+          false, 1.0, [](auto& s) -> auto& { return s.pe.fp16_macs_per_cycle; }),
       int_key(
           "sram.ifmap_kib", "KiB", "Operand A buffer (SCALE-Sim IfmapSramSzkB)", 1, kMaxKib,
           [](auto& s) -> auto& { return s.sram.ifmap_kib; }),
@@ -204,11 +205,18 @@ std::vector<ConfigKey> make_registry() {
           "timing.mode", "compat: SCALE-Sim v2 stall-free counts; realistic: buffering and DRAM",
           {TimingMode::kCompat, TimingMode::kRealistic}, timing::timing_mode_name,
           timing::parse_timing_mode, [](auto& s) -> auto& { return s.mode; }),
+      enum_key(
+          "timing.tiling",
+          "Tile mapper of realistic mode: search the candidate tilings for the fewest cycles, "
+          "then energy, then DRAM bytes; greedy: the largest streamed block that fits",
+          {Tiling::kSearch, Tiling::kGreedy}, timing::tiling_name, timing::parse_tiling,
+          [](auto& s) -> auto& { return s.tiling.mode; }),
       int_key(
           "baseline.fp16_dot_lanes", "lanes",
           "Lanes of the FP16 dot-product PE the 4-bit array is also compared with (FP16 "
           "multipliers, an FP32 adder tree, one FP32 accumulate per cycle; realistic mode)",
-          num::kMinLanes, num::kMaxLanes, [](auto& s) -> auto& { return s.baseline.fp16_dot_lanes; }),
+          num::kMinLanes, num::kMaxLanes,
+          [](auto& s) -> auto& { return s.baseline.fp16_dot_lanes; }),
       double_key(
           "clock_ghz", "GHz", "Clock, only to turn cycles into seconds in reports", 0.0, false,
           std::nullopt, [](auto& s) -> auto& { return s.clock_ghz; }),

@@ -27,6 +27,24 @@ const char* pass_key(Pass p) { return p == Pass::kNone ? "none" : workload::pass
 
 double ratio(double num, double den) { return den > 0 ? num / den : 0; }
 
+// The GEMM's full tile (timing::tile_extent), null in compat mode (SCALE-Sim's folds).
+ordered_json tile_json(const GemmSpec& g, const timing::ArchSpec& arch, const GemmTiming& t) {
+  if (arch.mode != timing::TimingMode::kRealistic) {
+    return nullptr;
+  }
+  const timing::TileExtent e = timing::tile_extent(g, arch, t.plan);
+  return ordered_json{{"m", e.m}, {"n", e.n}, {"k", e.k}};
+}
+
+// layers.csv's tile_m,tile_n,tile_k: the same, empty cells in compat mode.
+std::string tile_csv(const GemmSpec& g, const timing::ArchSpec& arch, const GemmTiming& t) {
+  if (arch.mode != timing::TimingMode::kRealistic) {
+    return ",,";
+  }
+  const timing::TileExtent e = timing::tile_extent(g, arch, t.plan);
+  return std::to_string(e.m) + "," + std::to_string(e.n) + "," + std::to_string(e.k);
+}
+
 ordered_json energy_json(const EnergyBreakdown& e) {
   return {{"mac", e.mac_pj},
           {"accumulate", e.accumulate_pj},
@@ -215,31 +233,32 @@ std::string run_report_json(const RunResult& r) {
                           {"bound", timing::bound_name(b.bound)},
                           {"dram_read_bytes", b.dram_read_bytes},
                           {"dram_write_bytes", b.dram_write_bytes},
+                          {"tile", tile_json(g, run.arch, b)},
                           {"energy_pj", energy_json(run.energy[i])}};
     };
     const double e4 = c.four_bit.energy[i].total_pj();
     const auto cyc = static_cast<double>(t.cycles);
     const std::optional<bool> match = crc_match(r, i);
-    ordered_json x =
-        {{"name", g.name},
-         {"pass", workload::pass_name(g.pass)},
-         {"m", g.m},
-         {"n", g.n},
-         {"k", g.k},
-         {"a", workload::format_spec_name(g.a)},
-         {"b", workload::format_spec_name(g.b)},
-         {"out", workload::format_spec_name(g.out)},
-         {"repeat", g.repeat},
-         {"macs", t.macs},
-         {"cycles", t.cycles},
-         {"compute_cycles", t.compute_cycles},
-         {"stall_cycles", t.stall_cycles},
-         {"utilization", t.utilization},
-         {"bound", timing::bound_name(t.bound)},
-         {"dram_read_bytes", t.dram_read_bytes},
-         {"dram_write_bytes", t.dram_write_bytes},
-         {"tiles", t.tiles},
-         {"energy_pj", energy_json(c.four_bit.energy[i])}};
+    ordered_json x = {{"name", g.name},
+                      {"pass", workload::pass_name(g.pass)},
+                      {"m", g.m},
+                      {"n", g.n},
+                      {"k", g.k},
+                      {"a", workload::format_spec_name(g.a)},
+                      {"b", workload::format_spec_name(g.b)},
+                      {"out", workload::format_spec_name(g.out)},
+                      {"repeat", g.repeat},
+                      {"macs", t.macs},
+                      {"cycles", t.cycles},
+                      {"compute_cycles", t.compute_cycles},
+                      {"stall_cycles", t.stall_cycles},
+                      {"utilization", t.utilization},
+                      {"bound", timing::bound_name(t.bound)},
+                      {"dram_read_bytes", t.dram_read_bytes},
+                      {"dram_write_bytes", t.dram_write_bytes},
+                      {"tiles", t.tiles},
+                      {"tile", tile_json(g, r.arch(), t)},
+                      {"energy_pj", energy_json(c.four_bit.energy[i])}};
     for (const auto& [first, last] : kind_blocks(c.baselines)) {
       for (size_t b = first; b < last; ++b) {
         x[c.baselines[b].key()] = baseline(c.baselines[b].run);
@@ -281,6 +300,9 @@ const std::vector<std::string>& layers_csv_columns() {
                                                     "dram_read_bytes",
                                                     "dram_write_bytes",
                                                     "tiles",
+                                                    "tile_m",
+                                                    "tile_n",
+                                                    "tile_k",
                                                     "energy_pj",
                                                     "fp16_iso_pe_cycles",
                                                     "fp16_iso_pe_energy_pj",
@@ -322,7 +344,7 @@ std::string layers_csv(const RunResult& r) {
         << workload::format_spec_name(g.out) << "," << g.repeat << "," << t.macs << "," << t.cycles
         << "," << t.compute_cycles << "," << t.stall_cycles << "," << real(t.utilization) << ","
         << timing::bound_name(t.bound) << "," << t.dram_read_bytes << "," << t.dram_write_bytes
-        << "," << t.tiles << "," << real(e4);
+        << "," << t.tiles << "," << tile_csv(g, r.arch(), t) << "," << real(e4);
     // Per kind of FP16 PE: cycles and energy at iso-PE and iso-area, then the ratios; empty
     // cells for a kind this run has no arrays of.
     for (const energy::PeKind kind : {energy::PeKind::kFp16, energy::PeKind::kFp16Dot}) {
@@ -336,16 +358,15 @@ std::string layers_csv(const RunResult& r) {
       const GemmTiming& ta = area->run.timings[i];
       const double e_pe = pe->run.energy[i].total_pj();
       const double e_area = area->run.energy[i].total_pj();
-      out << "," << tp.cycles << "," << real(e_pe) << "," << ta.cycles << "," << real(e_area)
-          << "," << real(ratio(static_cast<double>(tp.cycles), cyc)) << ","
-          << real(ratio(static_cast<double>(ta.cycles), cyc)) << "," << real(ratio(e_pe, e4))
-          << "," << real(ratio(e_area, e4));
+      out << "," << tp.cycles << "," << real(e_pe) << "," << ta.cycles << "," << real(e_area) << ","
+          << real(ratio(static_cast<double>(tp.cycles), cyc)) << ","
+          << real(ratio(static_cast<double>(ta.cycles), cyc)) << "," << real(ratio(e_pe, e4)) << ","
+          << real(ratio(e_area, e4));
     }
     out << ",";
     const std::optional<uint32_t> crc = output_crc(r, i);
     const std::optional<bool> match = crc_match(r, i);
-    out << (crc ? crc_text(*crc) : "") << "," << (match ? (*match ? "true" : "false") : "")
-        << "\n";
+    out << (crc ? crc_text(*crc) : "") << "," << (match ? (*match ? "true" : "false") : "") << "\n";
   }
   return out.str();
 }
@@ -585,8 +606,8 @@ std::string report_markdown(const RunResult& r) {
     const GemmTiming& t = c.four_bit.timings[i];
     md << "| " << g.name << " | " << g.m << " x " << g.n << " x " << g.k << " | "
        << fixed(speedup(i), 2) << "x | " << fixed(100 * t.utilization, 1) << "% | "
-       << timing::bound_name(t.bound) << " | "
-       << fixed(100 * iso_area.timings[i].utilization, 1) << "% |\n";
+       << timing::bound_name(t.bound) << " | " << fixed(100 * iso_area.timings[i].utilization, 1)
+       << "% |\n";
   }
   md << "\n## Plots\n\n![cycles per layer](cycles_per_layer.png)\n\n"
         "![energy by component](energy_breakdown.png)\n\n"

@@ -42,4 +42,23 @@ std::optional<TimingMode> parse_timing_mode(std::string_view name) {
   return std::nullopt;
 }
 
+const char* tiling_name(Tiling t) {
+  switch (t) {
+    case Tiling::kSearch:
+      return "search";
+    case Tiling::kGreedy:
+      return "greedy";
+  }
+  return "?";
+}
+
+std::optional<Tiling> parse_tiling(std::string_view name) {
+  for (Tiling t : {Tiling::kSearch, Tiling::kGreedy}) {
+    if (name == tiling_name(t)) {
+      return t;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace nibble::timing

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "model/numerics/format.h"
 
@@ -24,6 +25,22 @@ std::optional<Dataflow> parse_dataflow(std::string_view name);
 enum class TimingMode { kCompat, kRealistic };
 const char* timing_mode_name(TimingMode m);  // "compat", "realistic"
 std::optional<TimingMode> parse_timing_mode(std::string_view name);
+
+// How realistic mode cuts a GEMM into tiles (docs/timing.md, "The tile mapper"): search the
+// documented candidate tilings for the fewest cycles, then the least energy, then the fewest
+// DRAM bytes; greedy takes the largest streamed block that fits the buffers.
+enum class Tiling { kSearch, kGreedy };
+const char* tiling_name(Tiling t);  // "search", "greedy"
+std::optional<Tiling> parse_tiling(std::string_view name);
+
+// The tile mapper's settings. action_pj: the energy of one action of each count of
+// timing::ActionCounts, in pJ, in the order of timing::count_fields (docs/energy.md gives the
+// row of each), filled in by model/energy for the array's PE (energy::set_mapper_energy); empty
+// when no energy table is known, and then candidates of equal cycles are ranked by DRAM bytes.
+struct TilingSpec {
+  Tiling mode = Tiling::kSearch;
+  std::vector<double> action_pj;
+};
 
 struct ArraySpec {
   int64_t rows = 32;  // R: PEs per column (SCALE-Sim ArrayHeight)
@@ -81,6 +98,7 @@ struct ArchSpec {
   SramSpec sram;
   DramSpec dram;
   TimingMode mode = TimingMode::kRealistic;
+  TilingSpec tiling;
   BaselineSpec baseline;
   double clock_ghz = 1.0;  // only to turn cycles into seconds in reports
   ScaleSimSpec scalesim;

@@ -4,6 +4,9 @@
 #include <cmath>
 #include <deque>
 #include <iterator>
+#include <map>
+#include <mutex>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -139,18 +142,29 @@ int64_t array_schedule_cycles(const workload::GemmSpec& g, const ArchSpec& arch)
   return end;
 }
 
+std::array<int64_t*, kActionCountFields> count_fields(ActionCounts& a) {
+  static_assert(sizeof(ActionCounts) == kActionCountFields * sizeof(int64_t),
+                "count_fields lists every count");
+  return {&a.macs_int4,       &a.macs_fp4,       &a.macs_fp8,        &a.macs_fp16,
+          &a.acc_adds_fp16,   &a.acc_adds_fp32,  &a.chunk_sums,      &a.scale_ops,
+          &a.pe_move_bits,    &a.sram_read_bits, &a.sram_write_bits, &a.dram_read_bits,
+          &a.dram_write_bits, &a.pe_busy_cycles, &a.pe_idle_cycles};
+}
+
+std::array<int64_t, kActionCountFields> count_values(const ActionCounts& a) {
+  ActionCounts copy = a;
+  std::array<int64_t, kActionCountFields> out{};
+  const auto fields = count_fields(copy);
+  for (size_t i = 0; i < fields.size(); ++i) {
+    out[i] = *fields[i];
+  }
+  return out;
+}
+
 void add_counts(ActionCounts& into, const ActionCounts& a, int64_t times) {
-  int64_t* to[] = {&into.macs_int4,       &into.macs_fp4,        &into.macs_fp8,
-                   &into.macs_fp16,       &into.acc_adds_fp16,   &into.acc_adds_fp32,
-                   &into.chunk_sums,      &into.scale_ops,       &into.pe_move_bits,
-                   &into.sram_read_bits,  &into.sram_write_bits, &into.dram_read_bits,
-                   &into.dram_write_bits, &into.pe_busy_cycles,  &into.pe_idle_cycles};
-  const int64_t from[] = {a.macs_int4,       a.macs_fp4,       a.macs_fp8,        a.macs_fp16,
-                          a.acc_adds_fp16,   a.acc_adds_fp32,  a.chunk_sums,      a.scale_ops,
-                          a.pe_move_bits,    a.sram_read_bits, a.sram_write_bits, a.dram_read_bits,
-                          a.dram_write_bits, a.pe_busy_cycles, a.pe_idle_cycles};
-  static_assert(sizeof(ActionCounts) == sizeof(from), "add_counts lists every count");
-  for (size_t i = 0; i < std::size(from); ++i) {
+  const auto to = count_fields(into);
+  const auto from = count_values(a);
+  for (size_t i = 0; i < from.size(); ++i) {
     *to[i] = checked_add(*to[i], checked_mul(from[i], times));
   }
 }
@@ -220,7 +234,7 @@ void finish_counts(const workload::GemmSpec& g, int64_t macs, int64_t cycles, in
 
 const char* bound_name(Bound b) { return b == Bound::kCompute ? "compute" : "memory"; }
 
-TilePlan plan_tiles(const workload::GemmSpec& g, const ArchSpec& arch) {
+TilePlan greedy_tiles(const workload::GemmSpec& g, const ArchSpec& arch) {
   const int64_t r = arch.array.rows;
   const int64_t c = arch.array.cols;
   const bool db = arch.sram.double_buffered;
@@ -273,11 +287,157 @@ TilePlan plan_tiles(const workload::GemmSpec& g, const ArchSpec& arch) {
       p.preload_cycles = 0;
       break;
   }
-  p.block = std::clamp<int64_t>(block_limit, 1, p.temporal);
-  p.blocks = ceil_div(p.temporal, p.block);
   p.row_folds = ceil_div(p.spatial_rows, r);
   p.col_folds = ceil_div(p.spatial_cols, c);
+  return with_block(p, std::clamp<int64_t>(block_limit, 1, p.temporal));
+}
+
+TilePlan with_block(TilePlan p, int64_t block) {
+  if (block < 1 || block > p.temporal) {
+    throw std::invalid_argument("tile block " + std::to_string(block) + " outside [1, " +
+                                std::to_string(p.temporal) + "]");
+  }
+  p.block = block;
+  p.blocks = ceil_div(p.temporal, block);
   return p;
+}
+
+std::vector<int64_t> candidate_blocks(int64_t temporal, int64_t largest) {
+  std::vector<int64_t> out;
+  for (int64_t n = 1; n <= temporal; n += n < 32 ? 1 : ceil_div(n, 8)) {
+    const int64_t b = ceil_div(temporal, n);
+    if (b <= largest && (out.empty() || out.back() != b)) {
+      out.push_back(b);
+    }
+  }
+  if (out.empty() || out.back() != 1) {
+    out.push_back(1);  // n = temporal
+  }
+  return out;
+}
+
+double mapper_energy_pj(const ActionCounts& counts, const ArchSpec& arch) {
+  const std::vector<double>& pj = arch.tiling.action_pj;
+  if (pj.empty()) {
+    return 0;
+  }
+  if (pj.size() != static_cast<size_t>(kActionCountFields)) {
+    throw std::invalid_argument("tiling.action_pj has " + std::to_string(pj.size()) +
+                                " entries, not one per action count");
+  }
+  const auto n = count_values(counts);
+  double sum = 0;
+  for (size_t i = 0; i < n.size(); ++i) {
+    sum += static_cast<double>(n[i]) * pj[i];
+  }
+  return sum;
+}
+
+namespace {
+
+// choose_tiling's memo: a trace often repeats a GEMM shape (ResNet-50's 162 GEMMs have 63), and
+// every engine asks for the plan of each GEMM. The key holds everything the timing of a tile
+// plan reads: the shape, the operand formats and the ArchSpec fields of realistic mode.
+class PlanMemo {
+ public:
+  static std::string key(const workload::GemmSpec& g, const ArchSpec& a) {
+    std::ostringstream k;
+    k << std::hexfloat << g.m << ' ' << g.n << ' ' << g.k << ' ' << static_cast<int>(g.a.format)
+      << ' ' << static_cast<int>(g.b.format) << ' ' << static_cast<int>(g.out.format) << ' '
+      << a.array.rows << ' ' << a.array.cols << ' ' << static_cast<int>(a.array.dataflow) << ' '
+      << a.pe.lanes << ' ' << a.pe.fp8_macs_per_cycle << ' ' << a.pe.fp16_macs_per_cycle << ' '
+      << a.sram.ifmap_kib << ' ' << a.sram.filter_kib << ' ' << a.sram.ofmap_kib << ' '
+      << a.sram.double_buffered << ' ' << a.dram.bandwidth_bytes_per_cycle << ' '
+      << a.dram.latency_cycles;
+    for (const double pj : a.tiling.action_pj) {
+      k << ' ' << pj;
+    }
+    return k.str();
+  }
+  bool find(const std::string& key, TilePlan& out) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = plans_.find(key);
+    if (it == plans_.end()) {
+      return false;
+    }
+    out = it->second;
+    return true;
+  }
+  void put(const std::string& key, const TilePlan& p) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (plans_.size() >= kMaxPlans) {
+      plans_.clear();  // bounded: a long-lived process (the Python module) keeps asking
+    }
+    plans_.emplace(key, p);
+  }
+
+ private:
+  static constexpr size_t kMaxPlans = 1 << 14;
+  std::mutex mutex_;
+  std::map<std::string, TilePlan> plans_;
+};
+
+PlanMemo& plan_memo() {
+  static PlanMemo memo;
+  return memo;
+}
+
+}  // namespace
+
+TilePlan choose_tiling(const workload::GemmSpec& g, const ArchSpec& arch, int64_t* tried) {
+  const std::string key = PlanMemo::key(g, arch);
+  TilePlan memo;
+  if (tried == nullptr && plan_memo().find(key, memo)) {
+    return memo;
+  }
+  const TilePlan greedy = greedy_tiles(g, arch);
+  workload::GemmSpec once = g;
+  once.repeat = 1;  // repeats run the same tiles from empty buffers: one ranks them all
+  TilePlan best;
+  GemmTiming best_t;
+  double best_pj = 0;
+  bool have = false;
+  int64_t n = 0;
+  for (const int64_t block : candidate_blocks(greedy.temporal, greedy.block)) {
+    const TilePlan p = with_block(greedy, block);
+    const GemmTiming t = time_plan(once, arch, p);
+    const double pj = mapper_energy_pj(t.actions, arch);
+    ++n;
+    // Candidates come largest block first, so keeping the first of equal rank keeps the
+    // largest block.
+    const int64_t bytes = checked_add(t.dram_read_bytes, t.dram_write_bytes);
+    const int64_t best_bytes = best_t.dram_read_bytes + best_t.dram_write_bytes;
+    const bool better =
+        !have || t.cycles < best_t.cycles ||
+        (t.cycles == best_t.cycles && (pj < best_pj || (pj == best_pj && bytes < best_bytes)));
+    if (better) {
+      best = p, best_t = t, best_pj = pj, have = true;
+    }
+  }
+  if (tried != nullptr) {
+    *tried = n;
+  }
+  plan_memo().put(key, best);
+  return best;
+}
+
+TilePlan plan_tiles(const workload::GemmSpec& g, const ArchSpec& arch) {
+  return arch.tiling.mode == Tiling::kGreedy ? greedy_tiles(g, arch) : choose_tiling(g, arch);
+}
+
+TileExtent tile_extent(const workload::GemmSpec& g, const ArchSpec& arch, const TilePlan& p) {
+  const int64_t r = arch.array.rows;
+  const int64_t c = arch.array.cols;
+  const int64_t k_rows = std::min(r * p.lanes, g.k);
+  switch (arch.array.dataflow) {
+    case Dataflow::kWs:
+      return {p.block, std::min(c, g.n), k_rows};
+    case Dataflow::kIs:
+      return {std::min(c, g.m), p.block, k_rows};
+    case Dataflow::kOs:
+      break;
+  }
+  return {std::min(r, g.m), std::min(c, g.n), std::min(p.block * p.lanes, g.k)};
 }
 
 GemmTiming finish_realistic(const workload::GemmSpec& g, const ArchSpec& arch, const TilePlan& p,
@@ -299,6 +459,7 @@ GemmTiming finish_realistic(const workload::GemmSpec& g, const ArchSpec& arch, c
                            std::to_string(out.compute_cycles));
   }
   out.actions = totals.actions;
+  out.plan = p;
   finish_counts(g, out.macs, out.cycles, arch.array.rows * arch.array.cols, times, out.actions);
   out.bound = out.dram_busy_cycles > out.compute_cycles ? Bound::kMemory : Bound::kCompute;
   out.macs_per_cycle = p.macs_per_cycle * static_cast<double>(p.lanes);
@@ -358,7 +519,11 @@ bool common_shift(const int64_t* before, const int64_t* after, int n, int64_t& d
 
 GemmTiming time_realistic(const workload::GemmSpec& g, const ArchSpec& arch, bool fast_forward,
                           int64_t* walked) {
-  const TilePlan p = plan_tiles(g, arch);
+  return time_plan(g, arch, plan_tiles(g, arch), fast_forward, walked);
+}
+
+GemmTiming time_plan(const workload::GemmSpec& g, const ArchSpec& arch, const TilePlan& p,
+                     bool fast_forward, int64_t* walked) {
   const int64_t depth = arch.sram.double_buffered ? 2 : 1;  // tiles whose inputs are in SRAM
   if (walked != nullptr) {
     *walked = 0;

@@ -6,6 +6,7 @@
 #define NIBBLE_MODEL_TIMING_REALISTIC_H_
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -80,7 +81,23 @@ inline KChunk tile_chunk(const Tile& t, int64_t c, int64_t lanes) {
   return {first, std::min(first + lanes, t.k0 + t.k_len)};
 }
 
+// The GEMM's tiling in arch.tiling.mode: greedy_tiles, or the one choose_tiling picks.
+// Every engine (the analytic recurrence, the SystemC controller, the RTL co-simulation) takes
+// its tiles from here.
 TilePlan plan_tiles(const workload::GemmSpec& gemm, const ArchSpec& arch);
+
+// The greedy rule (docs/timing.md, "Tiling"): the largest streamed block that fits the buffers
+// (at least 1, at most the streamed extent).
+TilePlan greedy_tiles(const workload::GemmSpec& gemm, const ArchSpec& arch);
+
+// `plan` with its streamed block set to `block` (1 <= block <= plan.temporal).
+TilePlan with_block(TilePlan plan, int64_t block);
+
+// The blocks the tile mapper tries (docs/timing.md, "The tile mapper"): ceil(T / n) for the
+// block counts n = 1, 2, .., 32, then n + ceil(n / 8) up to T, kept when at most `largest` (the
+// greedy block), without repeats, largest first. The set for a larger `largest` contains the
+// set for a smaller one, so more buffer never removes a candidate.
+std::vector<int64_t> candidate_blocks(int64_t temporal, int64_t largest);
 
 // Cycles from a tile's done (its last wave entered) until its last result has left the array,
 // plan.pipeline_latency - (C - t.cols_used) (docs/timing.md, "Per-tile recurrence"). Column j's
@@ -169,7 +186,12 @@ struct ActionCounts {
   int64_t pe_idle_cycles = 0;  // cycles * R * C - pe_busy_cycles
 };
 
-// into += times * a, count by count (checked): the one list of ActionCounts' fields.
+// The one list of ActionCounts' fields, in declaration order.
+constexpr int kActionCountFields = 15;
+std::array<int64_t*, kActionCountFields> count_fields(ActionCounts& a);
+std::array<int64_t, kActionCountFields> count_values(const ActionCounts& a);
+
+// into += times * a, count by count (checked).
 void add_counts(ActionCounts& into, const ActionCounts& a, int64_t times = 1);
 
 // The DRAM channel of realistic mode (docs/timing.md): one transfer at a time, in call order.
@@ -216,7 +238,16 @@ struct GemmTiming {
   double utilization = 0;     // macs / (cycles * R * C * macs_per_cycle)
   Bound bound = Bound::kCompute;
   ActionCounts actions;
+  TilePlan plan;  // realistic mode: the tiling the GEMM ran with (compat: empty)
 };
+
+// A full tile's extent in the GEMM's dimensions, in elements: ws M = block, N = min(C, N),
+// K = min(R L, K); is M = min(C, M), N = block, K = min(R L, K); os M = min(R, M),
+// N = min(C, N), K = min(block L, K). report.json and layers.csv name each GEMM's tile by it.
+struct TileExtent {
+  int64_t m = 0, n = 0, k = 0;
+};
+TileExtent tile_extent(const workload::GemmSpec& gemm, const ArchSpec& arch, const TilePlan& plan);
 
 // Adds one tile's per-tile action counts (PE moves, SRAM and DRAM bits, busy PE-cycles) to `a`
 // (docs/energy.md, "Action counts").
@@ -250,6 +281,20 @@ GemmTiming finish_realistic(const workload::GemmSpec& gemm, const ArchSpec& arch
 // the fast-forward).
 GemmTiming time_realistic(const workload::GemmSpec& gemm, const ArchSpec& arch,
                           bool fast_forward = true, int64_t* walked = nullptr);
+
+// The same recurrence over the tiles of a given plan.
+GemmTiming time_plan(const workload::GemmSpec& gemm, const ArchSpec& arch, const TilePlan& plan,
+                     bool fast_forward = true, int64_t* walked = nullptr);
+
+// The tile mapper (docs/timing.md, "The tile mapper"): times the greedy plan with each of
+// candidate_blocks and keeps the one of fewest cycles, then least energy (the counts a tiling
+// changes, at arch.tiling.action_pj; skipped when empty), then fewest DRAM bytes, then the
+// largest block. `tried`, when given, receives the number of candidates timed.
+TilePlan choose_tiling(const workload::GemmSpec& gemm, const ArchSpec& arch,
+                       int64_t* tried = nullptr);
+
+// The pJ arch.tiling.action_pj charges for `counts` (0 when it is empty): the mapper's energy.
+double mapper_energy_pj(const ActionCounts& counts, const ArchSpec& arch);
 
 // The compat-mode timing of a GEMM: SCALE-Sim's Total Cycles of the GEMM's shape (its
 // ConvShape, or the GEMM form), formats ignored as SCALE-Sim counts words, times g.repeat.

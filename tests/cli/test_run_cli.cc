@@ -408,6 +408,11 @@ const Json& csv_value(const Json& gemm, const std::string& column) {
   if (gemm.contains(column)) {
     return scalar(gemm.at(column));
   }
+  // tile_m, tile_n, tile_k: gemms[i].tile's fields, empty cells when the tile is null (compat).
+  if (column.rfind("tile_", 0) == 0 && gemm.contains("tile")) {
+    const Json& tile = gemm.at("tile");
+    return tile.is_null() ? tile : tile.at(column.substr(5));
+  }
   for (const std::string base : kBaselines) {
     if (column.rfind(base + "_", 0) == 0) {
       return scalar(gemm.at(base).at(column.substr(base.size() + 1)));
@@ -514,10 +519,10 @@ void check_run_folder(const std::string& dir, const std::string& trace_file, con
     EXPECT_EQ(g.at("macs"), macs);
     const auto cycles = g.at("cycles").get<int64_t>();
     EXPECT_EQ(g.at("stall_cycles"), cycles - g.at("compute_cycles").get<int64_t>());
-    EXPECT_DOUBLE_EQ(g.at("utilization").get<double>(),
-                     static_cast<double>(macs) /
-                         (static_cast<double>(cycles * mc.rows * mc.cols * mc.lanes) *
-                          rate_of(t, mc)));
+    EXPECT_DOUBLE_EQ(
+        g.at("utilization").get<double>(),
+        static_cast<double>(macs) /
+            (static_cast<double>(cycles * mc.rows * mc.cols * mc.lanes) * rate_of(t, mc)));
     EXPECT_TRUE(g.at("bound") == "compute" || g.at("bound") == "memory");
     if (mc.compat) {
       int64_t folds = 0;
@@ -755,7 +760,8 @@ TEST_F(RunCli, DocsListTheReportKeys) {
   ASSERT_GE(doc.csv_columns.size(), 2U);
   for (const std::string& col : doc.csv_columns) {
     bool known = std::find(gemm.begin(), gemm.end(), col) != gemm.end();
-    for (const std::string base : kBaselines) {
+    for (const std::string base :
+         {"fp16_iso_pe", "fp16_iso_area", "fp16dot_iso_pe", "fp16dot_iso_area", "tile"}) {
       const std::vector<std::string> fields = ReportDoc::fields(doc.gemm, base);
       known = known || (col.rfind(base + "_", 0) == 0 &&
                         std::find(fields.begin(), fields.end(), col.substr(base.size() + 1)) !=
@@ -796,10 +802,10 @@ TEST_F(RunCli, TempTraceInBothModesAndEveryDataflow) {
       mc.clock_ghz = 0.8;
       mc.compat = compat;
       const std::string out = path(std::string("out_") + df + (compat ? "_compat" : ""));
-      const std::string sets = std::string(" --set array.rows=16 --set array.cols=8") +
-                               " --set array.dataflow=" + df +
-                               " --set pe.fp16_macs_per_cycle=0.125 --set clock_ghz=0.8" +
-                               " --set timing.mode=" + (compat ? "compat --set pe.lanes=1" : "realistic");
+      const std::string sets =
+          std::string(" --set array.rows=16 --set array.cols=8") + " --set array.dataflow=" + df +
+          " --set pe.fp16_macs_per_cycle=0.125 --set clock_ghz=0.8" +
+          " --set timing.mode=" + (compat ? "compat --set pe.lanes=1" : "realistic");
       const auto r = run_command(kRun + " -q --trace " + trace + sets + " -o " + out);
       ASSERT_EQ(r.exit_code, 0) << r.err;
       check_run_folder(out, trace, mc);
@@ -896,7 +902,7 @@ TEST_F(RunCli, SetOverridesReachConfigYaml) {
     }
   }
   EXPECT_EQ(diffs, (std::vector<std::string>{"  rows: 48", "  lanes: 1", "  mode: compat",
-                                              "clock_ghz: 2.5"}));
+                                             "clock_ghz: 2.5"}));
   const Json j = Json::parse(read_file(path("s") + "/report.json"));
   EXPECT_EQ(j.at("timing_mode"), "compat");
   EXPECT_EQ(j.at("array").at("rows"), 48);
@@ -989,7 +995,8 @@ TEST_F(RunCli, BadInputsLeaveNoOutput) {
                          "--set: pe.lanes: 2 lanes in timing.mode compat", before);
     expect_clean_failure(good + " --config " + compat_lanes + quiet,
                          compat_lanes + ": pe.lanes: 4 lanes in timing.mode compat", before);
-    expect_clean_failure(good + " --set pe.lanes=65" + quiet, "pe.lanes: 65 is out of range", before);
+    expect_clean_failure(good + " --set pe.lanes=65" + quiet, "pe.lanes: 65 is out of range",
+                         before);
     expect_clean_failure(good + " --config " + bad_config + quiet, bad_config + ":2:", before);
     expect_clean_failure(good + " --config " + bad_value + quiet, bad_value + ":2:", before);
     expect_clean_failure(good + " --config " + path("in/none.yaml") + quiet, "none.yaml", before);

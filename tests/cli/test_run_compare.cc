@@ -315,16 +315,21 @@ Expected iso_pe(int64_t repeat, bool dot = false) {
   Counts c = counts(3456, 1536, 1536, 512, 256, repeat, 216 * repeat);
   c.macs_fp16 = 64 * repeat;
   c.acc_adds_fp32 = 64 * repeat;
-  return {70 * repeat, 18 * repeat, 64 * repeat,       32 * repeat,
-          8.0 / 35,    "memory",    energy_of(c, true, dot)};
+  return {70 * repeat,
+          18 * repeat,
+          64 * repeat,
+          32 * repeat,
+          8.0 / 35,
+          "memory",
+          energy_of(c, true, dot)};
 }
 
 Expected iso_area(int64_t repeat, bool dot = false) {
   Counts c = counts(3328, 3072, 2560, 512, 256, repeat, 81 * repeat);
   c.macs_fp16 = 64 * repeat;
   c.acc_adds_fp32 = 64 * repeat;
-  return {145 * repeat, 65 * repeat, 64 * repeat,       32 * repeat,
-          64.0 / 145,   "compute",   energy_of(c, true, dot)};
+  return {145 * repeat,           65 * repeat, 64 * repeat, 32 * repeat, 64.0 / 145, "compute",
+          energy_of(c, true, dot)};
 }
 
 void expect_rel(double actual, double expected, const std::string& what) {
@@ -597,34 +602,39 @@ TEST_F(RunCompare, LayersCsvRows) {
         cells.back() += ch;
       }
     }
-    ASSERT_EQ(cells.size(), 24U);
+    ASSERT_EQ(cells.size(), 27U);
     // Timing-only: no output CRC, so no match either (empty cells).
-    EXPECT_EQ(cells[22], "");
-    EXPECT_EQ(cells[23], "");
+    EXPECT_EQ(cells[25], "");
+    EXPECT_EQ(cells[26], "");
     const auto num = [&](size_t k) { return std::strtod(cells[k].c_str(), nullptr); };
     expect_rel(num(0), 8.0 / 25, "utilization");
     EXPECT_EQ(cells[1], "memory");
     EXPECT_EQ(cells[2], std::to_string(four[i].dram_read_bytes));
     EXPECT_EQ(cells[3], std::to_string(four[i].dram_write_bytes));
     EXPECT_EQ(cells[4], "4");
-    expect_rel(num(5), four[i].energy.total(), "energy_pj");
-    EXPECT_EQ(cells[6], std::to_string(pe[i].cycles));
-    expect_rel(num(7), pe[i].energy.total(), "fp16_iso_pe_energy_pj");
-    EXPECT_EQ(cells[8], std::to_string(area[i].cycles));
-    expect_rel(num(9), area[i].energy.total(), "fp16_iso_area_energy_pj");
-    EXPECT_EQ(cells[10], "1.4");
-    EXPECT_EQ(cells[11], "2.9");
-    expect_rel(num(12), pe[i].energy.total() / four[i].energy.total(), "energy_ratio_iso_pe");
-    expect_rel(num(13), area[i].energy.total() / four[i].energy.total(), "energy_ratio_iso_area");
-    EXPECT_EQ(cells[14], std::to_string(dot_pe[i].cycles));
-    expect_rel(num(15), dot_pe[i].energy.total(), "fp16dot_iso_pe_energy_pj");
-    EXPECT_EQ(cells[16], std::to_string(dot_area[i].cycles));
-    expect_rel(num(17), dot_area[i].energy.total(), "fp16dot_iso_area_energy_pj");
-    EXPECT_EQ(cells[18], "1.4");
-    EXPECT_EQ(cells[19], "2.9");
-    expect_rel(num(20), dot_pe[i].energy.total() / four[i].energy.total(),
+    // The tile: ws streams M in blocks of 4 (the whole M, "waves 4" above) over the 2 x 2
+    // array's N = 2 columns and K = 2 rows.
+    EXPECT_EQ(cells[5], "4");
+    EXPECT_EQ(cells[6], "2");
+    EXPECT_EQ(cells[7], "2");
+    expect_rel(num(8), four[i].energy.total(), "energy_pj");
+    EXPECT_EQ(cells[9], std::to_string(pe[i].cycles));
+    expect_rel(num(10), pe[i].energy.total(), "fp16_iso_pe_energy_pj");
+    EXPECT_EQ(cells[11], std::to_string(area[i].cycles));
+    expect_rel(num(12), area[i].energy.total(), "fp16_iso_area_energy_pj");
+    EXPECT_EQ(cells[13], "1.4");
+    EXPECT_EQ(cells[14], "2.9");
+    expect_rel(num(15), pe[i].energy.total() / four[i].energy.total(), "energy_ratio_iso_pe");
+    expect_rel(num(16), area[i].energy.total() / four[i].energy.total(), "energy_ratio_iso_area");
+    EXPECT_EQ(cells[17], std::to_string(dot_pe[i].cycles));
+    expect_rel(num(18), dot_pe[i].energy.total(), "fp16dot_iso_pe_energy_pj");
+    EXPECT_EQ(cells[19], std::to_string(dot_area[i].cycles));
+    expect_rel(num(20), dot_area[i].energy.total(), "fp16dot_iso_area_energy_pj");
+    EXPECT_EQ(cells[21], "1.4");
+    EXPECT_EQ(cells[22], "2.9");
+    expect_rel(num(23), dot_pe[i].energy.total() / four[i].energy.total(),
                "energy_ratio_dot_iso_pe");
-    expect_rel(num(21), dot_area[i].energy.total() / four[i].energy.total(),
+    expect_rel(num(24), dot_area[i].energy.total() / four[i].energy.total(),
                "energy_ratio_dot_iso_area");
   }
   EXPECT_FALSE(std::getline(in, row));

@@ -34,6 +34,7 @@ TEST(ScVcd, WritesTheDocumentedSignals) {
   arch.array.rows = arch.array.cols = 8;
   arch.sram.ifmap_kib = arch.sram.filter_kib = arch.sram.ofmap_kib = 1;
   arch.dram.bandwidth_bytes_per_cycle = 2;
+  arch.tiling.mode = timing::Tiling::kGreedy;  // 1 KiB buffers: many tiles, many value changes
   std::vector<sc::EngineJob> jobs(2);
   for (sc::EngineJob& j : jobs) {
     j.workload = &w;

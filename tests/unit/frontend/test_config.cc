@@ -80,6 +80,8 @@ void expect_same(const ArchSpec& a, const ArchSpec& b) {
   EXPECT_EQ(a.dram.bandwidth_bytes_per_cycle, b.dram.bandwidth_bytes_per_cycle);
   EXPECT_EQ(a.dram.latency_cycles, b.dram.latency_cycles);
   EXPECT_EQ(a.mode, b.mode);
+  EXPECT_EQ(a.tiling.mode, b.tiling.mode);
+  EXPECT_EQ(a.tiling.action_pj, b.tiling.action_pj);
   EXPECT_EQ(a.baseline.fp16_dot_lanes, b.baseline.fp16_dot_lanes);
   EXPECT_EQ(a.clock_ghz, b.clock_ghz);
   EXPECT_EQ(a.scalesim.run_name, b.scalesim.run_name);
@@ -136,6 +138,7 @@ TEST(ConfigRegistry, DeclaresEachNativeKeyOnceInCanonicalOrder) {
                                              "dram.bandwidth_bytes_per_cycle",
                                              "dram.latency_cycles",
                                              "timing.mode",
+                                             "timing.tiling",
                                              "baseline.fp16_dot_lanes",
                                              "clock_ghz"};
   std::vector<std::string> names;
@@ -154,7 +157,8 @@ TEST(ConfigRegistry, DescribesTypesAndRanges) {
   }
   for (const char* row :
        {"array.rows | integer | PEs | [1, 65536]", "array.dataflow | enum |  | os, ws, is",
-        "pe.lanes | integer | lanes | [1, 64]", "pe.fp8_macs_per_cycle | number | MACs/cycle | (0, 1]",
+        "pe.lanes | integer | lanes | [1, 64]",
+        "pe.fp8_macs_per_cycle | number | MACs/cycle | (0, 1]",
         "sram.double_buffered | boolean |  | true, false",
         "dram.bandwidth_bytes_per_cycle | number | bytes/cycle | > 0",
         "dram.latency_cycles | integer | cycles | [0, 1000000000]",
@@ -210,6 +214,8 @@ const std::vector<KeyCase>& key_cases() {
        [](ArchSpec& s) { s.dram.latency_cycles = 0; }},
       {"timing:\n  mode: compat\n", "timing.mode=compat",
        [](ArchSpec& s) { s.mode = TimingMode::kCompat; }},
+      {"timing:\n  tiling: greedy\n", "timing.tiling=greedy",
+       [](ArchSpec& s) { s.tiling.mode = nibble::timing::Tiling::kGreedy; }},
       {"baseline:\n  fp16_dot_lanes: 16\n", "baseline.fp16_dot_lanes=16",
        [](ArchSpec& s) { s.baseline.fp16_dot_lanes = 16; }},
       {"clock_ghz: 1.5\n", "clock_ghz=1.5", [](ArchSpec& s) { s.clock_ghz = 1.5; }},

@@ -8,6 +8,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "model/numerics/format.h"
 #include "model/timing/arch_spec.h"
@@ -21,6 +22,7 @@ using nibble::timing::ActionCounts;
 using nibble::timing::ArchSpec;
 using nibble::timing::Dataflow;
 using nibble::timing::GemmTiming;
+using nibble::timing::TilePlan;
 using nibble::workload::GemmSpec;
 
 std::string counts_text(const ActionCounts& a) {
@@ -53,6 +55,7 @@ TEST(FastForward, EqualsTileByTile) {
   const double bandwidths[] = {0.5, 1.4, 4, 16, 64, 256};
   int cases = 0;
   int faster = 0;  // cases where the fast-forward skipped tiles
+  int other_blocks = 0;
   for (int i = 0; i < 1500; ++i) {
     ArchSpec a;
     a.array.rows = pick(1, 12);
@@ -65,6 +68,8 @@ TEST(FastForward, EqualsTileByTile) {
     a.sram.double_buffered = pick(0, 3) != 0;
     a.dram.bandwidth_bytes_per_cycle = bandwidths[pick(0, 5)];
     a.dram.latency_cycles = pick(0, 1) * pick(1, 200);
+    // The greedy plan here; other blocks below.
+    a.tiling.mode = nibble::timing::Tiling::kGreedy;
     GemmSpec g;
     g.name = "g" + std::to_string(i);
     g.m = pick(1, 3) == 1 ? pick(1, 40) : pick(100, 3000);
@@ -87,7 +92,21 @@ TEST(FastForward, EqualsTileByTile) {
     ++cases;
     EXPECT_LE(walked, slow.tiles);
     faster += walked < slow.tiles ? 1 : 0;
+    // A block the tile mapper may try instead (a candidate of nibble::timing::candidate_blocks),
+    // when its tiles stay few enough to walk.
+    const TilePlan greedy = nibble::timing::greedy_tiles(g, a);
+    const std::vector<int64_t> blocks =
+        nibble::timing::candidate_blocks(greedy.temporal, greedy.block);
+    const TilePlan other = nibble::timing::with_block(
+        greedy, blocks[static_cast<size_t>(pick(0, static_cast<int64_t>(blocks.size()) - 1))]);
+    if (other.row_folds * other.col_folds * other.blocks <= 20000) {
+      ASSERT_EQ(timing_text(nibble::timing::time_plan(g, a, other, true)),
+                timing_text(nibble::timing::time_plan(g, a, other, false)))
+          << "case " << i << ", block " << other.block;
+      ++other_blocks;
+    }
   }
+  EXPECT_GT(other_blocks, 500);
   EXPECT_EQ(cases, 1500);
   // The fast-forward acted (walked fewer tiles than the run has) in many of the cases.
   EXPECT_GT(faster, 300);

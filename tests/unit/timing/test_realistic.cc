@@ -32,6 +32,7 @@ using nibble::timing::Bound;
 using nibble::timing::Dataflow;
 using nibble::timing::GemmTiming;
 using nibble::timing::Tile;
+using nibble::timing::Tiling;
 using nibble::timing::TimingMode;
 using nibble::workload::FormatSpec;
 using nibble::workload::GemmSpec;
@@ -123,7 +124,9 @@ struct Geometry {
   bool stationary_resident = false;
 };
 
-Geometry geometry(const GemmSpec& g, const ArchSpec& arch) {
+// block > 0: that streamed block instead of the greedy rule's (the tile mapper's choice, which
+// test_mapper.cc checks on its own).
+Geometry geometry(const GemmSpec& g, const ArchSpec& arch, int64_t block = 0) {
   const int64_t r = arch.array.rows;
   const int64_t c = arch.array.cols;
   const Dataflow df = arch.array.dataflow;
@@ -158,7 +161,7 @@ Geometry geometry(const GemmSpec& g, const ArchSpec& arch) {
     fit1 = ifmap / (std::min(r, g.m) * ba);
     fit2 = filter / (std::min(c, g.n) * bb);
   }
-  geo.block = std::max<int64_t>(1, std::min({geo.t, fit1, fit2}));
+  geo.block = block > 0 ? block : std::max<int64_t>(1, std::min({geo.t, fit1, fit2}));
   geo.blocks = ceil_div(geo.t, geo.block);
   // Reuse: the operand streamed along the column folds (A for ws/os, B for is) is resident when
   // the whole operand fits its buffer; the other operand's slice of one column fold
@@ -279,8 +282,9 @@ int64_t first_wave(const ArchSpec& arch, const std::vector<RefTile>& ts,
   return f;
 }
 
-RefTiming time(const GemmSpec& g, const ArchSpec& arch, std::vector<RefTile>* tile_list) {
-  const Geometry geo = geometry(g, arch);
+RefTiming time(const GemmSpec& g, const ArchSpec& arch, std::vector<RefTile>* tile_list,
+               int64_t block = 0) {
+  const Geometry geo = geometry(g, arch, block);
   const std::vector<RefTile> ts = tiles(g, arch, geo);
   const int64_t r = arch.array.rows;
   const int64_t c = arch.array.cols;
@@ -418,6 +422,8 @@ ArchSpec arch(int64_t r, int64_t c, Dataflow df, double bw, int64_t lat, bool db
   a.sram.filter_kib = kib;
   a.sram.ofmap_kib = kib;
   a.mode = TimingMode::kRealistic;
+  // The hand derivations below assume the greedy rule; tests that want the mapper say so.
+  a.tiling.mode = Tiling::kGreedy;
   return a;
 }
 
@@ -437,8 +443,14 @@ std::string describe(const GemmSpec& g, const ArchSpec& a) {
 }
 
 // Compares every documented result field; returns the number of mismatching fields.
+// With timing.tiling search the reference takes the mapper's block (test_mapper.cc checks the
+// choice) and checks the tiles and cycles of that plan; with greedy it derives the block itself.
+int64_t mapped_block(const GemmSpec& g, const ArchSpec& a) {
+  return a.tiling.mode == Tiling::kSearch ? nibble::timing::plan_tiles(g, a).block : 0;
+}
+
 int expect_matches_reference(const GemmSpec& g, const ArchSpec& a) {
-  const ref::RefTiming want = ref::time(g, a, nullptr);
+  const ref::RefTiming want = ref::time(g, a, nullptr, mapped_block(g, a));
   const GemmTiming got = nibble::timing::time_realistic(g, a);
   const std::string where = describe(g, a);
   int bad = 0;
@@ -514,12 +526,17 @@ TEST(RealisticReference, RandomGemmsMatchTheDocumentedModel) {
     a.sram.ofmap_kib = kib_choices[uni(0, std::size(kib_choices) - 1)];
     a.pe.fp8_macs_per_cycle = rates[uni(0, std::size(rates) - 1)];
     a.pe.fp16_macs_per_cycle = rates[uni(0, std::size(rates) - 1)];
-    const ref::Geometry geo = ref::geometry(g, a);
+    a.tiling.mode = done % 2 == 0 ? Tiling::kGreedy : Tiling::kSearch;
+    if (ref::geometry(g, a).fr * ref::geometry(g, a).fc > kMaxTiles) {
+      ++skipped;
+      continue;
+    }
+    const ref::Geometry geo = ref::geometry(g, a, mapped_block(g, a));
     if (geo.fr * geo.fc * geo.blocks > kMaxTiles) {
       ++skipped;
       continue;
     }
-    const ref::RefTiming want = ref::time(g, a, nullptr);
+    const ref::RefTiming want = ref::time(g, a, nullptr, mapped_block(g, a));
     failures += expect_matches_reference(g, a) > 0 ? 1 : 0;
     ++done;
     ++per_flow[static_cast<int>(df)];
@@ -560,8 +577,9 @@ TEST(RealisticReference, TileListMatchesTheDocumentedTiling) {
     a.sram.ifmap_kib = kib_choices[uni(0, std::size(kib_choices) - 1)];
     a.sram.filter_kib = kib_choices[uni(0, std::size(kib_choices) - 1)];
     a.sram.ofmap_kib = kib_choices[uni(0, std::size(kib_choices) - 1)];
+    a.tiling.mode = i % 2 == 0 ? Tiling::kGreedy : Tiling::kSearch;
     std::vector<ref::RefTile> want;
-    ref::time(g, a, &want);
+    ref::time(g, a, &want, mapped_block(g, a));
     std::vector<Tile> got;
     const auto plan = nibble::timing::plan_tiles(g, a);
     nibble::timing::for_each_tile(g, a, plan, [&](const Tile& t) { got.push_back(t); });
@@ -863,8 +881,8 @@ TEST(RealisticByHand, LanesFoldKIntoFewerRowsOrWaves) {
   EXPECT_EQ(nibble::timing::array_schedule_cycles(gemm(10, 4, 16), with_lanes(ws, 2)), 30);
   EXPECT_EQ(nibble::timing::array_schedule_cycles(gemm(10, 4, 16), with_lanes(ws, 16)), 20);
   // The L = 2 tiles: k ranges [0, 8) and [8, 16), 4 PE rows, 10 x 4 x 8 = 320 MACs in 4 x 4 x 10
-  // = 160 PE-steps (320 / L) each; A streams 10 x 8 int4 = 40 bytes, B 8 x 4 int4 = 16 bytes; the preload moves
-  // 4 columns x 2 lanes x (1 + 2 + 3 + 4) hops = 80 element hops.
+  // = 160 PE-steps (320 / L) each; A streams 10 x 8 int4 = 40 bytes, B 8 x 4 int4 = 16 bytes; the
+  // preload moves 4 columns x 2 lanes x (1 + 2 + 3 + 4) hops = 80 element hops.
   const GemmSpec g = gemm(10, 4, 16);
   const ArchSpec a2 = with_lanes(ws, 2);
   std::vector<Tile> tiles;
