@@ -109,10 +109,14 @@ ArrayRun price_array(const workload::Workload& w, const timing::ArchSpec& arch, 
   run.arch = arch;
   run.pe = PeDesign{kind, arch.pe.lanes};
   run.pe_area_um2 = pe_area_um2(area, run.pe);
+  const timing::SramSpec& sram = arch.sram;
+  run.sram_area_um2 = sram_buffer_um2(area, sram.ifmap_kib, sram.banks) +
+                      sram_buffer_um2(area, sram.filter_kib, sram.banks) +
+                      sram_buffer_um2(area, sram.ofmap_kib, sram.banks);
   run.timings = std::move(timings);
   run.energy.reserve(w.gemms.size());
   for (const timing::GemmTiming& t : run.timings) {
-    run.energy.push_back(energy_of(t.actions, table, run.pe, run.pe_area_um2));
+    run.energy.push_back(energy_of(t.actions, table, run.pe, run.pe_area_um2, arch.sram));
   }
   return run;
 }

@@ -37,7 +37,8 @@ timing::ArchSpec fp16_array(const timing::ArchSpec& four_bit, PeKind kind, Fit f
 struct ArrayRun {
   timing::ArchSpec arch;
   PeDesign pe;
-  double pe_area_um2 = 0;  // one PE (pe_area_um2 of energy.h)
+  double pe_area_um2 = 0;    // one PE (pe_area_um2 of energy.h)
+  double sram_area_um2 = 0;  // the three scratchpads (sram_buffer_um2 of energy.h)
   std::vector<timing::GemmTiming> timings;
   std::vector<EnergyBreakdown> energy;
 };
@@ -59,7 +60,6 @@ JobTimings time_analytic(const std::vector<ArrayJob>& jobs);
 ArrayRun price_array(const workload::Workload& w, const timing::ArchSpec& arch, PeKind kind,
                      std::vector<timing::GemmTiming> timings, const EnergyTable& table,
                      const AreaTable& area);
-
 
 // One FP16 baseline: which PE and fit, its names in the reports (docs/reports.md), its run.
 struct Baseline {

@@ -31,10 +31,12 @@ constexpr RowKey kRequiredEnergyRows[] = {
     {"mult_int4", "multiply"},   {"shifter", "bit_level"},      {"adder", "bit"},
     {"mac_fp8_fp8", "multiply"}, {"mac_fp16_fp16", "multiply"}, {"add_fp16", "accumulate"},
     {"add_fp32", "accumulate"},  {"scale_unit", "scale"},       {"pe_register", "move_bit"},
-    {"sram", "read_bit"},        {"sram", "write_bit"},         {"dram", "read_bit"},
-    {"dram", "write_bit"},       {"pe", "leak_um2_cycle"},      {"dot_fp16", "multiply"},
-    {"dot_fp16", "add"},
+    {"dram", "read_bit"},        {"dram", "write_bit"},         {"pe", "leak_um2_cycle"},
+    {"dot_fp16", "multiply"},    {"dot_fp16", "add"},
 };
+// The SRAM's actions: each needs an sram row or at least one sram@<KiB> row.
+constexpr const char* kSramActions[] = {"read_bit", "write_bit"};
+constexpr std::string_view kSramAt = "sram@";
 constexpr const char* kRequiredAreaRows[] = {"mult_int4",    "shifter_bit_level", "adder_bit",
                                              "add_fp16",     "register_bit",      "pe_fp16",
                                              "dot_fp16_lane"};
@@ -290,7 +292,34 @@ std::string read_whole_file(const std::string& path, const char* what) {
   return ss.str();
 }
 
+// "sram@<KiB>": the capacity, a positive number; checked like a table's numbers.
+double sram_capacity(const std::string& component, const Record& r, const std::string& source) {
+  return number(component.substr(kSramAt.size()), "the KiB of sram@<KiB>", true, r, source);
+}
+
+bool is_sram_row(const std::string& component) {
+  return component == "sram" || component.rfind(kSramAt, 0) == 0;
+}
+
+// Adds one point to a curve; a second point at the same capacity is an error.
+void add_point(CapacityCurve& curve, double kib, double value, const Record& r,
+               const std::string& source) {
+  for (const auto& point : curve.points) {
+    if (point.first == kib) {
+      throw InputError(source, r.line,
+                       "a second SRAM point at the same capacity in " + shown(r.text) +
+                           ": expected one per capacity");
+    }
+  }
+  curve.points.emplace_back(kib, value);
+  std::sort(curve.points.begin(), curve.points.end());
+}
+
 bool is_required(const std::string& component, const std::string& action) {
+  if (is_sram_row(component)) {
+    return std::find(std::begin(kSramActions), std::end(kSramActions), action) !=
+           std::end(kSramActions);
+  }
   return std::any_of(
       std::begin(kRequiredEnergyRows), std::end(kRequiredEnergyRows),
       [&](const RowKey& k) { return component == k.component && action == k.action; });
@@ -310,7 +339,11 @@ EnergyTable EnergyTable::parse(const std::string& text, const std::string& sourc
     EnergyRow row;
     row.component = r.fields[0];
     row.action = r.fields[1];
-    check_name(row.component, "a component", r, source);
+    const bool at_capacity = row.component.rfind(kSramAt, 0) == 0;
+    const double kib = at_capacity ? sram_capacity(row.component, r, source) : 0;
+    if (!at_capacity) {
+      check_name(row.component, "a component", r, source);
+    }
     check_name(row.action, "an action", r, source);
     row.energy_pj = number(r.fields[2], "energy_pj, pJ per action", false, r, source);
     row.source = r.fields[3];
@@ -323,6 +356,19 @@ EnergyTable EnergyTable::parse(const std::string& text, const std::string& sourc
                            "): expected each (component, action) once; first at line " +
                            std::to_string(t.rows_[it->second].line));
     }
+    if (is_sram_row(row.component) && is_required(row.component, row.action)) {
+      CapacityCurve& curve = t.sram_[row.action];
+      // A plain sram row is one point for every capacity: it cannot mix with sram@ rows.
+      const bool flat_before = curve.points.size() == 1 && curve.points[0].first == 0;
+      if (!curve.points.empty() && (!at_capacity || flat_before)) {
+        throw InputError(source, r.line,
+                         "an SRAM " + row.action + " row besides line " +
+                             std::to_string(t.sram_line_[row.action]) +
+                             ": expected one plain sram row or sram@<KiB> rows, not both");
+      }
+      add_point(curve, kib, row.energy_pj, r, source);
+      t.sram_line_.emplace(row.action, r.line);
+    }
     t.index_.emplace(key, t.rows_.size());
     t.rows_.push_back(std::move(row));
   }
@@ -331,6 +377,11 @@ EnergyTable EnergyTable::parse(const std::string& text, const std::string& sourc
     if (t.index_.count({k.component, k.action}) == 0) {
       missing +=
           std::string(missing.empty() ? "" : ", ") + "(" + k.component + ", " + k.action + ")";
+    }
+  }
+  for (const char* action : kSramActions) {
+    if (t.sram_.count(action) == 0) {
+      missing += std::string(missing.empty() ? "" : ", ") + "(sram or sram@<KiB>, " + action + ")";
     }
   }
   if (!missing.empty()) {
@@ -346,6 +397,41 @@ double EnergyTable::pj(const std::string& component, const std::string& action) 
     throw std::out_of_range("energy table has no row (" + component + ", " + action + ")");
   }
   return rows_[it->second].energy_pj;
+}
+
+double EnergyTable::sram_bit_pj(const std::string& action, double kib) const {
+  const auto it = sram_.find(action);
+  if (it == sram_.end()) {
+    throw std::out_of_range("energy table has no SRAM row for " + action);
+  }
+  return it->second.at(kib);
+}
+
+double CapacityCurve::at(double kib) const {
+  if (points.empty()) {
+    throw std::logic_error("an SRAM curve without points");
+  }
+  if (points.size() == 1) {
+    return points[0].second;
+  }
+  for (const auto& [at, value] : points) {
+    if (at == kib) {
+      return value;
+    }
+  }
+  // The segment holding kib, or the end segment beyond either end.
+  size_t i = 1;
+  while (i + 1 < points.size() && kib > points[i].first) {
+    ++i;
+  }
+  const auto [x0, y0] = points[i - 1];
+  const auto [x1, y1] = points[i];
+  if (y0 == 0 || y1 == 0) {
+    // A zero has no logarithm: such a segment takes the value of its nearer end.
+    return std::abs(std::log(kib / x0)) <= std::abs(std::log(x1 / kib)) ? y0 : y1;
+  }
+  const double slope = std::log(y1 / y0) / std::log(x1 / x0);
+  return y0 * std::exp(slope * std::log(kib / x0));
 }
 
 std::vector<EnergyRow> EnergyTable::unused_rows() const {
@@ -369,7 +455,11 @@ AreaTable AreaTable::parse(const std::string& text, const std::string& source) {
   for (const Record& r : data_records(text, source, header)) {
     check_field_count(r, source, header);
     const std::string& component = r.fields[0];
-    check_name(component, "a component", r, source);
+    const bool at_capacity = component.rfind(kSramAt, 0) == 0;
+    const double kib = at_capacity ? sram_capacity(component, r, source) : 0;
+    if (!at_capacity) {
+      check_name(component, "a component", r, source);
+    }
     const double um2 = number(r.fields[1], "area_um2, um^2", true, r, source);
     const auto [it, inserted] = line_of.emplace(component, r.line);
     if (!inserted) {
@@ -378,6 +468,9 @@ AreaTable AreaTable::parse(const std::string& text, const std::string& source) {
                            ": expected each component once; first at line " +
                            std::to_string(it->second));
     }
+    if (at_capacity) {
+      add_point(t.sram_um2_per_kib_, kib, um2 / kib, r, source);
+    }
     t.area_.emplace(component, um2);
   }
   std::string missing;
@@ -385,6 +478,9 @@ AreaTable AreaTable::parse(const std::string& text, const std::string& source) {
     if (t.area_.count(c) == 0) {
       missing += std::string(missing.empty() ? "" : ", ") + c;
     }
+  }
+  if (t.sram_um2_per_kib_.points.empty()) {
+    missing += std::string(missing.empty() ? "" : ", ") + "sram@<KiB>";
   }
   if (!missing.empty()) {
     throw InputError(source, 0,
@@ -401,11 +497,14 @@ double AreaTable::um2(const std::string& component) const {
   return it->second;
 }
 
+double AreaTable::sram_bank_um2(double kib) const { return kib * sram_um2_per_kib_.at(kib); }
+
 std::vector<std::string> AreaTable::unused_components() const {
   std::vector<std::string> out;
   for (const auto& entry : area_) {
     const std::string& component = entry.first;
-    if (std::none_of(std::begin(kRequiredAreaRows), std::end(kRequiredAreaRows),
+    if (component.rfind(kSramAt, 0) != 0 &&
+        std::none_of(std::begin(kRequiredAreaRows), std::end(kRequiredAreaRows),
                      [&](const char* c) { return component == c; })) {
       out.push_back(component);
     }
@@ -476,8 +575,18 @@ const char* pe_kind_name(PeKind kind) {
   return "?";
 }
 
+double sram_bit_pj(const EnergyTable& table, const std::string& action, int64_t kib,
+                   int64_t banks) {
+  return table.sram_bit_pj(action, static_cast<double>(kib) / static_cast<double>(banks));
+}
+
+double sram_buffer_um2(const AreaTable& table, int64_t kib, int64_t banks) {
+  return static_cast<double>(banks) *
+         table.sram_bank_um2(static_cast<double>(kib) / static_cast<double>(banks));
+}
+
 EnergyBreakdown energy_of(const timing::ActionCounts& counts, const EnergyTable& table,
-                          const PeDesign& pe, double pe_area_um2) {
+                          const PeDesign& pe, double pe_area_um2, const timing::SramSpec& sram) {
   const auto d = [](int64_t count) { return static_cast<double>(count); };
   // Each sum is evaluated left to right, in the order of docs/energy.md, so it is deterministic.
   EnergyBreakdown e;
@@ -498,8 +607,15 @@ EnergyBreakdown energy_of(const timing::ActionCounts& counts, const EnergyTable&
   }
   e.scale_unit_pj = d(counts.scale_ops) * table.pj("scale_unit", "scale");
   e.pe_register_pj = d(counts.pe_move_bits) * table.pj("pe_register", "move_bit");
-  e.sram_pj = d(counts.sram_read_bits) * table.pj("sram", "read_bit") +
-              d(counts.sram_write_bits) * table.pj("sram", "write_bit");
+  const auto bit = [&](const char* action, int64_t kib) {
+    return sram_bit_pj(table, action, kib, sram.banks);
+  };
+  e.sram_pj = d(counts.ifmap_read_bits) * bit("read_bit", sram.ifmap_kib) +
+              d(counts.ifmap_write_bits) * bit("write_bit", sram.ifmap_kib) +
+              d(counts.filter_read_bits) * bit("read_bit", sram.filter_kib) +
+              d(counts.filter_write_bits) * bit("write_bit", sram.filter_kib) +
+              d(counts.ofmap_read_bits) * bit("read_bit", sram.ofmap_kib) +
+              d(counts.ofmap_write_bits) * bit("write_bit", sram.ofmap_kib);
   e.dram_pj = d(counts.dram_read_bits) * table.pj("dram", "read_bit") +
               d(counts.dram_write_bits) * table.pj("dram", "write_bit");
   e.pe_idle_pj = d(counts.pe_idle_cycles) * pe_area_um2 * table.pj("pe", "leak_um2_cycle");
@@ -529,16 +645,18 @@ void set_mapper_energy(timing::ArchSpec& arch, const EnergyTable& table, const P
                        double pe_area_um2) {
   timing::ActionCounts unit;
   const auto fields = timing::count_fields(unit);
-  const int64_t* varies[] = {&unit.pe_move_bits,   &unit.sram_read_bits,  &unit.sram_write_bits,
-                             &unit.dram_read_bits, &unit.dram_write_bits, &unit.pe_busy_cycles,
-                             &unit.pe_idle_cycles};
+  const int64_t* varies[] = {
+      &unit.pe_move_bits,     &unit.ifmap_read_bits,   &unit.ifmap_write_bits,
+      &unit.filter_read_bits, &unit.filter_write_bits, &unit.ofmap_read_bits,
+      &unit.ofmap_write_bits, &unit.dram_read_bits,    &unit.dram_write_bits,
+      &unit.pe_busy_cycles,   &unit.pe_idle_cycles};
   std::vector<double> pj(fields.size(), 0.0);
   for (size_t i = 0; i < fields.size(); ++i) {
     if (std::find(std::begin(varies), std::end(varies), fields[i]) == std::end(varies)) {
       continue;
     }
     *fields[i] = 1;
-    pj[i] = energy_of(unit, table, pe, pe_area_um2).total_pj();
+    pj[i] = energy_of(unit, table, pe, pe_area_um2, arch.sram).total_pj();
     *fields[i] = 0;
   }
   arch.tiling.action_pj = std::move(pj);

@@ -22,7 +22,19 @@ struct EnergyRow {
   int line = 0;  // in the table file, for messages
 };
 
-// An Accelergy-ERT-like table: CSV `component,action,energy_pj,source` (RFC 4180 quoting).
+// A quantity that follows an SRAM bank's capacity (docs/energy.md, "SRAM by capacity"): the
+// points of a table's `sram@<KiB>` rows, (KiB, value) by ascending KiB. Between two points the
+// value is interpolated linearly in log(KiB) and log(value); beyond the first or the last point
+// the end segment's line continues; one point gives the same value at every capacity.
+struct CapacityCurve {
+  std::vector<std::pair<double, double>> points;
+  double at(double kib) const;
+};
+
+// An Accelergy-ERT-like table: CSV `component,action,energy_pj,source` (RFC 4180 quoting). The
+// SRAM's rows are a curve by capacity: `sram@<KiB>,read_bit` and `sram@<KiB>,write_bit`, pJ
+// per bit of a bank of that many KiB; plain `sram,read_bit` and `sram,write_bit` rows (the
+// format before capacities) are one point, the same at every capacity.
 class EnergyTable {
  public:
   // Throws frontend::InputError(path, line, ...) on a malformed file: wrong header, wrong field
@@ -32,6 +44,8 @@ class EnergyTable {
 
   // pJ of (component, action); std::out_of_range if absent.
   double pj(const std::string& component, const std::string& action) const;
+  // pJ per bit read ("read_bit") or written ("write_bit") in an SRAM bank of `kib` KiB.
+  double sram_bit_pj(const std::string& action, double kib) const;
   const std::vector<EnergyRow>& rows() const { return rows_; }
   // The rows energy_of never reads (documentation rows), in file order: the
   // reader accepts them, and a report can list them (docs/energy.md, "Table files").
@@ -40,9 +54,13 @@ class EnergyTable {
  private:
   std::vector<EnergyRow> rows_;
   std::map<std::pair<std::string, std::string>, size_t> index_;
+  std::map<std::string, CapacityCurve> sram_;  // by action
+  std::map<std::string, int> sram_line_;       // by action: the line of its first row
 };
 
-// CSV `component,area_um2,source`, read like EnergyTable; needs the rows pe_area_um2 reads.
+// CSV `component,area_um2,source`, read like EnergyTable; needs the rows pe_area_um2 reads and
+// at least one `sram@<KiB>` row, the area of an SRAM bank of that many KiB (docs/energy.md,
+// "SRAM by capacity").
 class AreaTable {
  public:
   // Throws frontend::InputError(path, line, ...) on a malformed file, as EnergyTable.
@@ -50,12 +68,20 @@ class AreaTable {
   static AreaTable parse(const std::string& text, const std::string& source);
   // Area of a component; std::out_of_range if absent.
   double um2(const std::string& component) const;
+  // Area of one SRAM bank of `kib` KiB: kib times the curve of the sram@ rows' area per KiB.
+  double sram_bank_um2(double kib) const;
   // The components pe_area_um2 never reads (documentation rows), sorted.
   std::vector<std::string> unused_components() const;
 
  private:
   std::map<std::string, double> area_;
+  CapacityCurve sram_um2_per_kib_;
 };
+
+// One scratchpad of `kib` KiB in `banks` banks: every access reaches one bank of kib / banks
+// KiB, and the buffer is `banks` such banks (docs/energy.md, "SRAM by capacity").
+double sram_bit_pj(const EnergyTable& table, const std::string& action, int64_t kib, int64_t banks);
+double sram_buffer_um2(const AreaTable& table, int64_t kib, int64_t banks);
 
 // Which PE datapath an array is built from: the L-lane 4-bit PE, the one-FMA FP16 PE (one FP16
 // multiplier, one FP32 adder), or the FP16 dot-product PE (docs/energy.md, "The FP16
@@ -112,10 +138,11 @@ double chunk_pj(const EnergyTable& table, int64_t lanes);  // one chunk: the tre
 // sum over actions of count * energy (docs/energy.md gives the row of each count). On the FP16
 // dot-product PE every FP16 product costs the rows (dot_fp16, multiply) and (dot_fp16, add):
 // a chunk of n products takes n - 1 tree adds and one accumulate. It runs FP16 GEMMs only
-// (std::invalid_argument otherwise). pe_area_um2
-// is the area of one PE of the array (pe_area_um2 below), which idle PE-cycles leak through.
+// (std::invalid_argument otherwise). pe_area_um2 is the area of one PE of the array
+// (pe_area_um2 below), which idle PE-cycles leak through; `sram` the scratchpads, whose bits
+// cost what sram_bit_pj gives for each buffer's size and banks.
 EnergyBreakdown energy_of(const timing::ActionCounts& counts, const EnergyTable& table,
-                          const PeDesign& pe, double pe_area_um2);
+                          const PeDesign& pe, double pe_area_um2, const timing::SramSpec& sram);
 
 // Fills arch.tiling.action_pj, the pJ the tile mapper (timing::choose_tiling) charges per count,
 // from energy_of for this PE: one count at a time of those a tiling changes (PE moves, SRAM and

@@ -64,7 +64,8 @@ ordered_json array_json(const ArrayRun& run) {
           {"pe", energy::pe_kind_name(run.pe.kind)},
           {"lanes", run.pe.lanes},
           {"pe_area_um2", run.pe_area_um2},
-          {"pe_array_area_mm2", static_cast<double>(pes) * run.pe_area_um2 * 1e-6}};
+          {"pe_array_area_mm2", static_cast<double>(pes) * run.pe_area_um2 * 1e-6},
+          {"sram_area_mm2", run.sram_area_um2 * 1e-6}};
 }
 
 // The baselines in blocks of one PE kind, [first, last) each: report.json lists, per kind, the

@@ -145,10 +145,11 @@ int64_t array_schedule_cycles(const workload::GemmSpec& g, const ArchSpec& arch)
 std::array<int64_t*, kActionCountFields> count_fields(ActionCounts& a) {
   static_assert(sizeof(ActionCounts) == kActionCountFields * sizeof(int64_t),
                 "count_fields lists every count");
-  return {&a.macs_int4,       &a.macs_fp4,       &a.macs_fp8,        &a.macs_fp16,
-          &a.acc_adds_fp16,   &a.acc_adds_fp32,  &a.chunk_sums,      &a.scale_ops,
-          &a.pe_move_bits,    &a.sram_read_bits, &a.sram_write_bits, &a.dram_read_bits,
-          &a.dram_write_bits, &a.pe_busy_cycles, &a.pe_idle_cycles};
+  return {&a.macs_int4,         &a.macs_fp4,        &a.macs_fp8,         &a.macs_fp16,
+          &a.acc_adds_fp16,     &a.acc_adds_fp32,   &a.chunk_sums,       &a.scale_ops,
+          &a.pe_move_bits,      &a.ifmap_read_bits, &a.ifmap_write_bits, &a.filter_read_bits,
+          &a.filter_write_bits, &a.ofmap_read_bits, &a.ofmap_write_bits, &a.dram_read_bits,
+          &a.dram_write_bits,   &a.pe_busy_cycles,  &a.pe_idle_cycles};
 }
 
 std::array<int64_t, kActionCountFields> count_values(const ActionCounts& a) {
@@ -190,11 +191,13 @@ void add_tile_actions(const workload::GemmSpec& g, Dataflow df, const Tile& t, A
           add(a.pe_move_bits, add(mul(t.macs, bits_a + bits_b), mul(t.drain_move_elems, bits_acc)));
       break;
   }
-  a.sram_read_bits = add(
-      a.sram_read_bits, add(add(mul(t.sram_read_a_elems, bits_a), mul(t.sram_read_b_elems, bits_b)),
-                            add(mul(t.sram_read_psum_elems, bits_acc), mul(t.store_bytes, 8))));
-  a.sram_write_bits = add(a.sram_write_bits, add(mul(t.sram_write_out_elems, bits_acc),
-                                                 mul(t.load_a_bytes + t.load_b_bytes, 8)));
+  a.ifmap_read_bits = add(a.ifmap_read_bits, mul(t.sram_read_a_elems, bits_a));
+  a.filter_read_bits = add(a.filter_read_bits, mul(t.sram_read_b_elems, bits_b));
+  a.ofmap_read_bits =
+      add(a.ofmap_read_bits, add(mul(t.sram_read_psum_elems, bits_acc), mul(t.store_bytes, 8)));
+  a.ifmap_write_bits = add(a.ifmap_write_bits, mul(t.load_a_bytes, 8));
+  a.filter_write_bits = add(a.filter_write_bits, mul(t.load_b_bytes, 8));
+  a.ofmap_write_bits = add(a.ofmap_write_bits, mul(t.sram_write_out_elems, bits_acc));
   a.dram_read_bits = add(a.dram_read_bits, mul(t.load_a_bytes + t.load_b_bytes, 8));
   a.dram_write_bits = add(a.dram_write_bits, mul(t.store_bytes, 8));
   a.pe_busy_cycles = add(a.pe_busy_cycles, mul(mul(t.rows_used, t.cols_used), t.compute_cycles));
@@ -212,7 +215,8 @@ namespace {
 void finish_counts(const workload::GemmSpec& g, int64_t macs, int64_t cycles, int64_t pes,
                    int64_t times, ActionCounts& a) {
   for (int64_t* v :
-       {&a.pe_move_bits, &a.sram_read_bits, &a.sram_write_bits, &a.dram_read_bits,
+       {&a.pe_move_bits, &a.ifmap_read_bits, &a.ifmap_write_bits, &a.filter_read_bits,
+        &a.filter_write_bits, &a.ofmap_read_bits, &a.ofmap_write_bits, &a.dram_read_bits,
         &a.dram_write_bits, &a.pe_busy_cycles, &a.acc_adds_fp16, &a.acc_adds_fp32, &a.chunk_sums}) {
     *v = checked_mul(*v, times);
   }
@@ -687,9 +691,9 @@ GemmTiming time_compat(const workload::GemmSpec& g, const ArchSpec& arch) {
   // SCALE-Sim's SRAM counts (words) at the GEMM's element widths; every PE busy for each MAC,
   // as SCALE-Sim's utilization assumes.
   ActionCounts& a = out.actions;
-  a.sram_read_bits = c.sram_ifmap.count * detail::element_bits(g.a) +
-                     c.sram_filter.count * detail::element_bits(g.b);
-  a.sram_write_bits = c.sram_ofmap.count * detail::accumulator_bits(g);
+  a.ifmap_read_bits = c.sram_ifmap.count * detail::element_bits(g.a);
+  a.filter_read_bits = c.sram_filter.count * detail::element_bits(g.b);
+  a.ofmap_write_bits = c.sram_ofmap.count * detail::accumulator_bits(g);
   a.pe_busy_cycles = g.macs();
   (detail::accumulator_bits(g) == 32 ? a.acc_adds_fp32 : a.acc_adds_fp16) = g.macs();
   if (num::is_4bit(g.a.format) && num::is_4bit(g.b.format)) {

@@ -176,10 +176,16 @@ struct ActionCounts {
   // Chunks of 4-bit products summed in the PE's adder tree and rounded once to FP16: one per
   // PE-step of a GEMM whose operands are both 4-bit (int4, uint4, fp4).
   int64_t chunk_sums = 0;
-  int64_t scale_ops = 0;        // output elements through the scale unit (M * N)
-  int64_t pe_move_bits = 0;     // bits moved between neighbouring PEs
-  int64_t sram_read_bits = 0;   // to the array, partial sums read back, stores to DRAM
-  int64_t sram_write_bits = 0;  // from the array (partial sums, outputs), DRAM fills
+  int64_t scale_ops = 0;     // output elements through the scale unit (M * N)
+  int64_t pe_move_bits = 0;  // bits moved between neighbouring PEs
+  // Bits read from and written into each scratchpad: the ifmap buffer holds A, the filter
+  // buffer B, the ofmap buffer partial sums and outputs (docs/energy.md, "Action counts").
+  int64_t ifmap_read_bits = 0;    // A to the array
+  int64_t ifmap_write_bits = 0;   // A's DRAM fills
+  int64_t filter_read_bits = 0;   // B to the array
+  int64_t filter_write_bits = 0;  // B's DRAM fills
+  int64_t ofmap_read_bits = 0;    // partial sums read back, outputs to the DRAM store
+  int64_t ofmap_write_bits = 0;   // partial sums and outputs from the array
   int64_t dram_read_bits = 0;
   int64_t dram_write_bits = 0;
   int64_t pe_busy_cycles = 0;  // PE-cycles spent streaming (sum over tiles of ru*cu*cycles)
@@ -187,7 +193,7 @@ struct ActionCounts {
 };
 
 // The one list of ActionCounts' fields, in declaration order.
-constexpr int kActionCountFields = 15;
+constexpr int kActionCountFields = 19;
 std::array<int64_t*, kActionCountFields> count_fields(ActionCounts& a);
 std::array<int64_t, kActionCountFields> count_values(const ActionCounts& a);
 

@@ -209,6 +209,7 @@ const char* const kAreaCsv =
     "register_bit,0.0009765625,made up\n"
     "pe_fp16,4,made up\n"
     "dot_fp16_lane,3.921875,made up\n"
+    "sram@256,1024,made up\n"
     "add_fp32,1000,not read\n";
 
 const char* const kTrace =
@@ -443,6 +444,11 @@ TEST_F(RunCompare, Arrays) {
   check("fp16_iso_area", 1, 1, "fp16", 4);  // 4 um^2, as the 4-bit array
   check("fp16dot_iso_pe", 2, 2, "fp16dot", 4);
   check("fp16dot_iso_area", 1, 1, "fp16dot", 4);
+  // Three 256 KiB buffers of one bank, each the table's 1024 um^2 256 KiB bank.
+  for (const char* name :
+       {"4bit", "fp16_iso_pe", "fp16_iso_area", "fp16dot_iso_pe", "fp16dot_iso_area"}) {
+    expect_rel(a.at(name).at("sram_area_mm2").get<double>(), 3 * 1024e-6, name);
+  }
   EXPECT_EQ(a.at("fp16dot_iso_pe").at("lanes"), 1);
   EXPECT_EQ(a.at("4bit").at("lanes"), 1);
 }

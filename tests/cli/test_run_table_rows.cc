@@ -224,9 +224,8 @@ const std::map<std::string, EnergyRule>& energy_rules() {
     const auto four_bit_pair = [](const GemmOnArray& g) {
       return g.four_bit && (g.kind == MacKind::kInt4 || g.kind == MacKind::kFp4);
     };
-    r["mult_int4,multiply"] = {"mac", [](const GemmOnArray& g) {
-                                 return g.four_bit && g.kind == MacKind::kInt4;
-                               }};
+    r["mult_int4,multiply"] = {
+        "mac", [](const GemmOnArray& g) { return g.four_bit && g.kind == MacKind::kInt4; }};
     r["shifter,bit_level"] = {"mac", four_bit_pair};
     r["adder,bit"] = {"mac", four_bit_pair};
     r["mac_fp8_fp8,multiply"] = {"mac", kind_is(MacKind::kFp8)};
@@ -238,8 +237,14 @@ const std::map<std::string, EnergyRule>& energy_rules() {
     r["add_fp32,accumulate"] = {"accumulate", kind_is(MacKind::kFp16)};
     r["scale_unit,scale"] = {"scale_unit", any_mac};
     r["pe_register,move_bit"] = {"pe_register", any_mac};
-    r["sram,read_bit"] = {"sram", any_mac};
-    r["sram,write_bit"] = {"sram", any_mac};
+    // The SRAM curve's points (docs/energy.md, "SRAM by capacity"): this config's 256 KiB
+    // buffers sit between the 32 and 1024 KiB points; the 8 KiB point prices smaller buffers
+    // only, so it changes nothing here (component "").
+    for (const char* action : {"read_bit", "write_bit"}) {
+      r[std::string("sram@32,") + action] = {"sram", any_mac};
+      r[std::string("sram@1024,") + action] = {"sram", any_mac};
+      r[std::string("sram@8,") + action] = {"", nullptr};
+    }
     r["dram,read_bit"] = {"dram", bytes("dram_read_bytes")};
     r["dram,write_bit"] = {"dram", bytes("dram_write_bytes")};
     r["pe,leak_um2_cycle"] = {"pe_idle", idle_count_nonzero};
@@ -361,6 +366,10 @@ TEST_F(TableRow, EnergyRowChangesExactlyItsDependents) {
     write_energy(with_row_scaled(energy_text_, key, kFactor, &value));
     const Json b = run("B");
     ASSERT_TRUE(b.contains("gemms"));
+    if (rule->second.component.empty()) {
+      expect_same_leaves(changed_leaves(a, b), {}, key);
+      continue;
+    }
     const std::set<std::string> expected = energy_dependents(a, rule->second);
     EXPECT_FALSE(expected.empty());
     expect_same_leaves(changed_leaves(a, b), expected, key);
@@ -454,8 +463,8 @@ TEST_F(TableRow, AreaRowChangesOnlyAreasAndTheIsoAreaArray) {
   const struct {
     const char* row;
     double factor;
-  } cases[] = {{"add_fp16", 3},       {"add_fp16", 1.015625},      {"pe_fp16", 3},
-               {"pe_fp16", 1.03125}, {"dot_fp16_lane", 3},       {"dot_fp16_lane", 1.0078125}};
+  } cases[] = {{"add_fp16", 3},      {"add_fp16", 1.015625}, {"pe_fp16", 3},
+               {"pe_fp16", 1.03125}, {"dot_fp16_lane", 3},   {"dot_fp16_lane", 1.0078125}};
   int reshaped = 0;
   for (const auto& c : cases) {
     SCOPED_TRACE(std::string(c.row) + " x " + std::to_string(c.factor));
@@ -484,8 +493,8 @@ TEST_F(TableRow, AreaRowChangesOnlyAreasAndTheIsoAreaArray) {
       EXPECT_NEAR(x.at("pe_array_area_mm2").get<double>(), mm2, 1e-12 * mm2);
     };
     expect_array("4bit", rows, cols, int4_um2);
-    std::vector<std::string> own = int4 ? std::vector<std::string>{"4bit"}
-                                        : std::vector<std::string>{};
+    std::vector<std::string> own =
+        int4 ? std::vector<std::string>{"4bit"} : std::vector<std::string>{};
     std::vector<const Kind*> reshaped_kinds;
     for (const Kind& k : kinds) {
       const double um2 = fp16_area(scaled, k.dot);
@@ -526,8 +535,9 @@ TEST_F(TableRow, AreaRowChangesOnlyAreasAndTheIsoAreaArray) {
         // The ratios with an own array in them: all of them for the 4-bit array.
         for (const std::string& name : own) {
           const std::string suffix =
-              name == "4bit" ? "" : (name.rfind("fp16dot", 0) == 0 ? "dot_" : "") +
-                                        name.substr(name.find("iso"));
+              name == "4bit"
+                  ? ""
+                  : (name.rfind("fp16dot", 0) == 0 ? "dot_" : "") + name.substr(name.find("iso"));
           if (name == "4bit" || ends_with(leaf, "/energy_ratio_" + suffix)) {
             return true;
           }
@@ -580,24 +590,38 @@ TEST_F(TableRow, AreaRowChangesOnlyAreasAndTheIsoAreaArray) {
 }
 
 // The area rows the model does not read (the parts pe_fp16 and dot_fp16_lane are derived
-// from): nothing changes.
+// from): nothing changes. The SRAM curve's points change only the buffers' areas.
 TEST_F(TableRow, UnusedAreaRowChangesNothing) {
   const Json a = run("A");
   ASSERT_TRUE(a.contains("gemms"));
   size_t unused = 0;
+  size_t sram_points = 0;
   for (const std::string& key : row_keys(area_text_, 1)) {
     if (key == "mult_int4" || key == "shifter_bit_level" || key == "adder_bit" ||
-        key == "add_fp16" || key == "register_bit" || key == "pe_fp16" ||
-        key == "dot_fp16_lane") {
+        key == "add_fp16" || key == "register_bit" || key == "pe_fp16" || key == "dot_fp16_lane") {
       continue;
     }
     SCOPED_TRACE(key);
-    ++unused;
     double value = 0;
     write_area(with_row_scaled(area_text_, key, kFactor, &value));
+    // The SRAM area curve's points (docs/energy.md, "SRAM by capacity") feed only the arrays'
+    // sram_area_mm2; this config's 256 KiB buffers of one bank sit on the 256 KiB point.
+    if (key.rfind("sram@", 0) == 0) {
+      std::set<std::string> expected;
+      if (key == "sram@256") {
+        for (const auto& [name, array] : a.at("arrays").items()) {
+          expected.insert("/arrays/" + name + "/sram_area_mm2");
+        }
+      }
+      expect_same_leaves(changed_leaves(a, run("B")), expected, key);
+      ++sram_points;
+      continue;
+    }
+    ++unused;
     expect_same_leaves(changed_leaves(a, run("B")), {}, key);
   }
   EXPECT_EQ(unused, 2U);
+  EXPECT_EQ(sram_points, 5U);
 }
 
 }  // namespace

@@ -63,8 +63,12 @@ inline void expect_same_timing(const timing::GemmTiming& sc, const timing::GemmT
   EXPECT_EQ(a.chunk_sums, b.chunk_sums) << what;
   EXPECT_EQ(a.scale_ops, b.scale_ops) << what;
   EXPECT_EQ(a.pe_move_bits, b.pe_move_bits) << what;
-  EXPECT_EQ(a.sram_read_bits, b.sram_read_bits) << what;
-  EXPECT_EQ(a.sram_write_bits, b.sram_write_bits) << what;
+  EXPECT_EQ(a.ifmap_read_bits, b.ifmap_read_bits) << what;
+  EXPECT_EQ(a.ifmap_write_bits, b.ifmap_write_bits) << what;
+  EXPECT_EQ(a.filter_read_bits, b.filter_read_bits) << what;
+  EXPECT_EQ(a.filter_write_bits, b.filter_write_bits) << what;
+  EXPECT_EQ(a.ofmap_read_bits, b.ofmap_read_bits) << what;
+  EXPECT_EQ(a.ofmap_write_bits, b.ofmap_write_bits) << what;
   EXPECT_EQ(a.dram_read_bits, b.dram_read_bits) << what;
   EXPECT_EQ(a.dram_write_bits, b.dram_write_bits) << what;
   EXPECT_EQ(a.pe_busy_cycles, b.pe_busy_cycles) << what;

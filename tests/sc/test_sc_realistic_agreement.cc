@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "model/numerics/format.h"
 #include "model/sc/engine.h"
 #include "model/timing/realistic.h"
 #include "tests/sc/sc_test_util.h"
@@ -227,9 +228,9 @@ TEST(ScRealisticAgreement, CoversNarrowColumnFolds) {
 }
 
 TEST(ScRealisticAgreement, ScratchpadCountsFollowTheTiles) {
-  // The ifmap scratchpad counts A elements read by the array (sram_read_a_elems); its bits are
-  // part of the action count sram_read_bits. Checked on one int4 GEMM of the default config by
-  // an independent sum over the tile list.
+  // The ifmap scratchpad counts A elements read by the array (sram_read_a_elems), which the
+  // action count ifmap_read_bits prices at A's width. Checked on one int4 GEMM of the default
+  // config by an independent sum over the tile list.
   const Bench& r = bench();
   const Bench::Job& job = r.jobs.front();
   const workload::GemmSpec& g = job.w->gemms.front();
@@ -244,6 +245,11 @@ TEST(ScRealisticAgreement, ScratchpadCountsFollowTheTiles) {
   EXPECT_EQ(res.sram_ifmap.reads, a_reads * g.repeat);
   EXPECT_EQ(res.sram_filter.reads, b_reads * g.repeat);
   EXPECT_EQ(res.sram_ofmap.writes, out_writes * g.repeat);
+  // The same reads, in bits, are the action counts the energy model prices per buffer.
+  const int64_t bits_a = num::format_bits(g.a.format);
+  const int64_t bits_b = num::format_bits(g.b.format);
+  EXPECT_EQ(res.timing.actions.ifmap_read_bits, a_reads * g.repeat * bits_a);
+  EXPECT_EQ(res.timing.actions.filter_read_bits, b_reads * g.repeat * bits_b);
 }
 
 TEST(ScRealisticAgreement, SecondCallThrows) {

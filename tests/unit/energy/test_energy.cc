@@ -52,22 +52,14 @@ struct Row {
   std::string component, action, energy;
 };
 const std::vector<Row> kMadeUp = {
-    {"mult_int4", "multiply", "0.5"},
-    {"shifter", "bit_level", "0.25"},
-    {"mac_fp8_fp8", "multiply", "0.75"},
-    {"mac_fp16_fp16", "multiply", "2"},
-    {"add_fp16", "accumulate", "0.375"},
-    {"add_fp32", "accumulate", "1.5"},
-    {"scale_unit", "scale", "1.25"},
-    {"pe_register", "move_bit", "0.0625"},
-    {"sram", "read_bit", "0.125"},
-    {"sram", "write_bit", "0.1875"},
-    {"dram", "read_bit", "4"},
-    {"dram", "write_bit", "6"},
-    {"adder", "bit", "0.125"},
-    {"pe", "leak_um2_cycle", "0.03125"},
-    {"dot_fp16", "multiply", "0.625"},
-    {"dot_fp16", "add", "0.875"},
+    {"mult_int4", "multiply", "0.5"},    {"shifter", "bit_level", "0.25"},
+    {"mac_fp8_fp8", "multiply", "0.75"}, {"mac_fp16_fp16", "multiply", "2"},
+    {"add_fp16", "accumulate", "0.375"}, {"add_fp32", "accumulate", "1.5"},
+    {"scale_unit", "scale", "1.25"},     {"pe_register", "move_bit", "0.0625"},
+    {"sram", "read_bit", "0.125"},       {"sram", "write_bit", "0.1875"},
+    {"dram", "read_bit", "4"},           {"dram", "write_bit", "6"},
+    {"adder", "bit", "0.125"},           {"pe", "leak_um2_cycle", "0.03125"},
+    {"dot_fp16", "multiply", "0.625"},   {"dot_fp16", "add", "0.875"},
 };
 
 std::string table_text(const std::vector<Row>& rows) {
@@ -82,9 +74,14 @@ std::string table_text(const std::vector<Row>& rows) {
 std::string made_up_plus(const std::string& extra) { return table_text(kMadeUp) + extra; }
 
 // The seven rows the area model needs.
+// The rows the area model needs: the seven of the PEs and one SRAM point.
 const std::string kAreaRows =
     "mult_int4,70.5,x\nshifter_bit_level,1.6,x\nadder_bit,4.5,x\nadd_fp16,1360,x\n"
-    "register_bit,5.98,x\npe_fp16,6303,x\ndot_fp16_lane,4076.8,x\n";
+    "register_bit,5.98,x\npe_fp16,6303,x\ndot_fp16_lane,4076.8,x\nsram@64,65536,x\n";
+
+// The scratchpads energy_of prices: the made-up table's SRAM rows are plain (one point), so
+// every size costs the same.
+const nibble::timing::SramSpec kSram;
 
 // Every count non-zero and distinct (primes).
 ActionCounts all_counts() {
@@ -97,8 +94,12 @@ ActionCounts all_counts() {
   c.acc_adds_fp32 = 17;
   c.scale_ops = 19;
   c.pe_move_bits = 23;
-  c.sram_read_bits = 29;
-  c.sram_write_bits = 31;
+  c.ifmap_read_bits = 29;
+  c.ifmap_write_bits = 31;
+  c.filter_read_bits = 59;
+  c.filter_write_bits = 61;
+  c.ofmap_read_bits = 67;
+  c.ofmap_write_bits = 71;
   c.dram_read_bits = 37;
   c.dram_write_bits = 41;
   c.pe_busy_cycles = 43;
@@ -138,20 +139,31 @@ void expect_area_error(const std::string& text, int line, const std::vector<std:
 
 TEST(EnergyTable, ShippedTableParses) {
   const EnergyTable t = EnergyTable::read_file(kShippedEnergy);
-  ASSERT_EQ(t.rows().size(), 16u);
+  ASSERT_EQ(t.rows().size(), 20u);
   EXPECT_EQ(t.rows()[0].component, "mult_int4");
   EXPECT_EQ(t.rows()[0].action, "multiply");
   EXPECT_EQ(t.rows()[0].line, 2);
   EXPECT_EQ(t.pj("mult_int4", "multiply"), 0.05);
   EXPECT_EQ(t.pj("shifter", "bit_level"), 0.00237);
   EXPECT_EQ(t.pj("adder", "bit"), 0.00375);
-  EXPECT_EQ(t.pj("sram", "read_bit"), 0.821);
+  // Horowitz's 64-bit cache reads: 8 KB 10 pJ, 32 KB 20 pJ, 1 MB 100 pJ, per bit. Between
+  // the points log-log: at 256 KiB 20 x 8^(ln 5 / ln 32) = 52.5 pJ per 64 bits; beyond 1 MiB
+  // the 32 KiB - 1 MiB line continues: 100 x 2^(ln 5 / ln 32) = 138 pJ at 2 MiB; below 8 KiB
+  // the 8 - 32 KiB line, 10 x (4 / 8)^(ln 2 / ln 4) = 7.07 pJ at 4 KiB.
+  EXPECT_EQ(t.sram_bit_pj("read_bit", 8), 10.0 / 64);
+  EXPECT_EQ(t.sram_bit_pj("read_bit", 32), 20.0 / 64);
+  EXPECT_EQ(t.sram_bit_pj("write_bit", 1024), 100.0 / 64);
+  EXPECT_NEAR(t.sram_bit_pj("read_bit", 256) * 64, 52.53, 0.01);
+  EXPECT_NEAR(t.sram_bit_pj("read_bit", 16) * 64, 14.142, 0.001);  // 10 x sqrt(2)
+  EXPECT_NEAR(t.sram_bit_pj("read_bit", 2048) * 64, 137.97, 0.01);
+  EXPECT_NEAR(t.sram_bit_pj("read_bit", 4) * 64, 7.071, 0.001);
+  EXPECT_THROW(t.pj("sram", "read_bit"), std::out_of_range);
   EXPECT_EQ(t.pj("dram", "write_bit"), 20.3);
   EXPECT_EQ(t.pj("pe", "leak_um2_cycle"), 0.000012);
-  // The quoted source keeps its commas; the unquoted one (sram write_bit) reads as written.
+  // The quoted source keeps its commas; the unquoted one (sram@8 write_bit) reads as written.
   EXPECT_EQ(t.rows()[0].source.rfind("Derived. One lane's 4x4 integer multiplier", 0), 0u);
-  EXPECT_EQ(t.rows()[12].source,
-            "Assumption: write = read (Horowitz gives reads only); value as sram read_bit. "
+  EXPECT_EQ(t.rows()[14].source,
+            "Assumption: write = read (Horowitz gives reads only); value as sram@8 read_bit. "
             "Confidence: low-medium.");
   EXPECT_TRUE(t.unused_rows().empty());
   EXPECT_THROW(t.pj("sram", "refresh"), std::out_of_range);
@@ -226,7 +238,7 @@ TEST(EnergyTable, FieldCountErrors) {
                       {"expected 4 fields", "got 5", "\"sram,read_bit,0.5,src,\""});
   // An unquoted comma in the source splits it.
   expect_energy_error(made_up_plus("x,y,1,Horowitz, ISSCC 2014\n"), 18, {"got 5"});
-  expect_area_error(kAreaHeader + kAreaRows + "pe_fp8,100\n", 9,
+  expect_area_error(kAreaHeader + kAreaRows + "pe_fp8,100\n", 10,
                     {"expected 3 fields (component,area_um2,source), got 2", "\"pe_fp8,100\""});
 }
 
@@ -263,9 +275,9 @@ TEST(EnergyTable, NumberErrors) {
   bad("1e999", "expected a finite number");
   // A decimal comma, quoted so that it stays one field.
   expect_energy_error(made_up_plus("x,y,\"0,5\",src\n"), 18, {"expected a number", "got \"0,5\""});
-  expect_area_error(kAreaHeader + kAreaRows + "mult,0,x\n", 9,
+  expect_area_error(kAreaHeader + kAreaRows + "mult,0,x\n", 10,
                     {"expected a positive number (area_um2", "got \"0\""});
-  expect_area_error(kAreaHeader + kAreaRows + "mult,-3,x\n", 9, {"positive", "got \"-3\""});
+  expect_area_error(kAreaHeader + kAreaRows + "mult,-3,x\n", 10, {"positive", "got \"-3\""});
   expect_area_error(kAreaHeader + "pe_int4,big,x\n", 2, {"expected a number", "got \"big\""});
 }
 
@@ -285,8 +297,93 @@ TEST(EnergyTable, DuplicateErrors) {
   // The same component with another action, or the same action elsewhere, is not a duplicate.
   EXPECT_NO_THROW(
       EnergyTable::parse(made_up_plus("sram,refresh_bit,1,x\nfoo,read_bit,1,x\n"), "t"));
-  expect_area_error(kAreaHeader + kAreaRows + "mult_int4,1,x\n", 9,
+  expect_area_error(kAreaHeader + kAreaRows + "mult_int4,1,x\n", 10,
                     {"duplicate component mult_int4", "first at line 2"});
+}
+
+// The made-up table with its plain SRAM rows (lines 10 and 11) replaced by `sram` text.
+std::string made_up_with_sram(const std::string& sram) {
+  std::vector<Row> rows;
+  for (const Row& r : kMadeUp) {
+    if (r.component != "sram") {
+      rows.push_back(r);
+    }
+  }
+  return table_text(rows) + sram;
+}
+
+TEST(SramCurve, PointsByCapacityInterpolateLogLog) {
+  // read: 1 pJ/bit at 4 KiB, 4 at 64 KiB (a slope of 1/2 in log-log), 8 at 1024 KiB (1/4).
+  const EnergyTable t = EnergyTable::parse(
+      made_up_with_sram("sram@64,read_bit,4,x\nsram@4,read_bit,1,x\nsram@1024,read_bit,8,x\n"
+                        "sram@0.5,write_bit,2,x\n"),
+      "t");
+  EXPECT_EQ(t.sram_bit_pj("read_bit", 4), 1.0);
+  EXPECT_EQ(t.sram_bit_pj("read_bit", 64), 4.0);
+  EXPECT_DOUBLE_EQ(t.sram_bit_pj("read_bit", 16), 2.0);                  // 1 x (16 / 4)^(1/2)
+  EXPECT_DOUBLE_EQ(t.sram_bit_pj("read_bit", 256), 4 * std::sqrt(2.0));  // 4 x (256 / 64)^(1/4)
+  EXPECT_DOUBLE_EQ(t.sram_bit_pj("read_bit", 1), 0.5);       // below: the first segment's line
+  EXPECT_DOUBLE_EQ(t.sram_bit_pj("read_bit", 16384), 16.0);  // above: the last one's
+  EXPECT_EQ(t.sram_bit_pj("write_bit", 1), 2.0);             // one point: every capacity
+  EXPECT_EQ(t.sram_bit_pj("write_bit", 1e6), 2.0);
+  // A buffer of 256 KiB in 4 banks is priced as a bank of 64 KiB.
+  EXPECT_EQ(nibble::energy::sram_bit_pj(t, "read_bit", 256, 4), 4.0);
+  // energy_of prices each buffer at its own size.
+  nibble::timing::SramSpec sram;
+  sram.ifmap_kib = 4, sram.filter_kib = 64, sram.ofmap_kib = 16, sram.banks = 1;
+  ActionCounts c;
+  c.ifmap_read_bits = 3, c.filter_read_bits = 5, c.ofmap_read_bits = 7, c.ofmap_write_bits = 11;
+  EXPECT_DOUBLE_EQ(nibble::energy::energy_of(c, t, PeDesign{PeKind::kInt4, 4}, 100.0, sram).sram_pj,
+                   3 * 1.0 + 5 * 4.0 + 7 * 2.0 + 11 * 2.0);
+}
+
+TEST(SramCurve, BadRows) {
+  expect_energy_error(made_up_with_sram("sram@x,read_bit,1,x\nsram,write_bit,1,x\n"), 16,
+                      {"expected a number (the KiB of sram@<KiB>)", "got \"x\""});
+  expect_energy_error(made_up_with_sram("sram@0,read_bit,1,x\nsram,write_bit,1,x\n"), 16,
+                      {"positive", "got \"0\""});
+  expect_energy_error(made_up_with_sram("sram@,read_bit,1,x\nsram,write_bit,1,x\n"), 16,
+                      {"expected a number"});
+  // Plain and per-capacity rows of one action do not mix, in either order.
+  expect_energy_error(
+      made_up_with_sram("sram,read_bit,1,x\nsram@8,read_bit,1,x\nsram,write_bit,1,x\n"), 17,
+      {"an SRAM read_bit row besides line 16", "not both"});
+  expect_energy_error(
+      made_up_with_sram("sram@8,read_bit,1,x\nsram,read_bit,1,x\nsram,write_bit,1,x\n"), 17,
+      {"besides line 16"});
+  // Two points at one capacity (8 and 8.0 KiB).
+  expect_energy_error(
+      made_up_with_sram("sram@8,read_bit,1,x\nsram@8.0,read_bit,2,x\nsram,write_bit,1,x\n"), 17,
+      {"a second SRAM point at the same capacity"});
+  // An action of the curve missing altogether.
+  expect_energy_error(made_up_with_sram("sram@8,read_bit,1,x\n"), 0,
+                      {"(sram or sram@<KiB>, write_bit)"});
+  // Area: an sram@ row is a bank's area; two at one capacity, a bad capacity, none at all.
+  const std::string pe_rows =
+      "mult_int4,70.5,x\nshifter_bit_level,1.6,x\nadder_bit,4.5,x\nadd_fp16,1360,x\n"
+      "register_bit,5.98,x\npe_fp16,6303,x\ndot_fp16_lane,4076.8,x\n";
+  expect_area_error(kAreaHeader + pe_rows, 0, {"expected sram@<KiB>"});
+  expect_area_error(kAreaHeader + pe_rows + "sram@8,1,x\nsram@8,2,x\n", 10,
+                    {"duplicate component sram@8"});
+  expect_area_error(kAreaHeader + pe_rows + "sram@-1,1,x\n", 9, {"positive", "got \"-1\""});
+}
+
+TEST(SramCurve, AreaOfBanksAndBuffers) {
+  // 8 KiB bank 10,000 um^2 (1250 per KiB), 128 KiB bank 80,000 (625 per KiB): per KiB, a slope
+  // of -1/4 in log-log. A 32 KiB bank: 1250 x 4^(-1/4) = 883.9 per KiB, 28,284 um^2.
+  const AreaTable t =
+      AreaTable::parse(kAreaHeader +
+                           "mult_int4,70.5,x\nshifter_bit_level,1.6,x\nadder_bit,4.5,x\n"
+                           "add_fp16,1360,x\nregister_bit,5.98,x\npe_fp16,6303,x\n"
+                           "dot_fp16_lane,4076.8,x\nsram@128,80000,x\nsram@8,10000,x\n",
+                       "a.csv");
+  EXPECT_DOUBLE_EQ(t.sram_bank_um2(8), 10000.0);
+  EXPECT_DOUBLE_EQ(t.sram_bank_um2(128), 80000.0);
+  EXPECT_NEAR(t.sram_bank_um2(32), 28284.27, 0.01);
+  // 128 KiB in 4 banks: four 32 KiB banks.
+  EXPECT_NEAR(nibble::energy::sram_buffer_um2(t, 128, 4), 4 * 28284.27, 0.04);
+  EXPECT_DOUBLE_EQ(nibble::energy::sram_buffer_um2(t, 128, 1), 80000.0);
+  EXPECT_TRUE(t.unused_components().empty());
 }
 
 TEST(EnergyTable, MissingRowsAreListed) {
@@ -296,7 +393,8 @@ TEST(EnergyTable, MissingRowsAreListed) {
   rows.erase(rows.begin());       // mult_int4 multiply
   expect_energy_error(table_text(rows), 0,
                       {"missing rows the energy model needs",
-                       "(mult_int4, multiply), (sram, write_bit), (pe, leak_um2_cycle)"});
+                       "(mult_int4, multiply), (pe, leak_um2_cycle), (sram or sram@<KiB>, "
+                       "write_bit)"});
   // A header alone misses all 16.
   expect_energy_error(kHeader, 0, {"(mult_int4, multiply)", "(pe, leak_um2_cycle)"});
   // A row of another action does not stand in for the one the model reads.
@@ -375,31 +473,35 @@ TEST(EnergyOf, MadeUpCountsByHand) {
   // 51 shifter bit-levels + 17 adder bits = 12.75 + 2.125 = 14.875; a chunk at L = 4 the tree's
   // 2 x 18 + 19 = 55 adder bits and the rounder of its 19-bit sum, 2 x 19 + 16 = 54 adder bits
   // and 19 x 5 = 95 shifter bit-levels: 109 x 0.125 + 95 x 0.25 = 37.375.
-  const EnergyBreakdown e = nibble::energy::energy_of(c, t, PeDesign{PeKind::kInt4, 4}, 100.0);
+  const EnergyBreakdown e =
+      nibble::energy::energy_of(c, t, PeDesign{PeKind::kInt4, 4}, 100.0, kSram);
   EXPECT_EQ(e.mac_pj, 3 * 0.5 + 5 * 14.875 + 53 * 37.375 + 7 * 0.75 + 11 * 2.0);
-  EXPECT_EQ(e.mac_pj, 2084.0);  // 1.5 + 74.375 + 1980.875 + 5.25 + 22
+  EXPECT_EQ(e.mac_pj, 2084.0);                        // 1.5 + 74.375 + 1980.875 + 5.25 + 22
   EXPECT_EQ(e.accumulate_pj, 13 * 0.375 + 17 * 1.5);  // 4.875 + 25.5
   EXPECT_EQ(e.accumulate_pj, 30.375);
   EXPECT_EQ(e.scale_unit_pj, 19 * 1.25);
   EXPECT_EQ(e.scale_unit_pj, 23.75);
   EXPECT_EQ(e.pe_register_pj, 23 * 0.0625);
   EXPECT_EQ(e.pe_register_pj, 1.4375);
-  EXPECT_EQ(e.sram_pj, 29 * 0.125 + 31 * 0.1875);  // 3.625 + 5.8125
-  EXPECT_EQ(e.sram_pj, 9.4375);
+  // Reads 29 + 59 + 67 = 155 bits, writes 31 + 61 + 71 = 163, at the plain rows' prices.
+  EXPECT_EQ(e.sram_pj,
+            29 * 0.125 + 31 * 0.1875 + 59 * 0.125 + 61 * 0.1875 + 67 * 0.125 + 71 * 0.1875);
+  EXPECT_EQ(e.sram_pj, 49.9375);              // 19.375 + 30.5625
   EXPECT_EQ(e.dram_pj, 37 * 4.0 + 41 * 6.0);  // 148 + 246
   EXPECT_EQ(e.dram_pj, 394.0);
   EXPECT_EQ(e.pe_idle_pj, 47 * 100 * 0.03125);  // idle PE-cycles x area x leakage
   EXPECT_EQ(e.pe_idle_pj, 146.875);
-  // 2084 + 30.375 + 23.75 + 1.4375 + 9.4375 + 394 + 146.875; pe_busy_cycles costs nothing.
-  EXPECT_EQ(e.total_pj(), 2689.875);
+  // 2084 + 30.375 + 23.75 + 1.4375 + 49.9375 + 394 + 146.875; pe_busy_cycles costs nothing.
+  EXPECT_EQ(e.total_pj(), 2730.375);
 
   // The FP16 PE of 200 um^2 has one lane: a chunk is the 17-bit rounder alone, 50 adder bits
   // and 17 x 5 = 85 shifter bit-levels = 6.25 + 21.25 = 27.5.
-  const EnergyBreakdown f = nibble::energy::energy_of(c, t, PeDesign{PeKind::kFp16, 1}, 200.0);
+  const EnergyBreakdown f =
+      nibble::energy::energy_of(c, t, PeDesign{PeKind::kFp16, 1}, 200.0, kSram);
   EXPECT_EQ(f.mac_pj, 1.5 + 74.375 + 53 * 27.5 + 5.25 + 22);
   EXPECT_EQ(f.mac_pj, 1560.625);
   EXPECT_EQ(f.pe_idle_pj, 47 * 200 * 0.03125);  // 293.75
-  EXPECT_EQ(f.total_pj(), 2313.375);
+  EXPECT_EQ(f.total_pj(), 2353.875);  // 1560.625 + 30.375 + 23.75 + 1.4375 + 49.9375 + 394 + 293.75
 
   EnergyBreakdown sum = e;
   sum += f;
@@ -407,13 +509,13 @@ TEST(EnergyOf, MadeUpCountsByHand) {
   EXPECT_EQ(sum.accumulate_pj, 60.75);
   EXPECT_EQ(sum.scale_unit_pj, 47.5);
   EXPECT_EQ(sum.pe_register_pj, 2.875);
-  EXPECT_EQ(sum.sram_pj, 18.875);
+  EXPECT_EQ(sum.sram_pj, 99.875);
   EXPECT_EQ(sum.dram_pj, 788.0);
   EXPECT_EQ(sum.pe_idle_pj, 146.875 + 293.75);
-  EXPECT_EQ(sum.total_pj(), 2689.875 + 2313.375);
+  EXPECT_EQ(sum.total_pj(), 2730.375 + 2353.875);
 
   const EnergyBreakdown zero =
-      nibble::energy::energy_of(ActionCounts{}, t, PeDesign{PeKind::kInt4, 4}, 100.0);
+      nibble::energy::energy_of(ActionCounts{}, t, PeDesign{PeKind::kInt4, 4}, 100.0, kSram);
   EXPECT_EQ(zero.total_pj(), 0.0);
 }
 
@@ -475,8 +577,8 @@ const char* dependent(const Row& r, PeKind kind) {
 
 TEST(EnergyOf, ChangingOneRowChangesExactlyItsComponent) {
   const EnergyTable base_table = EnergyTable::parse(table_text(kMadeUp), "t.csv");
-  for (const PeDesign pe : {PeDesign{PeKind::kInt4, 4}, PeDesign{PeKind::kFp16, 1},
-                            PeDesign{PeKind::kFp16Dot, 4}}) {
+  for (const PeDesign pe :
+       {PeDesign{PeKind::kInt4, 4}, PeDesign{PeKind::kFp16, 1}, PeDesign{PeKind::kFp16Dot, 4}}) {
     ActionCounts c = all_counts();
     if (pe.kind == PeKind::kFp16Dot) {  // it runs FP16 GEMMs only
       c.macs_int4 = 0;
@@ -485,12 +587,12 @@ TEST(EnergyOf, ChangingOneRowChangesExactlyItsComponent) {
       c.chunk_sums = 0;
       c.acc_adds_fp16 = 0;
     }
-    const EnergyBreakdown base = nibble::energy::energy_of(c, base_table, pe, 100.0);
+    const EnergyBreakdown base = nibble::energy::energy_of(c, base_table, pe, 100.0, kSram);
     for (size_t i = 0; i < kMadeUp.size(); ++i) {
       std::vector<Row> rows = kMadeUp;
       rows[i].energy = "7.3";  // differs from every made-up value
       const EnergyTable t = EnergyTable::parse(table_text(rows), "t.csv");
-      const EnergyBreakdown e = nibble::energy::energy_of(c, t, pe, 100.0);
+      const EnergyBreakdown e = nibble::energy::energy_of(c, t, pe, 100.0, kSram);
       const char* changed = dependent(kMadeUp[i], pe.kind);
       SCOPED_TRACE(kMadeUp[i].component + "," + kMadeUp[i].action + " " +
                    nibble::energy::pe_kind_name(pe.kind));
@@ -510,7 +612,7 @@ TEST(EnergyOf, ChangingOneRowChangesExactlyItsComponent) {
     // A row the model does not read changes nothing.
     const EnergyTable extra = EnergyTable::parse(
         made_up_plus("pe_int4,idle_cycle_ungated,9,x\npe_fp16,idle_cycle_ungated,9,x\n"), "t");
-    const EnergyBreakdown e = nibble::energy::energy_of(c, extra, pe, 100.0);
+    const EnergyBreakdown e = nibble::energy::energy_of(c, extra, pe, 100.0, kSram);
     for (const auto& [name, member] : kComponents) {
       EXPECT_TRUE(same_bits(e.*member, base.*member)) << name;
     }
@@ -526,7 +628,8 @@ TEST(EnergyOf, FpDotPeByHand) {
   c.acc_adds_fp32 = 10;  // chunks of 4: 30 tree adds and 10 accumulates, 40 adds
   c.pe_move_bits = 8;
   c.pe_idle_cycles = 2;
-  const EnergyBreakdown e = nibble::energy::energy_of(c, t, PeDesign{PeKind::kFp16Dot, 4}, 64.0);
+  const EnergyBreakdown e =
+      nibble::energy::energy_of(c, t, PeDesign{PeKind::kFp16Dot, 4}, 64.0, kSram);
   EXPECT_EQ(e.mac_pj, 40 * 0.625);
   EXPECT_EQ(e.accumulate_pj, 40 * 0.875);
   EXPECT_EQ(e.pe_register_pj, 8 * 0.0625);
@@ -536,7 +639,7 @@ TEST(EnergyOf, FpDotPeByHand) {
        {&ActionCounts::macs_int4, &ActionCounts::macs_fp4, &ActionCounts::macs_fp8}) {
     ActionCounts bad = c;
     bad.*other = 1;
-    EXPECT_THROW(nibble::energy::energy_of(bad, t, PeDesign{PeKind::kFp16Dot, 4}, 64.0),
+    EXPECT_THROW(nibble::energy::energy_of(bad, t, PeDesign{PeKind::kFp16Dot, 4}, 64.0, kSram),
                  std::invalid_argument);
   }
 }
@@ -589,8 +692,12 @@ TEST(EnergyOf, EachCountFeedsOneComponent) {
       {&ActionCounts::acc_adds_fp32, "accumulate"},
       {&ActionCounts::scale_ops, "scale_unit"},
       {&ActionCounts::pe_move_bits, "pe_register"},
-      {&ActionCounts::sram_read_bits, "sram"},
-      {&ActionCounts::sram_write_bits, "sram"},
+      {&ActionCounts::ifmap_read_bits, "sram"},
+      {&ActionCounts::ifmap_write_bits, "sram"},
+      {&ActionCounts::filter_read_bits, "sram"},
+      {&ActionCounts::filter_write_bits, "sram"},
+      {&ActionCounts::ofmap_read_bits, "sram"},
+      {&ActionCounts::ofmap_write_bits, "sram"},
       {&ActionCounts::dram_read_bits, "dram"},
       {&ActionCounts::dram_write_bits, "dram"},
       {&ActionCounts::pe_idle_cycles, "pe_idle"},
@@ -599,7 +706,8 @@ TEST(EnergyOf, EachCountFeedsOneComponent) {
   for (const auto& [count, component] : feeds) {
     ActionCounts c;
     c.*count = 1000;
-    const EnergyBreakdown e = nibble::energy::energy_of(c, t, PeDesign{PeKind::kInt4, 4}, 100.0);
+    const EnergyBreakdown e =
+        nibble::energy::energy_of(c, t, PeDesign{PeKind::kInt4, 4}, 100.0, kSram);
     for (const auto& [name, member] : kComponents) {
       const bool fed = component != nullptr && std::string(name) == component;
       EXPECT_EQ(e.*member > 0, fed) << name << " from " << (component ? component : "busy");
@@ -634,7 +742,7 @@ std::map<std::string, double> simple_table(const std::string& path) {
 
 TEST(EnergyGemm, TinyGemmEndToEnd) {
   const std::map<std::string, double> E = simple_table(kShippedEnergy);
-  ASSERT_EQ(E.size(), 16u);
+  ASSERT_EQ(E.size(), 20u);
   const EnergyTable table = EnergyTable::read_file(kShippedEnergy);
   struct Case {
     Format a, b;
@@ -671,8 +779,8 @@ TEST(EnergyGemm, TinyGemmEndToEnd) {
         EXPECT_EQ(n.acc_adds_fp16 + n.acc_adds_fp32, 64);
         EXPECT_EQ(n.chunk_sums, n.macs_int4 + n.macs_fp4);
         EXPECT_EQ(n.scale_ops, 16);
-        EXPECT_GT(n.sram_read_bits, 0);
-        EXPECT_GT(n.sram_write_bits, 0);
+        EXPECT_GT(n.ifmap_read_bits + n.filter_read_bits, 0);
+        EXPECT_GT(n.ofmap_write_bits, 0);
         if (mode == TimingMode::kRealistic) {
           EXPECT_GT(n.pe_move_bits, 0);
           EXPECT_GT(n.dram_read_bits, 0);
@@ -693,13 +801,22 @@ TEST(EnergyGemm, TinyGemmEndToEnd) {
                            d(n.acc_adds_fp32) * E.at("add_fp32,accumulate");
         const double scale = d(n.scale_ops) * E.at("scale_unit,scale");
         const double reg = d(n.pe_move_bits) * E.at("pe_register,move_bit");
-        const double sram = d(n.sram_read_bits) * E.at("sram,read_bit") +
-                            d(n.sram_write_bits) * E.at("sram,write_bit");
+        // Every buffer at its default 256 KiB, one bank: between the table's 32 and 1024 KiB
+        // points, log-log ("SRAM by capacity").
+        const auto at256 = [&](const std::string& action) {
+          const double e32 = E.at("sram@32," + action);
+          const double e1024 = E.at("sram@1024," + action);
+          return e32 * std::pow(e1024 / e32, std::log(256.0 / 32) / std::log(1024.0 / 32));
+        };
+        const double sram =
+            d(n.ifmap_read_bits + n.filter_read_bits + n.ofmap_read_bits) * at256("read_bit") +
+            d(n.ifmap_write_bits + n.filter_write_bits + n.ofmap_write_bits) * at256("write_bit");
         const double dram = d(n.dram_read_bits) * E.at("dram,read_bit") +
                             d(n.dram_write_bits) * E.at("dram,write_bit");
         const double area = k.pe == PeKind::kInt4 ? 2117.04 : 6303.0;
         const double idle = d(n.pe_idle_cycles) * area * E.at("pe,leak_um2_cycle");
-        const EnergyBreakdown e = nibble::energy::energy_of(n, table, PeDesign{k.pe, 1}, area);
+        const EnergyBreakdown e =
+            nibble::energy::energy_of(n, table, PeDesign{k.pe, 1}, area, kSram);
         EXPECT_DOUBLE_EQ(e.mac_pj, mac);
         EXPECT_DOUBLE_EQ(e.accumulate_pj, acc);
         EXPECT_DOUBLE_EQ(e.scale_unit_pj, scale);
@@ -718,12 +835,13 @@ TEST(EnergyGemm, TinyInt4WsCountsByHand) {
   // Tiles: N folds 2 x M blocks 1 x K folds 2 = 4 tiles, each ru = cu = 2, waves = 4 (M).
   //   moves: per tile 2*2*4 MACs x (4 + 16) bits + preload 2 * (1 + 2) elems x 4 bits
   //          = 320 + 24 = 344; 4 tiles: 1376 bits.
-  //   SRAM reads: A 4*2 x 4 + B 2*2 x 4 = 48 bits a tile (192), partial sums read back in the
-  //          2 tiles with K fold 1: 4*2 x 16 = 128 each (256), stores 4*2 fp16 = 16 bytes x 8 =
-  //          128 bits in those 2 tiles (256): 192 + 256 + 256 = 704.
+  //   SRAM reads: A (ifmap) 4*2 x 4 = 32 bits a tile (128), B (filter) 2*2 x 4 = 16 (64);
+  //          ofmap: partial sums read back in the 2 tiles with K fold 1: 4*2 x 16 = 128 each
+  //          (256), stores 4*2 fp16 = 16 bytes x 8 = 128 bits in those 2 tiles (256): 512.
   //   DRAM reads: A (4x4 int4, 8 bytes) fits its buffer: loaded in N fold 0 only, 4 bytes per
   //          tile (2 tiles); B slices (2x2 int4 = 2 bytes) every tile: 8 + 8 = 16 bytes = 128.
-  //   SRAM writes: outputs/partial sums 4*2 x 16 = 128 a tile (512) + DRAM fills 128 = 640.
+  //   SRAM writes: ofmap: outputs/partial sums 4*2 x 16 = 128 a tile (512); DRAM fills: ifmap
+  //          8 bytes = 64 bits, filter 8 bytes = 64 bits.
   //   DRAM writes: the stores, 256 bits.
   //   busy PE-cycles: 4 tiles x 2*2 PEs x 4 cycles = 64.
   GemmSpec g;
@@ -739,8 +857,12 @@ TEST(EnergyGemm, TinyInt4WsCountsByHand) {
   EXPECT_EQ(n.chunk_sums, 64);
   EXPECT_EQ(n.scale_ops, 16);
   EXPECT_EQ(n.pe_move_bits, 1376);
-  EXPECT_EQ(n.sram_read_bits, 704);
-  EXPECT_EQ(n.sram_write_bits, 640);
+  EXPECT_EQ(n.ifmap_read_bits, 128);
+  EXPECT_EQ(n.filter_read_bits, 64);
+  EXPECT_EQ(n.ofmap_read_bits, 512);
+  EXPECT_EQ(n.ifmap_write_bits, 64);
+  EXPECT_EQ(n.filter_write_bits, 64);
+  EXPECT_EQ(n.ofmap_write_bits, 512);
   EXPECT_EQ(n.dram_read_bits, 128);
   EXPECT_EQ(n.dram_write_bits, 256);
   EXPECT_EQ(n.pe_busy_cycles, 64);
@@ -756,12 +878,12 @@ TEST(LanePe, PartsByHand) {
     int64_t lanes, tree_bits, width, shift_levels;
   };
   const Case cases[] = {
-      {1, 0, 17, 5},                                  // no tree
-      {2, 18, 18, 5},                                 // one 18-bit adder
-      {3, 18 + 19, 19, 5},                            // 3 -> 2 (one passes) -> 1
-      {4, 2 * 18 + 19, 19, 5},                        // 55
-      {8, 4 * 18 + 2 * 19 + 20, 20, 5},               // 130
-      {16, 8 * 18 + 4 * 19 + 2 * 20 + 21, 21, 5},     // 281
+      {1, 0, 17, 5},                               // no tree
+      {2, 18, 18, 5},                              // one 18-bit adder
+      {3, 18 + 19, 19, 5},                         // 3 -> 2 (one passes) -> 1
+      {4, 2 * 18 + 19, 19, 5},                     // 55
+      {8, 4 * 18 + 2 * 19 + 20, 20, 5},            // 130
+      {16, 8 * 18 + 4 * 19 + 2 * 20 + 21, 21, 5},  // 281
       {64, 32 * 18 + 16 * 19 + 8 * 20 + 4 * 21 + 2 * 22 + 23, 23, 5},
   };
   for (const Case& k : cases) {
@@ -791,8 +913,8 @@ TEST(LanePe, ShippedAreaByHand) {
   EXPECT_DOUBLE_EQ(nibble::energy::pe_area_um2(t, PeDesign{PeKind::kInt4, 16}), 7954.94);
   double last = 1e300;
   for (int64_t lanes : {1, 2, 4, 8, 16, 32, 64}) {
-    const double per_mac = nibble::energy::pe_area_um2(t, PeDesign{PeKind::kInt4, lanes}) /
-                           static_cast<double>(lanes);
+    const double per_mac =
+        nibble::energy::pe_area_um2(t, PeDesign{PeKind::kInt4, lanes}) / static_cast<double>(lanes);
     EXPECT_LT(per_mac, last) << lanes;
     last = per_mac;
   }

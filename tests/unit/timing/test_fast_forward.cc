@@ -29,10 +29,11 @@ std::string counts_text(const ActionCounts& a) {
   std::ostringstream out;
   out << a.macs_int4 << " " << a.macs_fp4 << " " << a.macs_fp8 << " " << a.macs_fp16 << " "
       << a.acc_adds_fp16 << " " << a.acc_adds_fp32 << " " << a.chunk_sums << " " << a.scale_ops
-      << " " << a.pe_move_bits << " " << a.sram_read_bits << " " << a.sram_write_bits << " "
-      << a.dram_read_bits << " " << a.dram_write_bits << " " << a.pe_busy_cycles << " "
-      << a.pe_idle_cycles;
-  static_assert(sizeof(ActionCounts) == 15 * sizeof(int64_t), "counts_text lists every count");
+      << " " << a.pe_move_bits << " " << a.ifmap_read_bits << " " << a.ifmap_write_bits << " "
+      << a.filter_read_bits << " " << a.filter_write_bits << " " << a.ofmap_read_bits << " "
+      << a.ofmap_write_bits << " " << a.dram_read_bits << " " << a.dram_write_bits << " "
+      << a.pe_busy_cycles << " " << a.pe_idle_cycles;
+  static_assert(sizeof(ActionCounts) == 19 * sizeof(int64_t), "counts_text lists every count");
   return out.str();
 }
 

@@ -158,6 +158,20 @@ int64_t tiles_of(const GemmSpec& g, const ArchSpec& a) {
   return p.row_folds * p.col_folds * p.temporal;  // tiles of the smallest block: the most
 }
 
+// The counts a tiling changes, which the tests below price (in count_fields' order, as the
+// mapper sums them).
+constexpr int64_t nibble::timing::ActionCounts::*kPriced[] = {
+    &nibble::timing::ActionCounts::pe_move_bits,
+    &nibble::timing::ActionCounts::ifmap_read_bits,
+    &nibble::timing::ActionCounts::ifmap_write_bits,
+    &nibble::timing::ActionCounts::filter_read_bits,
+    &nibble::timing::ActionCounts::filter_write_bits,
+    &nibble::timing::ActionCounts::ofmap_read_bits,
+    &nibble::timing::ActionCounts::ofmap_write_bits,
+    &nibble::timing::ActionCounts::dram_read_bits,
+    &nibble::timing::ActionCounts::dram_write_bits,
+    &nibble::timing::ActionCounts::pe_idle_cycles};
+
 // "Ranking": fewest cycles, then least energy (action_pj x the counts), then fewest DRAM
 // bytes, then the largest block.
 TEST(MapperChoice, IsTheBestDocumentedCandidate) {
@@ -170,10 +184,15 @@ TEST(MapperChoice, IsTheBestDocumentedCandidate) {
     }
     // Some draws price the counts a tiling changes (the others leave action_pj empty).
     const bool priced = compared % 2 == 1;
+    std::vector<double> price(std::size(kPriced), 0.0);
     if (priced) {
       d.a.tiling.action_pj.assign(nibble::timing::kActionCountFields, 0.0);
-      for (const int field : {8, 9, 10, 11, 12, 14}) {
-        d.a.tiling.action_pj[field] = std::uniform_real_distribution<>(0.001, 50)(rng);
+      nibble::timing::ActionCounts probe;
+      const auto fields = nibble::timing::count_fields(probe);
+      for (size_t j = 0; j < std::size(kPriced); ++j) {
+        price[j] = std::uniform_real_distribution<>(0.001, 50)(rng);
+        const auto at = std::find(fields.begin(), fields.end(), &(probe.*kPriced[j]));
+        d.a.tiling.action_pj[static_cast<size_t>(at - fields.begin())] = price[j];
       }
     }
     const TilePlan greedy = nibble::timing::greedy_tiles(d.g, d.a);
@@ -186,14 +205,8 @@ TEST(MapperChoice, IsTheBestDocumentedCandidate) {
       const GemmTiming t =
           nibble::timing::time_plan(once, d.a, nibble::timing::with_block(greedy, b));
       double pj = 0;
-      if (priced) {
-        const nibble::timing::ActionCounts& c = t.actions;
-        const int64_t counts[] = {c.pe_move_bits,   c.sram_read_bits,  c.sram_write_bits,
-                                  c.dram_read_bits, c.dram_write_bits, c.pe_idle_cycles};
-        const int fields[] = {8, 9, 10, 11, 12, 14};
-        for (int i = 0; i < 6; ++i) {
-          pj += static_cast<double>(counts[i]) * d.a.tiling.action_pj[fields[i]];
-        }
+      for (size_t j = 0; j < std::size(kPriced); ++j) {
+        pj += static_cast<double>(t.actions.*kPriced[j]) * price[j];
       }
       const int64_t bytes = t.dram_read_bytes + t.dram_write_bytes;
       const bool better =
