@@ -171,7 +171,7 @@ def load_report(path):
     present = [a for a in ARRAYS if a[0] not in OPTIONAL_ARRAYS or a[0] in arrays]
     rep["present"] = present
     for key, _, _ in present:
-        name = "4bit" if key is None else key
+        name = "int4_fp4" if key is None else key
         a = _obj(arrays, "arrays", name)
         p = f"arrays.{name}"
         rep["arrays"][key] = (int(_num(a, p, "rows", 1)), int(_num(a, p, "cols", 1)),

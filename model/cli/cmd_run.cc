@@ -38,6 +38,7 @@ energy::WorkloadTimer systemc_timer(sc::EngineMode mode, const sc::EngineOptions
     std::vector<sc::EngineJob> sc_jobs;
     for (size_t j = 0; j < jobs.size(); ++j) {
       sc::EngineJob e;
+      e.name = jobs[j].name;
       e.workload = jobs[j].workload;
       e.arch = jobs[j].arch;
       if (j == 0 && mode != sc::EngineMode::kTimingOnly) {

@@ -132,18 +132,23 @@ Comparison compare_with_fp16(const workload::Workload& w, const timing::ArchSpec
     set_mapper_energy(arch, table, pe, pe_area_um2(area, pe));
     return arch;
   };
-  std::vector<ArrayJob> jobs = {{&w, mapped(four_bit, PeKind::kInt4)}};
+  std::vector<ArrayJob> jobs = {{kFourBitName, &w, mapped(four_bit, PeKind::kInt4)}};
   for (const auto& [kind, fit] : kinds) {
-    jobs.push_back({&base, mapped(fp16_array(four_bit, kind, fit, area), kind)});
+    Baseline named;
+    named.kind = kind;
+    named.fit = fit;
+    jobs.push_back({named.key(), &base, mapped(fp16_array(four_bit, kind, fit, area), kind)});
   }
   JobTimings t = timer(jobs);
   Comparison c;
   c.four_bit = price_array(w, jobs[0].arch, PeKind::kInt4, std::move(t[0]), table, area);
+  c.four_bit.name = jobs[0].name;
   for (size_t i = 0; i < kinds.size(); ++i) {
     Baseline& b = c.baselines.emplace_back();
     b.kind = kinds[i].first;
     b.fit = kinds[i].second;
     b.run = price_array(base, jobs[i + 1].arch, b.kind, std::move(t[i + 1]), table, area);
+    b.run.name = jobs[i + 1].name;
   }
   return c;
 }

@@ -35,6 +35,7 @@ timing::ArchSpec fp16_array(const timing::ArchSpec& four_bit, PeKind kind, Fit f
 
 // One array running one workload: per-GEMM timing and energy, in workload order.
 struct ArrayRun {
+  std::string name;  // report.json's key and the SystemC instance: int4_fp4, or Baseline::key()
   timing::ArchSpec arch;
   PeDesign pe;
   double pe_area_um2 = 0;    // one PE (pe_area_um2 of energy.h)
@@ -45,6 +46,7 @@ struct ArrayRun {
 
 // One array to time: a workload on an accelerator.
 struct ArrayJob {
+  std::string name;  // as ArrayRun::name
   const workload::Workload* workload = nullptr;
   timing::ArchSpec arch;
 };
@@ -60,6 +62,10 @@ JobTimings time_analytic(const std::vector<ArrayJob>& jobs);
 ArrayRun price_array(const workload::Workload& w, const timing::ArchSpec& arch, PeKind kind,
                      std::vector<timing::GemmTiming> timings, const EnergyTable& table,
                      const AreaTable& area);
+
+// The 4-bit array's name in the reports and the SystemC model: its PE multiplies INT4 (and
+// UINT4) by INT4 and FP4 by INT4.
+inline constexpr const char* kFourBitName = "int4_fp4";
 
 // One FP16 baseline: which PE and fit, its names in the reports (docs/reports.md), its run.
 struct Baseline {

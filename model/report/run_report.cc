@@ -206,7 +206,7 @@ std::string run_report_json(const RunResult& r) {
   j["clock_ghz"] = r.arch().clock_ghz;
   j["energy_table"] = r.energy_table_path;
   j["area_table"] = r.area_table_path;
-  ordered_json arrays = {{"4bit", array_json(c.four_bit)}};
+  ordered_json arrays = {{c.four_bit.name, array_json(c.four_bit)}};
   for (const energy::Baseline& b : c.baselines) {
     arrays[b.key()] = array_json(b.run);
   }

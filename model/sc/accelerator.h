@@ -1,7 +1,7 @@
 // Accelerator: the top of one job. Instantiates the modules, binds the DMA's initiator socket
 // to the DRAM's target socket (dma2dram), owns the wave signals and traces them into the VCD
-// (names prefixed by the instance name: job0.array_busy, ...). docs/systemc.md has the block
-// diagram.
+// (names prefixed by the instance name, the array's: int4_fp4.array_busy, ...). docs/systemc.md has
+// the block diagram.
 #ifndef NIBBLE_MODEL_SC_ACCELERATOR_H_
 #define NIBBLE_MODEL_SC_ACCELERATOR_H_
 

@@ -6,6 +6,7 @@
 #include <exception>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <systemc>
@@ -54,6 +55,14 @@ std::string array_name(const timing::ArchSpec& arch) {
 void validate_job(const EngineJob& job, size_t index) {
   if (job.workload == nullptr) {
     throw std::invalid_argument("job " + std::to_string(index) + ": no workload");
+  }
+  const bool name_ok = std::all_of(job.name.begin(), job.name.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_';
+  });
+  if (!name_ok) {
+    throw std::invalid_argument("job " + std::to_string(index) + ": name '" + job.name +
+                                "': expected letters, digits and '_'");
   }
   if (job.mode == EngineMode::kTimingOnly) {
     return;
@@ -185,8 +194,14 @@ std::vector<std::vector<GemmResult>> run_engine(const std::vector<EngineJob>& jo
     throw std::logic_error(
         "run_engine: SystemC elaborates once per process; run_engine may be called only once");
   }
+  std::set<std::string> names;
   for (size_t j = 0; j < jobs.size(); ++j) {
     validate_job(jobs[j], j);
+    const std::string name = jobs[j].name.empty() ? "job" + std::to_string(j) : jobs[j].name;
+    if (!names.insert(name).second) {
+      throw std::invalid_argument("job " + std::to_string(j) + ": name '" + name +
+                                  "' is taken by an earlier job");
+    }
   }
   called = true;
 
@@ -202,7 +217,7 @@ std::vector<std::vector<GemmResult>> run_engine(const std::vector<EngineJob>& jo
     std::vector<std::unique_ptr<Accelerator>> accelerators;
     accelerators.reserve(jobs.size());
     for (size_t j = 0; j < jobs.size(); ++j) {
-      const std::string name = "job" + std::to_string(j);
+      const std::string name = jobs[j].name.empty() ? "job" + std::to_string(j) : jobs[j].name;
       accelerators.push_back(
           std::make_unique<Accelerator>(name.c_str(), jobs[j], options, vcd.get()));
     }

@@ -34,6 +34,9 @@ const char* engine_mode_name(EngineMode m);  // "timing-only", "functional", "de
 using TensorSource = std::function<fn::GemmTensors(size_t gemm_index)>;
 
 struct EngineJob {
+  // The array's name: its SystemC instance and VCD scope (e.g. int4_fp4, fp16_iso_pe; letters,
+  // digits and '_', unique among the jobs); empty: job<index>.
+  std::string name;
   const workload::Workload* workload = nullptr;
   timing::ArchSpec arch;
   EngineMode mode = EngineMode::kTimingOnly;

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "model/energy/baseline.h"
 #include "model/frontend/input_error.h"
 #include "model/sweep/runner.h"
 
@@ -73,7 +74,7 @@ struct Row {
   const Point* point = nullptr;
   std::string status;  // "ok" or "failed"
   std::string error;
-  ordered_json four_bit;                       // arrays["4bit"] of report.json
+  ordered_json four_bit;                       // arrays["int4_fp4"] of report.json
   std::string pe_area_um2, pe_array_area_mm2;  // its two area cells
   ordered_json totals;
   std::vector<std::pair<std::string, std::string>> cells;  // flattened totals
@@ -98,7 +99,7 @@ Merged merge_points(const Plan& plan, const fs::path& dir) {
       }
       try {
         const ordered_json j = ordered_json::parse(*text);
-        row.four_bit = j.at("arrays").at("4bit");
+        row.four_bit = j.at("arrays").at(energy::kFourBitName);
         row.totals = j.at("totals");
         row.pe_area_um2 = cell_text(row.four_bit.at("pe_area_um2"));
         row.pe_array_area_mm2 = cell_text(row.four_bit.at("pe_array_area_mm2"));

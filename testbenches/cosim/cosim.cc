@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "model/energy/baseline.h"
 #include "model/functional/tensors.h"
 #include "model/numerics/grad_scale.h"
 #include "model/report/run_report.h"
@@ -86,6 +87,7 @@ std::vector<CosimRow> run_cosim(const workload::Workload& w, const timing::ArchS
   }
   // The model: the SystemC engine, functional mode, on the same tensors.
   sc::EngineJob job;
+  job.name = energy::kFourBitName;
   job.workload = &w;
   job.arch = arch;
   job.mode = sc::EngineMode::kFunctional;

@@ -243,13 +243,13 @@ struct ReportDoc {
     return "";
   }
   // The fields a meaning lists for an object-valued key: its backticked names outside
-  // parentheses, after "each" when it has one (`arrays`: "`4bit`, ...: each `rows`, ...").
+  // parentheses, after "each" when it has one (`arrays`: "`int4_fp4`, ...: each `rows`, ...").
   static std::vector<std::string> fields(const std::vector<DocRow>& table, const std::string& key) {
     std::string m = without_parens(meaning(table, key));
     const size_t each = m.find(" each ");
     return backticked(each == std::string::npos ? m : m.substr(each));
   }
-  // The names before "each" (`arrays`: 4bit, fp16_iso_pe, fp16_iso_area).
+  // The names before "each" (`arrays`: int4_fp4, fp16_iso_pe, fp16_iso_area).
   static std::vector<std::string> members(const std::vector<DocRow>& table,
                                           const std::string& key) {
     const std::string m = without_parens(meaning(table, key));
@@ -352,7 +352,7 @@ std::vector<ArrayShape> arrays_of(const Machine& mc) {
   };
   const double fp16 = shipped_area("pe_fp16");
   std::vector<ArrayShape> out = {
-      {"4bit", mc.rows, mc.cols, "int4", int4, mc.lanes},
+      {"int4_fp4", mc.rows, mc.cols, "int4", int4, mc.lanes},
       {"fp16_iso_pe", mc.rows, mc.cols, "fp16", fp16},
       {"fp16_iso_area", scaled(mc.rows, fp16), scaled(mc.cols, fp16), "fp16", fp16}};
   if (!mc.compat) {
@@ -654,7 +654,7 @@ void check_run_folder(const std::string& dir, const std::string& trace_file, con
                      static_cast<double>(tot.at("cycles").get<int64_t>()) / (mc.clock_ghz * 1e9));
     EXPECT_EQ(keys_of(tot.at("energy_pj")), energy_keys);
     check_array_totals(
-        tot, members, [](const Json& g) -> const Json& { return g; }, pes["4bit"],
+        tot, members, [](const Json& g) -> const Json& { return g; }, pes["int4_fp4"],
         [&](size_t i) { return rate_of(want[i], mc); }, index);
     const auto four_cycles = static_cast<double>(tot.at("cycles").get<int64_t>());
     const double four_energy = tot.at("energy_pj").at("total").get<double>();
@@ -743,7 +743,7 @@ TEST_F(RunCli, DocsListTheReportKeys) {
   ASSERT_FALSE(gemm.empty());
   EXPECT_EQ(gemm.front(), "name");
   EXPECT_EQ(ReportDoc::members(doc.top, "arrays"),
-            (std::vector<std::string>{"4bit", "fp16_iso_pe", "fp16_iso_area", "fp16dot_iso_pe",
+            (std::vector<std::string>{"int4_fp4", "fp16_iso_pe", "fp16_iso_area", "fp16dot_iso_pe",
                                       "fp16dot_iso_area"}));
   EXPECT_EQ(ReportDoc::fields(doc.top, "passes"),
             (std::vector<std::string>{"fwd", "dgrad", "wgrad", "none"}));

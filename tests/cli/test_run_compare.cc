@@ -439,18 +439,18 @@ TEST_F(RunCompare, Arrays) {
     expect_rel(x.at("pe_array_area_mm2").get<double>(), d(rows * cols) * pe_um2 * 1e-6,
                "pe_array_area_mm2");
   };
-  check("4bit", 2, 2, "int4", 1);           // 4 um^2
+  check("int4_fp4", 2, 2, "int4", 1);       // 4 um^2
   check("fp16_iso_pe", 2, 2, "fp16", 4);    // 16 um^2
   check("fp16_iso_area", 1, 1, "fp16", 4);  // 4 um^2, as the 4-bit array
   check("fp16dot_iso_pe", 2, 2, "fp16dot", 4);
   check("fp16dot_iso_area", 1, 1, "fp16dot", 4);
   // Three 256 KiB buffers of one bank, each the table's 1024 um^2 256 KiB bank.
   for (const char* name :
-       {"4bit", "fp16_iso_pe", "fp16_iso_area", "fp16dot_iso_pe", "fp16dot_iso_area"}) {
+       {"int4_fp4", "fp16_iso_pe", "fp16_iso_area", "fp16dot_iso_pe", "fp16dot_iso_area"}) {
     expect_rel(a.at(name).at("sram_area_mm2").get<double>(), 3 * 1024e-6, name);
   }
   EXPECT_EQ(a.at("fp16dot_iso_pe").at("lanes"), 1);
-  EXPECT_EQ(a.at("4bit").at("lanes"), 1);
+  EXPECT_EQ(a.at("int4_fp4").at("lanes"), 1);
 }
 
 TEST_F(RunCompare, PerGemm) {
@@ -474,7 +474,7 @@ TEST_F(RunCompare, PerGemm) {
     EXPECT_EQ(g.at("dram_read_bytes"), w.four.dram_read_bytes);
     EXPECT_EQ(g.at("dram_write_bytes"), w.four.dram_write_bytes);
     EXPECT_EQ(g.at("tiles"), 4);
-    expect_energy(g.at("energy_pj"), w.four.energy, "4bit");
+    expect_energy(g.at("energy_pj"), w.four.energy, "int4_fp4");
     const auto check_baseline = [&](const char* key, const Expected& b) {
       SCOPED_TRACE(key);
       const Json& x = g.at(key);
@@ -519,7 +519,7 @@ TEST_F(RunCompare, TotalsAndPasses) {
   EXPECT_EQ(t.at("dram_read_bytes"), 48);
   EXPECT_EQ(t.at("dram_write_bytes"), 96);
   EXPECT_EQ(t.at("memory_bound_gemms"), 2);
-  expect_energy(t.at("energy_pj"), e4, "4bit");
+  expect_energy(t.at("energy_pj"), e4, "int4_fp4");
   EXPECT_EQ(e4.total(), 8561.75);  // 2844.75 + 5717
 
   const Json& pe = t.at("fp16_iso_pe");
@@ -572,7 +572,7 @@ TEST_F(RunCompare, TotalsAndPasses) {
     EXPECT_EQ(x.at("cycles"), p.four.cycles);
     EXPECT_EQ(x.at("compute_cycles"), p.four.compute_cycles);
     expect_rel(x.at("seconds").get<double>(), d(p.four.cycles) / 0.5e9, "seconds");
-    expect_energy(x.at("energy_pj"), p.four.energy, "4bit");
+    expect_energy(x.at("energy_pj"), p.four.energy, "int4_fp4");
     EXPECT_EQ(x.at("fp16_iso_pe").at("cycles"), p.pe.cycles);
     EXPECT_EQ(x.at("fp16_iso_area").at("cycles"), p.area.cycles);
     expect_energy(x.at("fp16_iso_pe").at("energy_pj"), p.pe.energy, "fp16_iso_pe");

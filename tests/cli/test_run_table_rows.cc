@@ -261,7 +261,7 @@ struct ArrayRef {
   std::vector<std::string> ratios;
 };
 const std::vector<ArrayRef> kArrays = {
-    {"4bit",
+    {"int4_fp4",
      "",
      {"energy_ratio_iso_pe", "energy_ratio_iso_area", "energy_ratio_dot_iso_pe",
       "energy_ratio_dot_iso_area"}},
@@ -492,9 +492,9 @@ TEST_F(TableRow, AreaRowChangesOnlyAreasAndTheIsoAreaArray) {
       const double mm2 = static_cast<double>(r * cl) * pe_um2 * 1e-6;
       EXPECT_NEAR(x.at("pe_array_area_mm2").get<double>(), mm2, 1e-12 * mm2);
     };
-    expect_array("4bit", rows, cols, int4_um2);
+    expect_array("int4_fp4", rows, cols, int4_um2);
     std::vector<std::string> own =
-        int4 ? std::vector<std::string>{"4bit"} : std::vector<std::string>{};
+        int4 ? std::vector<std::string>{"int4_fp4"} : std::vector<std::string>{};
     std::vector<const Kind*> reshaped_kinds;
     for (const Kind& k : kinds) {
       const double um2 = fp16_area(scaled, k.dot);
@@ -518,13 +518,13 @@ TEST_F(TableRow, AreaRowChangesOnlyAreasAndTheIsoAreaArray) {
     for (const std::string& name : own) {
       required.insert("/arrays/" + name + "/pe_area_um2");
       required.insert("/arrays/" + name + "/pe_array_area_mm2");
-      required.insert(name == "4bit" ? "/totals/energy_pj/pe_idle"
-                                     : "/totals/" + name + "/energy_pj/pe_idle");
+      required.insert(name == "int4_fp4" ? "/totals/energy_pj/pe_idle"
+                                         : "/totals/" + name + "/energy_pj/pe_idle");
     }
     const auto in_own = [&](const std::string& leaf) {
       for (const std::string& name : own) {
-        if (name == "4bit" ? leaf.find("/fp16") == std::string::npos
-                           : leaf.find("/" + name + "/") != std::string::npos) {
+        if (name == "int4_fp4" ? leaf.find("/fp16") == std::string::npos
+                               : leaf.find("/" + name + "/") != std::string::npos) {
           return true;
         }
       }
@@ -535,10 +535,10 @@ TEST_F(TableRow, AreaRowChangesOnlyAreasAndTheIsoAreaArray) {
         // The ratios with an own array in them: all of them for the 4-bit array.
         for (const std::string& name : own) {
           const std::string suffix =
-              name == "4bit"
+              name == "int4_fp4"
                   ? ""
                   : (name.rfind("fp16dot", 0) == 0 ? "dot_" : "") + name.substr(name.find("iso"));
-          if (name == "4bit" || ends_with(leaf, "/energy_ratio_" + suffix)) {
+          if (name == "int4_fp4" || ends_with(leaf, "/energy_ratio_" + suffix)) {
             return true;
           }
         }

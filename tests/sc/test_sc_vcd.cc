@@ -40,6 +40,8 @@ TEST(ScVcd, WritesTheDocumentedSignals) {
     j.workload = &w;
     j.arch = arch;
   }
+  jobs[0].name = "int4_fp4";
+  jobs[1].name = "fp16_iso_pe";
   sc::EngineOptions options;
   options.vcd_path = path.string();
   const auto results = sc::run_engine(jobs, options);
@@ -55,8 +57,9 @@ TEST(ScVcd, WritesTheDocumentedSignals) {
   const std::string vcd = text.str();
   const size_t defs = vcd.find("$enddefinitions");
   ASSERT_NE(defs, std::string::npos);
-  // SystemC's VCD writer turns the dotted names (job0.array_busy) into one scope per job.
-  for (const char* job : {"job0", "job1"}) {
+  // SystemC's VCD writer turns the dotted names (int4_fp4.array_busy) into one scope per job,
+  // named after its array.
+  for (const char* job : {"int4_fp4", "fp16_iso_pe"}) {
     const size_t scope = vcd.find(std::string("$scope module ") + job + " $end");
     ASSERT_NE(scope, std::string::npos) << job;
     const std::string block = vcd.substr(scope, vcd.find("$upscope", scope) - scope);

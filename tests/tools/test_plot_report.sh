@@ -30,7 +30,7 @@ write_report() {  # write_report DIR: the synthetic report.json, totals summed f
 import json, sys
 
 COMPONENTS = ["mac", "accumulate", "scale_unit", "pe_register", "sram", "dram", "pe_idle"]
-ARRAYS = ["4bit", "fp16_iso_pe", "fp16_iso_area"]
+ARRAYS = ["int4_fp4", "fp16_iso_pe", "fp16_iso_area"]
 
 def energy(values):
     e = dict(zip(COMPONENTS, values))
@@ -93,7 +93,7 @@ report = {
     "nibble_version": "0.1.0", "trace": "synthetic.trace", "workload": "synthetic_3gemm",
     "timing_mode": "realistic", "array": {"rows": 32, "cols": 32, "dataflow": "ws"},
     "clock_ghz": 1.0, "energy_table": "builtin", "area_table": "builtin",
-    "arrays": {"4bit": array(32, 32, "int4", 1731.0), "fp16_iso_pe": array(32, 32, "fp16", 6303.0),
+    "arrays": {"int4_fp4": array(32, 32, "int4", 1731.0), "fp16_iso_pe": array(32, 32, "fp16", 6303.0),
                "fp16_iso_area": array(16, 16, "fp16", 6303.0)},
     "totals": totals(gemms),
     "passes": {p: totals([g for g in gemms if g["pass"] == p]) for p in ("fwd", "dgrad")},

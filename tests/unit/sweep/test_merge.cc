@@ -43,7 +43,7 @@ class SweepMerge : public ::testing::Test {
   }
   void report(const std::string& id, const std::string& totals) {
     write(dir_ / "points" / id / "report.json",
-          R"({"arrays": {"4bit": {"pe_area_um2": 2117.04, "pe_array_area_mm2": 0.13549056}},)"
+          R"({"arrays": {"int4_fp4": {"pe_area_um2": 2117.04, "pe_array_area_mm2": 0.13549056}},)"
           R"( "totals": )" +
               totals + "}");
   }
