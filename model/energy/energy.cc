@@ -411,15 +411,21 @@ double CapacityCurve::at(double kib) const {
   if (points.empty()) {
     throw std::logic_error("an SRAM curve without points");
   }
-  if (points.size() == 1) {
-    return points[0].second;
+  if (!(kib > 0)) {
+    throw std::invalid_argument("an SRAM bank of " + std::to_string(kib) + " KiB");
+  }
+  // One point, or below the first: the first point's value. Banks smaller than any the table
+  // knows cost no less than its smallest (the wires between banks are not charged, so a
+  // falling curve would make ever more banks ever cheaper).
+  if (points.size() == 1 || kib <= points.front().first) {
+    return points.front().second;
   }
   for (const auto& [at, value] : points) {
     if (at == kib) {
       return value;
     }
   }
-  // The segment holding kib, or the end segment beyond either end.
+  // The segment holding kib, or the last segment beyond the last point.
   size_t i = 1;
   while (i + 1 < points.size() && kib > points[i].first) {
     ++i;
@@ -577,10 +583,16 @@ const char* pe_kind_name(PeKind kind) {
 
 double sram_bit_pj(const EnergyTable& table, const std::string& action, int64_t kib,
                    int64_t banks) {
+  if (banks < 1) {
+    throw std::invalid_argument("an SRAM buffer of " + std::to_string(banks) + " banks");
+  }
   return table.sram_bit_pj(action, static_cast<double>(kib) / static_cast<double>(banks));
 }
 
 double sram_buffer_um2(const AreaTable& table, int64_t kib, int64_t banks) {
+  if (banks < 1) {
+    throw std::invalid_argument("an SRAM buffer of " + std::to_string(banks) + " banks");
+  }
   return static_cast<double>(banks) *
          table.sram_bank_um2(static_cast<double>(kib) / static_cast<double>(banks));
 }

@@ -24,8 +24,9 @@ struct EnergyRow {
 
 // A quantity that follows an SRAM bank's capacity (docs/energy.md, "SRAM by capacity"): the
 // points of a table's `sram@<KiB>` rows, (KiB, value) by ascending KiB. Between two points the
-// value is interpolated linearly in log(KiB) and log(value); beyond the first or the last point
-// the end segment's line continues; one point gives the same value at every capacity.
+// value is interpolated linearly in log(KiB) and log(value); above the last point the last
+// segment's line continues; at or below the first point, and with one point, the value is the
+// first point's.
 struct CapacityCurve {
   std::vector<std::pair<double, double>> points;
   double at(double kib) const;

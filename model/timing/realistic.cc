@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <exception>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -370,7 +371,7 @@ class PlanMemo {
   void put(const std::string& key, const TilePlan& p) {
     const std::lock_guard<std::mutex> lock(mutex_);
     if (plans_.size() >= kMaxPlans) {
-      plans_.clear();  // bounded: a long-lived process (the Python module) keeps asking
+      plans_.clear();  // bounded: a long-lived process may time many designs
     }
     plans_.emplace(key, p);
   }
@@ -402,11 +403,20 @@ TilePlan choose_tiling(const workload::GemmSpec& g, const ArchSpec& arch, int64_
   double best_pj = 0;
   bool have = false;
   int64_t n = 0;
+  std::exception_ptr overflow;
   for (const int64_t block : candidate_blocks(greedy.temporal, greedy.block)) {
     const TilePlan p = with_block(greedy, block);
-    const GemmTiming t = time_plan(once, arch, p);
-    const double pj = mapper_energy_pj(t.actions, arch);
     ++n;
+    GemmTiming t;
+    try {
+      t = time_plan(once, arch, p);
+    } catch (const std::overflow_error&) {
+      // Its cycles or counts do not fit in 64 bits: not a tiling to run. When none fits, the
+      // GEMM's error is the last candidate's.
+      overflow = std::current_exception();
+      continue;
+    }
+    const double pj = mapper_energy_pj(t.actions, arch);
     // Candidates come largest block first, so keeping the first of equal rank keeps the
     // largest block.
     const int64_t bytes = checked_add(t.dram_read_bytes, t.dram_write_bytes);
@@ -417,6 +427,9 @@ TilePlan choose_tiling(const workload::GemmSpec& g, const ArchSpec& arch, int64_
     if (better) {
       best = p, best_t = t, best_pj = pj, have = true;
     }
+  }
+  if (!have) {
+    std::rethrow_exception(overflow);
   }
   if (tried != nullptr) {
     *tried = n;

@@ -93,9 +93,10 @@ TilePlan greedy_tiles(const workload::GemmSpec& gemm, const ArchSpec& arch);
 // `plan` with its streamed block set to `block` (1 <= block <= plan.temporal).
 TilePlan with_block(TilePlan plan, int64_t block);
 
-// The blocks the tile mapper tries (docs/timing.md, "The tile mapper"): ceil(T / n) for the
-// block counts n = 1, 2, .., 32, then n + ceil(n / 8) up to T, kept when at most `largest` (the
-// greedy block), without repeats, largest first. The set for a larger `largest` contains the
+// The blocks the tile mapper tries (docs/timing.md, "The tile mapper"): ceil(T / n), the
+// smallest block that cuts T into n blocks or fewer, for n = 1, 2, .., 32, then n + ceil(n / 8)
+// up to T; kept when at most `largest` (the greedy block); 1 always; without repeats, largest
+// first. The set for a larger `largest` contains the
 // set for a smaller one, so more buffer never removes a candidate.
 std::vector<int64_t> candidate_blocks(int64_t temporal, int64_t largest);
 

@@ -149,14 +149,16 @@ TEST(EnergyTable, ShippedTableParses) {
   // Horowitz's 64-bit cache reads: 8 KB 10 pJ, 32 KB 20 pJ, 1 MB 100 pJ, per bit. Between
   // the points log-log: at 256 KiB 20 x 8^(ln 5 / ln 32) = 52.5 pJ per 64 bits; beyond 1 MiB
   // the 32 KiB - 1 MiB line continues: 100 x 2^(ln 5 / ln 32) = 138 pJ at 2 MiB; below 8 KiB
-  // the 8 - 32 KiB line, 10 x (4 / 8)^(ln 2 / ln 4) = 7.07 pJ at 4 KiB.
+  // the 8 KiB point holds: 10 pJ at 4 KiB.
   EXPECT_EQ(t.sram_bit_pj("read_bit", 8), 10.0 / 64);
   EXPECT_EQ(t.sram_bit_pj("read_bit", 32), 20.0 / 64);
   EXPECT_EQ(t.sram_bit_pj("write_bit", 1024), 100.0 / 64);
   EXPECT_NEAR(t.sram_bit_pj("read_bit", 256) * 64, 52.53, 0.01);
   EXPECT_NEAR(t.sram_bit_pj("read_bit", 16) * 64, 14.142, 0.001);  // 10 x sqrt(2)
   EXPECT_NEAR(t.sram_bit_pj("read_bit", 2048) * 64, 137.97, 0.01);
-  EXPECT_NEAR(t.sram_bit_pj("read_bit", 4) * 64, 7.071, 0.001);
+  EXPECT_EQ(t.sram_bit_pj("read_bit", 4), 10.0 / 64);
+  // A 256 KiB buffer in 256 banks of 1 KiB costs what the 8 KiB point does, no less.
+  EXPECT_EQ(nibble::energy::sram_bit_pj(t, "read_bit", 256, 256), 10.0 / 64);
   EXPECT_THROW(t.pj("sram", "read_bit"), std::out_of_range);
   EXPECT_EQ(t.pj("dram", "write_bit"), 20.3);
   EXPECT_EQ(t.pj("pe", "leak_um2_cycle"), 0.000012);
@@ -322,10 +324,17 @@ TEST(SramCurve, PointsByCapacityInterpolateLogLog) {
   EXPECT_EQ(t.sram_bit_pj("read_bit", 64), 4.0);
   EXPECT_DOUBLE_EQ(t.sram_bit_pj("read_bit", 16), 2.0);                  // 1 x (16 / 4)^(1/2)
   EXPECT_DOUBLE_EQ(t.sram_bit_pj("read_bit", 256), 4 * std::sqrt(2.0));  // 4 x (256 / 64)^(1/4)
-  EXPECT_DOUBLE_EQ(t.sram_bit_pj("read_bit", 1), 0.5);       // below: the first segment's line
+  EXPECT_EQ(t.sram_bit_pj("read_bit", 1), 1.0);              // below: the first point holds
   EXPECT_DOUBLE_EQ(t.sram_bit_pj("read_bit", 16384), 16.0);  // above: the last one's
   EXPECT_EQ(t.sram_bit_pj("write_bit", 1), 2.0);             // one point: every capacity
   EXPECT_EQ(t.sram_bit_pj("write_bit", 1e6), 2.0);
+  EXPECT_THROW(t.sram_bit_pj("read_bit", 0), std::invalid_argument);
+  EXPECT_THROW(nibble::energy::sram_bit_pj(t, "read_bit", 256, 0), std::invalid_argument);
+  // A zero point has no logarithm: its segments take the nearer end's value.
+  const EnergyTable z = EnergyTable::parse(
+      made_up_with_sram("sram@4,read_bit,0,x\nsram@64,read_bit,4,x\nsram,write_bit,1,x\n"), "z");
+  EXPECT_EQ(z.sram_bit_pj("read_bit", 8), 0.0);   // log distance 0.69 to 4, 2.08 to 64
+  EXPECT_EQ(z.sram_bit_pj("read_bit", 32), 4.0);  // 2.08 to 4, 0.69 to 64
   // A buffer of 256 KiB in 4 banks is priced as a bank of 64 KiB.
   EXPECT_EQ(nibble::energy::sram_bit_pj(t, "read_bit", 256, 4), 4.0);
   // energy_of prices each buffer at its own size.
@@ -335,6 +344,42 @@ TEST(SramCurve, PointsByCapacityInterpolateLogLog) {
   c.ifmap_read_bits = 3, c.filter_read_bits = 5, c.ofmap_read_bits = 7, c.ofmap_write_bits = 11;
   EXPECT_DOUBLE_EQ(nibble::energy::energy_of(c, t, PeDesign{PeKind::kInt4, 4}, 100.0, sram).sram_pj,
                    3 * 1.0 + 5 * 4.0 + 7 * 2.0 + 11 * 2.0);
+}
+
+// energy::set_mapper_energy (docs/timing.md, "The tile mapper"): each count a tiling changes
+// priced as energy_of prices it for this PE and these buffers; the others 0.
+TEST(MapperEnergy, PricesTheCountsATilingChanges) {
+  const EnergyTable t = EnergyTable::parse(
+      made_up_with_sram("sram@4,read_bit,1,x\nsram@64,read_bit,4,x\nsram,write_bit,2,x\n"), "t");
+  ArchSpec arch;
+  arch.sram.ifmap_kib = 4, arch.sram.filter_kib = 64, arch.sram.ofmap_kib = 16;
+  arch.sram.banks = 1;
+  nibble::energy::set_mapper_energy(arch, t, PeDesign{PeKind::kInt4, 4}, 100.0);
+  ASSERT_EQ(arch.tiling.action_pj.size(), static_cast<size_t>(nibble::timing::kActionCountFields));
+  ActionCounts probe;
+  const auto fields = nibble::timing::count_fields(probe);
+  const auto price = [&](int64_t ActionCounts::*count) {
+    const auto at = std::find(fields.begin(), fields.end(), &(probe.*count));
+    return arch.tiling.action_pj[static_cast<size_t>(at - fields.begin())];
+  };
+  EXPECT_EQ(price(&ActionCounts::pe_move_bits), 0.0625);
+  EXPECT_EQ(price(&ActionCounts::ifmap_read_bits), 1.0);         // a 4 KiB bank
+  EXPECT_EQ(price(&ActionCounts::filter_read_bits), 4.0);        // 64 KiB
+  EXPECT_DOUBLE_EQ(price(&ActionCounts::ofmap_read_bits), 2.0);  // 16 KiB: 1 x 4^(1/2)
+  EXPECT_EQ(price(&ActionCounts::ifmap_write_bits), 2.0);
+  EXPECT_EQ(price(&ActionCounts::ofmap_write_bits), 2.0);
+  EXPECT_EQ(price(&ActionCounts::dram_read_bits), 4.0);
+  EXPECT_EQ(price(&ActionCounts::dram_write_bits), 6.0);
+  EXPECT_EQ(price(&ActionCounts::pe_idle_cycles), 100 * 0.03125);  // the PE's area x leakage
+  for (int64_t ActionCounts::*same :
+       {&ActionCounts::macs_int4, &ActionCounts::macs_fp4, &ActionCounts::chunk_sums,
+        &ActionCounts::acc_adds_fp16, &ActionCounts::scale_ops, &ActionCounts::pe_busy_cycles}) {
+    EXPECT_EQ(price(same), 0.0);
+  }
+  // In 4 banks the filter buffer is four 16 KiB banks.
+  arch.sram.banks = 4;
+  nibble::energy::set_mapper_energy(arch, t, PeDesign{PeKind::kInt4, 4}, 100.0);
+  EXPECT_DOUBLE_EQ(price(&ActionCounts::filter_read_bits), 2.0);
 }
 
 TEST(SramCurve, BadRows) {
