@@ -4,9 +4,9 @@
 Reads OUTDIR/report.json (written by `nibble run -o OUTDIR`; schema in
 model/report/run_report.cc, run_report_json) and writes three PNGs into OUTDIR:
 
-  cycles_per_layer.png   per-GEMM cycles: 4-bit, FP16 iso-PE, FP16 iso-area
-  energy_breakdown.png   energy by component, whole run and per pass, the three arrays
-  speedup_per_layer.png  per-GEMM speedup (FP16 cycles / 4-bit cycles), iso-PE and iso-area,
+  cycles_per_layer.png   per-GEMM cycles: 4-bit and every baseline array (FP16, FP16-dot, HFP8)
+  energy_breakdown.png   energy by component, whole run and per pass, every array
+  speedup_per_layer.png  per-GEMM speedup (baseline cycles / 4-bit cycles), iso-PE and iso-area,
                          with the run's total speedups and the >7x of Sun et al. 2020
 
 Every field is read by its key name. The whole report is checked before anything is drawn;
@@ -38,15 +38,18 @@ import plotting  # noqa: E402
 PROG = "plot_report.py"
 
 # The arrays of a run, as they appear in the report (key, legend label, colour). The FP16
-# dot-product arrays are there in realistic mode only (docs/reports.md).
+# dot-product arrays are there in realistic mode only (docs/reports.md); reports of builds before
+# the HFP8 baseline have no HFP8 arrays.
 ARRAYS = [
     (None, "4-bit", "#1f77b4"),
     ("fp16_iso_pe", "FP16 iso-PE", "#ff7f0e"),
     ("fp16_iso_area", "FP16 iso-area", "#2ca02c"),
     ("fp16dot_iso_pe", "FP16-dot iso-PE", "#d62728"),
     ("fp16dot_iso_area", "FP16-dot iso-area", "#9467bd"),
+    ("hfp8_iso_pe", "HFP8 iso-PE", "#8c564b"),
+    ("hfp8_iso_area", "HFP8 iso-area", "#e377c2"),
 ]
-OPTIONAL_ARRAYS = {"fp16dot_iso_pe", "fp16dot_iso_area"}
+OPTIONAL_ARRAYS = {"fp16dot_iso_pe", "fp16dot_iso_area", "hfp8_iso_pe", "hfp8_iso_area"}
 # Energy components in the report's energy_pj objects, bottom of the stack first.
 COMPONENTS = [
     ("mac", "MAC", "#4e79a7"),
@@ -129,7 +132,8 @@ def _energy(obj, path):
 
 
 def ratio_suffix(key):
-    """fp16_iso_pe -> iso_pe, fp16dot_iso_area -> dot_iso_area: speedup_<suffix> in the report."""
+    """fp16_iso_pe -> iso_pe, fp16dot_iso_area -> dot_iso_area, hfp8_iso_pe -> hfp8_iso_pe:
+    speedup_<suffix> in the report."""
     return key.replace("fp16dot_", "dot_").replace("fp16_", "")
 
 
@@ -336,10 +340,10 @@ def plot_speedup(mpl, rep):
     top = max(values + [SUN_CLAIM] + [t["speedup_" + ratio_suffix(k)] for k, _, _ in baselines])
     if use_log(values + [SUN_CLAIM]):
         ax.set_yscale("log")
-        ax.set_ylabel("FP16 cycles / 4-bit cycles (log scale)")
+        ax.set_ylabel("baseline cycles / 4-bit cycles (log scale)")
     else:
         ax.set_ylim(0, top * 1.08)
-        ax.set_ylabel("FP16 cycles / 4-bit cycles")
+        ax.set_ylabel("baseline cycles / 4-bit cycles")
     ax.grid(axis="y", which="major", color="#dddddd", linewidth=0.6, zorder=0)
     ax.set_axisbelow(True)
     pass_handles = label_gemms(mpl, ax, gemms)
@@ -430,7 +434,7 @@ def plot_energy(mpl, rep):
                     fontsize=8.5, frameon=False, title="component", title_fontsize=9)
     energy_by_component(fig.add_subplot(gs[1, :]), rep, unit, scale)
     fig.suptitle(f"{rep['workload']}: energy by component ({unit}; above each stack: total, and "
-                 f"FP16 / 4-bit ratio)\n{arrays_line(rep)}", fontsize=10)
+                 f"baseline / 4-bit ratio)\n{arrays_line(rep)}", fontsize=10)
     return fig
 
 

@@ -17,7 +17,10 @@ docs/reports.md) and prints to stdout:
    The `L = 1`, `L = 4` and `L = 8` cells are "all4 at DRAM 64 / all4 at DRAM 1024"; the last
    cell is sun2020 at L = 4 and DRAM 1024, marked (FP8) or (FP16) when the category's GEMMs
    run in that format there (a GEMM's format is its wider operand's: a, b).
-3. Summary figures that the prose of docs/results.md quotes.
+3. The HFP8 table ("Against HFP8"): one row per trace and L = 1, 4, 16: the HFP8 iso-area
+   array, and the speedups and energy ratios against the HFP8 arrays (docs/energy.md, "The HFP8
+   baseline") at DRAM 64 bytes/cycle, and the iso-area speedup at DRAM 1024.
+4. Summary figures that the prose of docs/results.md quotes.
 
 Categories. A GEMM's layer is its trace name without the last dot-separated part (the pass):
 `layer3.1.conv2.dgrad` is layer `layer3.1.conv2`, `attn_context.bwd_dP` is `attn_context`.
@@ -97,6 +100,11 @@ MAIN_HEADER = (
     "4-bit cycles", "util", "mem-bound GEMMs", "speedup iso-PE", "speedup iso-area",
     "speedup dot iso-PE", "speedup dot iso-area", "energy ratio iso-area",
     "energy ratio dot iso-area", "speedup iso-area, DRAM 1024", "speedup dot iso-area, DRAM 1024",
+)
+HFP8_LANES = (1, 4, 16)
+HFP8_HEADER = (
+    "workload", "recipe", "L", "HFP8 iso-area", "speedup HFP8 iso-PE", "speedup HFP8 iso-area",
+    "energy ratio HFP8 iso-PE", "energy ratio HFP8 iso-area", "speedup HFP8 iso-area, DRAM 1024",
 )
 CATEGORY_HEADER = ("workload", "category", "`L = 1`", "`L = 4`", "`L = 8`",
                    "`L = 4`, `sun2020`")
@@ -250,6 +258,22 @@ def main_table(points):
     return markdown_table(MAIN_HEADER, rows)
 
 
+def hfp8_table(points):
+    rows = []
+    for name, workload, recipe in TRACES:
+        for lanes in HFP8_LANES:
+            p = points[(name, lanes, DRAM_DEFAULT)]
+            fast = points[(name, lanes, DRAM_FAST)]
+            rows.append((
+                workload, recipe, str(lanes), p.array_size("hfp8_iso_area"),
+                ratio(p.total("speedup_hfp8_iso_pe")), ratio(p.total("speedup_hfp8_iso_area")),
+                ratio(p.total("energy_ratio_hfp8_iso_pe")),
+                ratio(p.total("energy_ratio_hfp8_iso_area")),
+                ratio(fast.total("speedup_hfp8_iso_area")),
+            ))
+    return markdown_table(HFP8_HEADER, rows)
+
+
 def precision(formats):
     """A GEMM's arithmetic: the wider of its two operand formats."""
     if any(f.startswith("fp16") for f in formats):
@@ -362,6 +386,8 @@ def main(argv=None):
             "`all4` at the default memory system / with DRAM at 1024 bytes/cycle; `sun2020` "
             "with DRAM at 1024):", "",
             category_table(points), "",
+            "## Against HFP8", "",
+            hfp8_table(points), "",
             "Summary:", "",
             summary(points),
         ])

@@ -152,7 +152,7 @@ int run_run(const std::vector<std::string>& args) {
 
   if (!quiet) {
     std::cerr << "nibble run: " << result.workload.gemms.size() << " GEMMs on the 4-bit array and "
-              << energy::baselines_for(arch).size() << " FP16 baselines, " << engine << " engine"
+              << energy::baselines_for(arch).size() << " baselines, " << engine << " engine"
               << (engine == "systemc" ? std::string(", ") + sc::engine_mode_name(mode) : "")
               << "\n";
   }
@@ -166,7 +166,7 @@ int run_run(const std::vector<std::string>& args) {
       timer = systemc_timer(mode, options, result.output_crcs);
     }
     result.comparison =
-        energy::compare_with_fp16(result.workload, arch, tables.energy, tables.area, timer);
+        energy::compare_with_baselines(result.workload, arch, tables.energy, tables.area, timer);
   } catch (const std::overflow_error& e) {
     throw UsageError(e.what());  // a workload or config too large to count: bad input
   } catch (const std::invalid_argument& e) {

@@ -2,41 +2,84 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <utility>
 
 namespace nibble::energy {
 
-workload::Workload fp16_baseline_workload(const workload::Workload& w) {
+namespace {
+
+// The HFP8 counterpart of a 4-bit format (docs/energy.md, "The HFP8 baseline"): weights and
+// activations E4M3, gradients E5M2; wider formats as they are.
+workload::FormatSpec hfp8_format(const workload::FormatSpec& f) {
+  switch (f.format) {
+    case num::Format::kInt4:
+    case num::Format::kUint4:
+      return {num::Format::kFp8E4M3, 0};
+    case num::Format::kFp4:
+      return {num::Format::kFp8E5M2, 0};
+    default:
+      return f;
+  }
+}
+
+}  // namespace
+
+workload::Workload baseline_workload(const workload::Workload& w, PeKind kind) {
   workload::Workload out = w;
-  out.name = w.name + "_fp16";
   const workload::FormatSpec fp16{num::Format::kFp16, 0};
-  for (workload::GemmSpec& g : out.gemms) {
-    g.a = fp16;
-    g.b = fp16;
-    g.out = fp16;
+  switch (kind) {
+    case PeKind::kFp16:
+    case PeKind::kFp16Dot:
+      out.name = w.name + "_fp16";
+      for (workload::GemmSpec& g : out.gemms) {
+        g.a = fp16;
+        g.b = fp16;
+        g.out = fp16;
+      }
+      return out;
+    case PeKind::kHfp8:
+      out.name = w.name + "_hfp8";
+      for (workload::GemmSpec& g : out.gemms) {
+        g.a = hfp8_format(g.a);
+        g.b = hfp8_format(g.b);
+        g.out = hfp8_format(g.out);
+      }
+      return out;
+    case PeKind::kInt4:
+      break;
   }
-  return out;
+  throw std::invalid_argument("baseline_workload: the 4-bit PE is no baseline");
 }
 
-PeDesign fp16_pe(PeKind kind, const timing::ArchSpec& four_bit) {
-  if (kind == PeKind::kFp16Dot) {
-    return PeDesign{kind, four_bit.baseline.fp16_dot_lanes};
+PeDesign baseline_pe(PeKind kind, const timing::ArchSpec& four_bit) {
+  switch (kind) {
+    case PeKind::kFp16Dot:
+      return PeDesign{kind, four_bit.baseline.fp16_dot_lanes};
+    case PeKind::kFp16:
+    case PeKind::kHfp8:
+      return PeDesign{kind, 1};
+    case PeKind::kInt4:
+      break;
   }
-  if (kind == PeKind::kFp16) {
-    return PeDesign{kind, 1};
-  }
-  throw std::invalid_argument("fp16_pe: not an FP16 PE");
+  throw std::invalid_argument("baseline_pe: the 4-bit PE is no baseline");
 }
 
-timing::ArchSpec fp16_array(const timing::ArchSpec& four_bit, PeKind kind, Fit fit,
-                            const AreaTable& area) {
-  const PeDesign pe = fp16_pe(kind, four_bit);
+timing::ArchSpec baseline_array(const timing::ArchSpec& four_bit, PeKind kind, Fit fit,
+                                const AreaTable& area) {
+  const PeDesign pe = baseline_pe(kind, four_bit);
   timing::ArchSpec a = four_bit;
   a.pe.lanes = pe.lanes;
-  a.pe.fp16_macs_per_cycle = 1.0;  // each lane of an FP16 PE does one FP16 MAC per cycle
+  // Each lane of an FP16 PE does one FP16 (or FP8) MAC per cycle. The HFP8 PE does one FP8 MAC
+  // per cycle, and an FP16 one at the configured PE's FP16 : FP8 rate (RaPiD's 1 : 2 by
+  // default; docs/energy.md, "The HFP8 baseline").
   a.pe.fp8_macs_per_cycle = 1.0;
+  a.pe.fp16_macs_per_cycle =
+      kind == PeKind::kHfp8
+          ? std::min(1.0, four_bit.pe.fp16_macs_per_cycle / four_bit.pe.fp8_macs_per_cycle)
+          : 1.0;
   if (fit == Fit::kIsoArea) {
     const double s = std::sqrt(pe_area_um2(area, PeDesign{PeKind::kInt4, four_bit.pe.lanes}) /
                                pe_area_um2(area, pe));
@@ -49,19 +92,46 @@ timing::ArchSpec fp16_array(const timing::ArchSpec& four_bit, PeKind kind, Fit f
   return a;
 }
 
+namespace {
+
+struct KindNames {
+  PeKind kind;
+  const char* key;     // report.json key prefix
+  const char* ratio;   // ratio suffix prefix
+  const char* label;   // for people
+  const char* short_;  // stdout column prefix
+};
+constexpr KindNames kKindNames[] = {
+    {PeKind::kFp16, "fp16_", "", "FP16", ""},
+    {PeKind::kFp16Dot, "fp16dot_", "dot_", "FP16-dot", "d"},
+    {PeKind::kHfp8, "hfp8_", "hfp8_", "HFP8", "h"},
+};
+
+const KindNames& names_of(PeKind kind) {
+  for (const KindNames& n : kKindNames) {
+    if (n.kind == kind) {
+      return n;
+    }
+  }
+  throw std::invalid_argument("a baseline of the 4-bit PE");
+}
+
+}  // namespace
+
 std::string Baseline::key() const {
-  return std::string(kind == PeKind::kFp16Dot ? "fp16dot" : "fp16") +
-         (fit == Fit::kIsoPe ? "_iso_pe" : "_iso_area");
+  return std::string(names_of(kind).key) + (fit == Fit::kIsoPe ? "iso_pe" : "iso_area");
 }
 
 std::string Baseline::ratio_suffix() const {
-  return std::string(kind == PeKind::kFp16Dot ? "dot_" : "") +
-         (fit == Fit::kIsoPe ? "iso_pe" : "iso_area");
+  return std::string(names_of(kind).ratio) + (fit == Fit::kIsoPe ? "iso_pe" : "iso_area");
 }
 
 std::string Baseline::label() const {
-  return std::string(kind == PeKind::kFp16Dot ? "FP16-dot" : "FP16") +
-         (fit == Fit::kIsoPe ? " iso-PE" : " iso-area");
+  return std::string(names_of(kind).label) + (fit == Fit::kIsoPe ? " iso-PE" : " iso-area");
+}
+
+std::string Baseline::short_name() const {
+  return std::string(names_of(kind).short_) + (fit == Fit::kIsoPe ? "PE" : "area");
 }
 
 std::vector<std::pair<PeKind, Fit>> baselines_for(const timing::ArchSpec& four_bit) {
@@ -71,6 +141,8 @@ std::vector<std::pair<PeKind, Fit>> baselines_for(const timing::ArchSpec& four_b
     out.emplace_back(PeKind::kFp16Dot, Fit::kIsoPe);
     out.emplace_back(PeKind::kFp16Dot, Fit::kIsoArea);
   }
+  out.emplace_back(PeKind::kHfp8, Fit::kIsoPe);
+  out.emplace_back(PeKind::kHfp8, Fit::kIsoArea);
   return out;
 }
 
@@ -121,11 +193,22 @@ ArrayRun price_array(const workload::Workload& w, const timing::ArchSpec& arch, 
   return run;
 }
 
-Comparison compare_with_fp16(const workload::Workload& w, const timing::ArchSpec& four_bit,
-                             const EnergyTable& table, const AreaTable& area,
-                             const WorkloadTimer& timer) {
-  const workload::Workload base = fp16_baseline_workload(w);
+Comparison compare_with_baselines(const workload::Workload& w, const timing::ArchSpec& four_bit,
+                                  const EnergyTable& table, const AreaTable& area,
+                                  const WorkloadTimer& timer) {
   const std::vector<std::pair<PeKind, Fit>> kinds = baselines_for(four_bit);
+  // The baseline workloads, one per kind of PE (the FP16 PEs share theirs); each array's jobs
+  // point into it.
+  std::map<PeKind, workload::Workload> workloads;
+  for (const auto& [kind, fit] : kinds) {
+    const PeKind as = kind == PeKind::kFp16Dot ? PeKind::kFp16 : kind;
+    if (workloads.count(as) == 0) {
+      workloads.emplace(as, baseline_workload(w, as));
+    }
+  }
+  const auto workload_of = [&](PeKind kind) -> const workload::Workload& {
+    return workloads.at(kind == PeKind::kFp16Dot ? PeKind::kFp16 : kind);
+  };
   // Each array's tile mapper ranks equal-cycle tilings by energy on its own PE.
   const auto mapped = [&](timing::ArchSpec arch, PeKind kind) {
     const PeDesign pe{kind, arch.pe.lanes};
@@ -137,7 +220,8 @@ Comparison compare_with_fp16(const workload::Workload& w, const timing::ArchSpec
     Baseline named;
     named.kind = kind;
     named.fit = fit;
-    jobs.push_back({named.key(), &base, mapped(fp16_array(four_bit, kind, fit, area), kind)});
+    jobs.push_back(
+        {named.key(), &workload_of(kind), mapped(baseline_array(four_bit, kind, fit, area), kind)});
   }
   JobTimings t = timer(jobs);
   Comparison c;
@@ -147,7 +231,8 @@ Comparison compare_with_fp16(const workload::Workload& w, const timing::ArchSpec
     Baseline& b = c.baselines.emplace_back();
     b.kind = kinds[i].first;
     b.fit = kinds[i].second;
-    b.run = price_array(base, jobs[i + 1].arch, b.kind, std::move(t[i + 1]), table, area);
+    b.run = price_array(workload_of(b.kind), jobs[i + 1].arch, b.kind, std::move(t[i + 1]), table,
+                        area);
     b.run.name = jobs[i + 1].name;
   }
   return c;

@@ -1,14 +1,18 @@
-// The FP16 baselines: the same workload on FP16 arrays, and the comparisons nibble reports
-// (docs/energy.md, "FP16 baseline and comparisons").
-//  - Baseline workload: every GEMM as a = b = out = fp16, FP32 accumulation; same shapes,
-//    passes and repeats.
-//  - Baseline arrays: same SRAM sizes, DRAM, dataflow, clock; PEs of one of two kinds:
-//    the one-FMA FP16 PE (one lane, one FP16 MAC per cycle) and the FP16 dot-product PE
-//    (baseline.fp16_dot_lanes lanes, one FP16 MAC per lane per cycle; realistic mode only).
-//  - iso-PE: the FP16 array has the 4-bit array's R x C.
-//  - iso-area: the FP16 array gets as many PEs as fit in the 4-bit array's PE area, keeping
-//    its aspect ratio: R' = floor(R * s), C' = floor(C * s), s = sqrt(area_4bit / area_fp16)
-//    (area_4bit: the L-lane 4-bit PE's, derived from its parts; area_fp16: the FP16 PE's),
+// The baselines: the same workload on FP16 and HFP8 arrays, and the comparisons nibble reports
+// (docs/energy.md, "FP16 baseline and comparisons", "The HFP8 baseline").
+//  - FP16 workload: every GEMM as a = b = out = fp16, FP32 accumulation; same shapes, passes
+//    and repeats.
+//  - HFP8 workload (Sun et al., NeurIPS 2019): every 4-bit operand as its 8-bit counterpart,
+//    weights and activations (int4, uint4) as fp8_e4m3, gradients (fp4) as fp8_e5m2; FP16
+//    accumulation; FP8 and FP16 operands as written.
+//  - Baseline arrays: same SRAM sizes, DRAM, dataflow, clock; PEs of one of three kinds:
+//    the one-FMA FP16 PE (one lane, one FP16 MAC per cycle), the FP16 dot-product PE
+//    (baseline.fp16_dot_lanes lanes, one FP16 MAC per lane per cycle; realistic mode only) and
+//    the HFP8 PE (one lane, one FP8 MAC per cycle).
+//  - iso-PE: the baseline array has the 4-bit array's R x C.
+//  - iso-area: the baseline array gets as many PEs as fit in the 4-bit array's PE area, keeping
+//    its aspect ratio: R' = floor(R * s), C' = floor(C * s), s = sqrt(area_4bit / area_pe)
+//    (area_4bit: the L-lane 4-bit PE's, derived from its parts; area_pe: the baseline PE's),
 //    at least 1 x 1 (rounding down keeps its area at or below the 4-bit array's).
 #ifndef NIBBLE_MODEL_ENERGY_BASELINE_H_
 #define NIBBLE_MODEL_ENERGY_BASELINE_H_
@@ -25,13 +29,15 @@
 
 namespace nibble::energy {
 
-workload::Workload fp16_baseline_workload(const workload::Workload& w);
+// The workload a baseline PE runs: kFp16 and kFp16Dot the FP16 workload, kHfp8 the HFP8 one
+// (std::invalid_argument for kInt4).
+workload::Workload baseline_workload(const workload::Workload& w, PeKind kind);
 
-// The FP16 PE of a baseline and its array at iso-PE or iso-area.
+// The PE of a baseline and its array at iso-PE or iso-area.
 enum class Fit { kIsoPe, kIsoArea };
-PeDesign fp16_pe(PeKind kind, const timing::ArchSpec& four_bit);
-timing::ArchSpec fp16_array(const timing::ArchSpec& four_bit, PeKind kind, Fit fit,
-                            const AreaTable& area);
+PeDesign baseline_pe(PeKind kind, const timing::ArchSpec& four_bit);
+timing::ArchSpec baseline_array(const timing::ArchSpec& four_bit, PeKind kind, Fit fit,
+                                const AreaTable& area);
 
 // One array running one workload: per-GEMM timing and energy, in workload order.
 struct ArrayRun {
@@ -67,29 +73,33 @@ ArrayRun price_array(const workload::Workload& w, const timing::ArchSpec& arch, 
 // UINT4) by INT4 and FP4 by INT4.
 inline constexpr const char* kFourBitName = "int4_fp4";
 
-// One FP16 baseline: which PE and fit, its names in the reports (docs/reports.md), its run.
+// One baseline: which PE and fit, its names in the reports (docs/reports.md), its run.
 struct Baseline {
   PeKind kind = PeKind::kFp16;
   Fit fit = Fit::kIsoPe;
   ArrayRun run;
 
   // report.json and layers.csv: "fp16_iso_pe", "fp16_iso_area", "fp16dot_iso_pe",
-  // "fp16dot_iso_area".
+  // "fp16dot_iso_area", "hfp8_iso_pe", "hfp8_iso_area".
   std::string key() const;
   // The ratios' suffix (speedup_<suffix>, energy_ratio_<suffix>): "iso_pe", "iso_area",
-  // "dot_iso_pe", "dot_iso_area".
+  // "dot_iso_pe", "dot_iso_area", "hfp8_iso_pe", "hfp8_iso_area".
   std::string ratio_suffix() const;
-  // For people: "FP16 iso-PE", "FP16 iso-area", "FP16-dot iso-PE", "FP16-dot iso-area".
+  // For people: "FP16 iso-PE", "FP16 iso-area", "FP16-dot iso-PE", "FP16-dot iso-area",
+  // "HFP8 iso-PE", "HFP8 iso-area".
   std::string label() const;
+  // The stdout table's column names (spd-<name>, E-<name>): "PE", "area", "dPE", "darea",
+  // "hPE", "harea".
+  std::string short_name() const;
 };
 
 // The baselines nibble compares with, in report order: the one-FMA FP16 arrays, then (realistic
-// mode only: compat timing has one MAC per PE) the FP16 dot-product arrays; iso-PE before
-// iso-area.
+// mode only: compat timing has one MAC per PE) the FP16 dot-product arrays, then the HFP8
+// arrays; iso-PE before iso-area.
 std::vector<std::pair<PeKind, Fit>> baselines_for(const timing::ArchSpec& four_bit);
 
-// The 4-bit array and its FP16 baselines on one workload. The timer gets the jobs in this
-// order: the 4-bit array, then each baseline of baselines_for.
+// The 4-bit array and its baselines on one workload. The timer gets the jobs in this order: the
+// 4-bit array, then each baseline of baselines_for.
 struct Comparison {
   ArrayRun four_bit;
   std::vector<Baseline> baselines;
@@ -98,9 +108,9 @@ struct Comparison {
   const Baseline* find(PeKind kind, Fit fit) const;
 };
 
-Comparison compare_with_fp16(const workload::Workload& w, const timing::ArchSpec& four_bit,
-                             const EnergyTable& table, const AreaTable& area,
-                             const WorkloadTimer& timer = time_analytic);
+Comparison compare_with_baselines(const workload::Workload& w, const timing::ArchSpec& four_bit,
+                                  const EnergyTable& table, const AreaTable& area,
+                                  const WorkloadTimer& timer = time_analytic);
 
 }  // namespace nibble::energy
 

@@ -37,9 +37,9 @@ constexpr RowKey kRequiredEnergyRows[] = {
 // The SRAM's actions: each needs an sram row or at least one sram@<KiB> row.
 constexpr const char* kSramActions[] = {"read_bit", "write_bit"};
 constexpr std::string_view kSramAt = "sram@";
-constexpr const char* kRequiredAreaRows[] = {"mult_int4",    "shifter_bit_level", "adder_bit",
-                                             "add_fp16",     "register_bit",      "pe_fp16",
-                                             "dot_fp16_lane"};
+constexpr const char* kRequiredAreaRows[] = {
+    "mult_int4",    "shifter_bit_level", "adder_bit",     "add_fp16",
+    "register_bit", "pe_fp16",           "dot_fp16_lane", "pe_hfp8"};
 
 constexpr const char* kEnergyHeader = "component,action,energy_pj,source";
 constexpr const char* kAreaHeader = "component,area_um2,source";
@@ -577,6 +577,8 @@ const char* pe_kind_name(PeKind kind) {
       return "fp16";
     case PeKind::kFp16Dot:
       return "fp16dot";
+    case PeKind::kHfp8:
+      return "hfp8";
   }
   return "?";
 }
@@ -609,6 +611,9 @@ EnergyBreakdown energy_of(const timing::ActionCounts& counts, const EnergyTable&
     e.mac_pj = d(counts.macs_fp16) * table.pj("dot_fp16", "multiply");
     e.accumulate_pj = d(counts.macs_fp16) * table.pj("dot_fp16", "add");
   } else {
+    if (pe.kind == PeKind::kHfp8 && (counts.macs_int4 != 0 || counts.macs_fp4 != 0)) {
+      throw std::invalid_argument("the HFP8 PE runs no 4-bit GEMM");
+    }
     e.mac_pj = d(counts.macs_int4) * table.pj("mult_int4", "multiply") +
                d(counts.macs_fp4) * lane_shift_pj(table) +
                d(counts.chunk_sums) * chunk_pj(table, pe.lanes) +
@@ -638,6 +643,9 @@ double pe_area_um2(const AreaTable& table, const PeDesign& pe) {
   const auto d = [](int64_t count) { return static_cast<double>(count); };
   if (pe.kind == PeKind::kFp16) {
     return table.um2("pe_fp16");
+  }
+  if (pe.kind == PeKind::kHfp8) {
+    return table.um2("pe_hfp8");
   }
   if (pe.kind == PeKind::kFp16Dot) {
     num::tree_levels(static_cast<int>(pe.lanes));  // validates the lanes

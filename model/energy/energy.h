@@ -85,10 +85,12 @@ double sram_bit_pj(const EnergyTable& table, const std::string& action, int64_t 
 double sram_buffer_um2(const AreaTable& table, int64_t kib, int64_t banks);
 
 // Which PE datapath an array is built from: the L-lane 4-bit PE, the one-FMA FP16 PE (one FP16
-// multiplier, one FP32 adder), or the FP16 dot-product PE (docs/energy.md, "The FP16
-// dot-product PE": L16 lanes of a fused unit, an FP16 multiplier and one FP32 add per lane).
-enum class PeKind { kInt4, kFp16, kFp16Dot };
-const char* pe_kind_name(PeKind kind);  // "int4", "fp16", "fp16dot"
+// multiplier, one FP32 adder), the FP16 dot-product PE (docs/energy.md, "The FP16
+// dot-product PE": L16 lanes of a fused unit, an FP16 multiplier and one FP32 add per lane), or
+// the HFP8 PE (docs/energy.md, "The HFP8 baseline": one FP8 multiplier, E4M3 or E5M2 operands,
+// and one FP16 accumulate adder).
+enum class PeKind { kInt4, kFp16, kFp16Dot, kHfp8 };
+const char* pe_kind_name(PeKind kind);  // "int4", "fp16", "fp16dot", "hfp8"
 
 // A PE: its datapath and its lanes (pe.lanes for the 4-bit PE, baseline.fp16_dot_lanes for the
 // FP16 dot-product PE; the one-FMA FP16 PE has one).
@@ -139,9 +141,10 @@ double chunk_pj(const EnergyTable& table, int64_t lanes);  // one chunk: the tre
 // sum over actions of count * energy (docs/energy.md gives the row of each count). On the FP16
 // dot-product PE every FP16 product costs the rows (dot_fp16, multiply) and (dot_fp16, add):
 // a chunk of n products takes n - 1 tree adds and one accumulate. It runs FP16 GEMMs only
-// (std::invalid_argument otherwise). pe_area_um2 is the area of one PE of the array
-// (pe_area_um2 below), which idle PE-cycles leak through; `sram` the scratchpads, whose bits
-// cost what sram_bit_pj gives for each buffer's size and banks.
+// (std::invalid_argument otherwise). The HFP8 PE prices its FP8 products as any PE does
+// (mac_fp8_fp8 and add_fp16) and runs no 4-bit GEMM (std::invalid_argument). pe_area_um2 is the
+// area of one PE of the array (pe_area_um2 below), which idle PE-cycles leak through; `sram` the
+// scratchpads, whose bits cost what sram_bit_pj gives for each buffer's size and banks.
 EnergyBreakdown energy_of(const timing::ActionCounts& counts, const EnergyTable& table,
                           const PeDesign& pe, double pe_area_um2, const timing::SramSpec& sram);
 
@@ -152,10 +155,10 @@ EnergyBreakdown energy_of(const timing::ActionCounts& counts, const EnergyTable&
 void set_mapper_energy(timing::ArchSpec& arch, const EnergyTable& table, const PeDesign& pe,
                        double pe_area_um2);
 
-// Area of one PE: the FP16 PE's row pe_fp16; the 4-bit PE's derived from its parts and L
-// (lane_pe_parts x the table's rows mult_int4, shifter_bit_level, adder_bit, add_fp16,
-// register_bit); the FP16 dot-product PE's L16 x dot_fp16_lane + (48 L16 + 32) register bits
-// (per lane a 16-bit stationary, shadow and forwarded operand; one FP32 partial sum).
+// Area of one PE: the FP16 PE's row pe_fp16, the HFP8 PE's row pe_hfp8; the 4-bit PE's derived from
+// its parts and L (lane_pe_parts x the table's rows mult_int4, shifter_bit_level, adder_bit,
+// add_fp16, register_bit); the FP16 dot-product PE's L16 x dot_fp16_lane + (48 L16 + 32) register
+// bits (per lane a 16-bit stationary, shadow and forwarded operand; one FP32 partial sum).
 double pe_area_um2(const AreaTable& table, const PeDesign& pe);
 
 }  // namespace nibble::energy

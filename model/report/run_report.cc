@@ -321,6 +321,14 @@ const std::vector<std::string>& layers_csv_columns() {
                                                     "speedup_dot_iso_area",
                                                     "energy_ratio_dot_iso_pe",
                                                     "energy_ratio_dot_iso_area",
+                                                    "hfp8_iso_pe_cycles",
+                                                    "hfp8_iso_pe_energy_pj",
+                                                    "hfp8_iso_area_cycles",
+                                                    "hfp8_iso_area_energy_pj",
+                                                    "speedup_hfp8_iso_pe",
+                                                    "speedup_hfp8_iso_area",
+                                                    "energy_ratio_hfp8_iso_pe",
+                                                    "energy_ratio_hfp8_iso_area",
                                                     "output_crc",
                                                     "crc_match"};
   return kColumns;
@@ -346,9 +354,10 @@ std::string layers_csv(const RunResult& r) {
         << "," << t.compute_cycles << "," << t.stall_cycles << "," << real(t.utilization) << ","
         << timing::bound_name(t.bound) << "," << t.dram_read_bytes << "," << t.dram_write_bytes
         << "," << t.tiles << "," << tile_csv(g, r.arch(), t) << "," << real(e4);
-    // Per kind of FP16 PE: cycles and energy at iso-PE and iso-area, then the ratios; empty
+    // Per kind of baseline PE: cycles and energy at iso-PE and iso-area, then the ratios; empty
     // cells for a kind this run has no arrays of.
-    for (const energy::PeKind kind : {energy::PeKind::kFp16, energy::PeKind::kFp16Dot}) {
+    for (const energy::PeKind kind :
+         {energy::PeKind::kFp16, energy::PeKind::kFp16Dot, energy::PeKind::kHfp8}) {
       const energy::Baseline* pe = c.find(kind, energy::Fit::kIsoPe);
       const energy::Baseline* area = c.find(kind, energy::Fit::kIsoArea);
       if (pe == nullptr || area == nullptr) {
@@ -379,12 +388,13 @@ std::string legend(const RunResult& r) {
     const ArrayRun& run = c.find(kind, fit)->run;
     return std::to_string(run.arch.array.rows) + "x" + std::to_string(run.arch.array.cols);
   };
-  out << "spd = FP16 cycles / 4-bit cycles; E = FP16 energy / 4-bit energy; util = MACs / (cycles"
+  out << "spd = baseline cycles / 4-bit cycles; E = baseline energy / 4-bit energy; util = MACs / "
+         "(cycles"
          " x PEs x MACs per PE-cycle);\n"
          "mem-bnd = GEMMs whose DRAM transfers take more cycles than their compute (memory-bound)."
          "\n"
-         "iso-PE: an FP16 array with as many PEs; iso-area: the FP16 PEs that fit in the 4-bit "
-         "array's PE area.\n"
+         "iso-PE: a baseline array with as many PEs; iso-area: the baseline PEs that fit in the "
+         "4-bit array's PE area.\n"
          "PE, area: one-FMA FP16 PEs ("
       << shape(energy::PeKind::kFp16, energy::Fit::kIsoPe) << ", "
       << shape(energy::PeKind::kFp16, energy::Fit::kIsoArea) << ")";
@@ -394,7 +404,9 @@ std::string legend(const RunResult& r) {
         << " lanes, FP32 adder tree (" << shape(energy::PeKind::kFp16Dot, energy::Fit::kIsoPe)
         << ", " << shape(energy::PeKind::kFp16Dot, energy::Fit::kIsoArea) << ")";
   }
-  out << ".\n";
+  out << ";\nhPE, harea: HFP8 PEs, E4M3 weights and activations, E5M2 gradients, FP16 accumulate ("
+      << shape(energy::PeKind::kHfp8, energy::Fit::kIsoPe) << ", "
+      << shape(energy::PeKind::kHfp8, energy::Fit::kIsoArea) << ").\n";
   return out.str();
 }
 
@@ -416,7 +428,7 @@ std::string summary_table(const RunResult& r) {
   out << "nibble run: " << r.workload.name << " on a " << r.arch().array.rows << "x"
       << r.arch().array.cols << " " << timing::dataflow_name(r.arch().array.dataflow)
       << " 4-bit array (" << r.arch().pe.lanes << (r.arch().pe.lanes == 1 ? " lane" : " lanes")
-      << " per PE), " << timing::timing_mode_name(r.arch().mode) << " timing; FP16 baselines:";
+      << " per PE), " << timing::timing_mode_name(r.arch().mode) << " timing; baselines:";
   for (size_t b = 0; b < c.baselines.size(); ++b) {
     const ArrayRun& run = c.baselines[b].run;
     out << (b == 0 ? " " : ", ") << run.arch.array.rows << "x" << run.arch.array.cols << " "
@@ -426,8 +438,7 @@ std::string summary_table(const RunResult& r) {
   // The ratio columns: spd-<name> for each baseline, then E-<name>.
   std::vector<std::string> names;
   for (const energy::Baseline& b : c.baselines) {
-    names.push_back(std::string(b.kind == energy::PeKind::kFp16Dot ? "d" : "") +
-                    (b.fit == energy::Fit::kIsoPe ? "PE" : "area"));
+    names.push_back(b.short_name());
   }
   std::snprintf(line, sizeof line, "%-6s %5s %15s %14s %7s %7s %11s", "pass", "gemms", "MACs",
                 "cycles", "util", "mem-bnd", "energy uJ");

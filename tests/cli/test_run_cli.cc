@@ -363,12 +363,28 @@ std::vector<ArrayShape> arrays_of(const Machine& mc) {
     out.push_back({"fp16dot_iso_area", scaled(mc.rows, dot), scaled(mc.cols, dot), "fp16dot", dot,
                    mc.dot_lanes});
   }
+  // docs/energy.md, "The HFP8 baseline": one lane, its area the row pe_hfp8.
+  const double hfp8 = shipped_area("pe_hfp8");
+  out.push_back({"hfp8_iso_pe", mc.rows, mc.cols, "hfp8", hfp8});
+  out.push_back({"hfp8_iso_area", scaled(mc.rows, hfp8), scaled(mc.cols, hfp8), "hfp8", hfp8});
   return out;
 }
 
+// A baseline's MACs per lane-cycle on a GEMM of the trace (docs/energy.md): the FP16 PEs one;
+// the HFP8 PE one, and on an FP16 GEMM the configured PE's FP16 : FP8 rate (at most one).
+double baseline_rate(const std::string& key, const TraceGemm& g, const Machine& mc) {
+  if (mc.compat || key.rfind("hfp8", 0) != 0 || (g.a != "fp16" && g.b != "fp16")) {
+    return 1.0;
+  }
+  return std::min(1.0, mc.fp16_rate / mc.fp8_rate);
+}
+
 // The ratios' suffix of a baseline: speedup_<suffix> (fp16_iso_pe: iso_pe, fp16dot_iso_pe:
-// dot_iso_pe).
+// dot_iso_pe, hfp8_iso_pe: hfp8_iso_pe).
 std::string ratio_suffix(const std::string& base) {
+  if (base.rfind("hfp8_", 0) == 0) {
+    return base;
+  }
   return base.rfind("fp16dot_", 0) == 0 ? "dot_" + base.substr(8) : base.substr(5);
 }
 
@@ -396,8 +412,8 @@ void expect_rel(double actual, double expected, const std::string& what) {
   EXPECT_NEAR(actual, expected, 1e-12 * std::abs(expected)) << what;
 }
 
-const char* const kBaselines[] = {"fp16_iso_pe", "fp16_iso_area", "fp16dot_iso_pe",
-                                  "fp16dot_iso_area"};
+const char* const kBaselines[] = {"fp16_iso_pe",      "fp16_iso_area", "fp16dot_iso_pe",
+                                  "fp16dot_iso_area", "hfp8_iso_pe",   "hfp8_iso_area"};
 
 // The value of a layers.csv column in gemms[i] (docs/reports.md, layers.csv): the key of the
 // same name, an energy as its total, and `<baseline>_<field>` as gemms[i].<baseline>.<field>.
@@ -548,7 +564,8 @@ void check_run_folder(const std::string& dir, const std::string& trace_file, con
     };
     check_energy(g.at("energy_pj"));
     EXPECT_GT(g.at("energy_pj").at("total").get<double>(), 0);
-    // The FP16 baselines: the same GEMM as fp16 x fp16, one FP16 MAC per lane per cycle.
+    // The baselines: the same GEMM as fp16 x fp16, one FP16 MAC per lane per cycle; as FP8 on
+    // the HFP8 PE.
     for (size_t b = 1; b < arrays.size(); ++b) {
       const ArrayShape& a = arrays[b];
       SCOPED_TRACE(a.key);
@@ -557,7 +574,8 @@ void check_run_folder(const std::string& dir, const std::string& trace_file, con
       const auto base_cycles = x.at("cycles").get<int64_t>();
       EXPECT_GT(base_cycles, 0);
       EXPECT_DOUBLE_EQ(x.at("utilization").get<double>(),
-                       static_cast<double>(macs) / (static_cast<double>(base_cycles) * pes[a.key]));
+                       static_cast<double>(macs) / (static_cast<double>(base_cycles) * pes[a.key] *
+                                                    baseline_rate(a.key, t, mc)));
       if (mc.compat) {
         Machine fp16 = mc;
         fp16.rows = a.rows;
@@ -665,7 +683,7 @@ void check_run_folder(const std::string& dir, const std::string& trace_file, con
       EXPECT_EQ(keys_of(x.at("energy_pj")), energy_keys);
       check_array_totals(
           x, members, [&](const Json& g) -> const Json& { return g.at(base); }, pes[base],
-          [](size_t) { return 1.0; }, index);
+          [&](size_t i) { return baseline_rate(base, want[i], mc); }, index);
       const std::string suffix = ratio_suffix(base);
       EXPECT_DOUBLE_EQ(tot.at("speedup_" + suffix).get<double>(),
                        static_cast<double>(x.at("cycles").get<int64_t>()) / four_cycles);
@@ -744,13 +762,13 @@ TEST_F(RunCli, DocsListTheReportKeys) {
   EXPECT_EQ(gemm.front(), "name");
   EXPECT_EQ(ReportDoc::members(doc.top, "arrays"),
             (std::vector<std::string>{"int4_fp4", "fp16_iso_pe", "fp16_iso_area", "fp16dot_iso_pe",
-                                      "fp16dot_iso_area"}));
+                                      "fp16dot_iso_area", "hfp8_iso_pe", "hfp8_iso_area"}));
   EXPECT_EQ(ReportDoc::fields(doc.top, "passes"),
             (std::vector<std::string>{"fwd", "dgrad", "wgrad", "none"}));
   const std::vector<std::string> energy = ReportDoc::fields(doc.totals, "energy_pj");
   ASSERT_FALSE(energy.empty());
   EXPECT_EQ(energy.back(), "total");
-  // Both baselines have one row, in both tables; the per-GEMM energy is the same breakdown.
+  // Every baseline has one row, in both tables; the per-GEMM energy is the same breakdown.
   for (const std::string base : kBaselines) {
     EXPECT_EQ(ReportDoc::fields(doc.totals, base), ReportDoc::fields(doc.totals, "fp16_iso_pe"));
     EXPECT_EQ(ReportDoc::fields(doc.gemm, base), ReportDoc::fields(doc.gemm, "fp16_iso_pe"));
@@ -760,8 +778,8 @@ TEST_F(RunCli, DocsListTheReportKeys) {
   ASSERT_GE(doc.csv_columns.size(), 2U);
   for (const std::string& col : doc.csv_columns) {
     bool known = std::find(gemm.begin(), gemm.end(), col) != gemm.end();
-    for (const std::string base :
-         {"fp16_iso_pe", "fp16_iso_area", "fp16dot_iso_pe", "fp16dot_iso_area", "tile"}) {
+    for (const std::string base : {"fp16_iso_pe", "fp16_iso_area", "fp16dot_iso_pe",
+                                   "fp16dot_iso_area", "hfp8_iso_pe", "hfp8_iso_area", "tile"}) {
       const std::vector<std::string> fields = ReportDoc::fields(doc.gemm, base);
       known = known || (col.rfind(base + "_", 0) == 0 &&
                         std::find(fields.begin(), fields.end(), col.substr(base.size() + 1)) !=

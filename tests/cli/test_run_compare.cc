@@ -15,8 +15,10 @@
 //           28 register bits = 1/4 + (136 + 67 + 28) / 1024 + 537/1024 = 1 um^2 with the rows
 //           below; pe_fp16 4 um^2: s = sqrt(1 / 4) = 0.5, so the iso-area FP16 array is
 //           floor(2 * 0.5) x floor(2 * 0.5) = 1 x 1. The iso-PE FP16 array is 2 x 2.
+//           pe_hfp8 1/4 um^2: s = sqrt(1 / (1/4)) = 2, so the iso-area HFP8 array is 4 x 4.
 //   Baseline workload: both GEMMs as a = b = out = fp16, same shapes, passes and repeats, on
-//           FP16 PEs at one FP16 MAC per cycle.
+//           FP16 PEs at one FP16 MAC per cycle. The HFP8 arrays run them as fp8_e4m3 x
+//           fp8_e4m3 and fp8_e5m2 x fp8_e4m3 (out fp16), one FP8 MAC per PE per cycle.
 //
 // Tiling (docs/timing.md, "Tiling"). ws puts K on the array rows, N on the columns and streams
 // M. Block: b = min(ifmap / (min(R, K) * bits_A), ofmap / (min(C, N) * bits_acc)), clamped to
@@ -97,6 +99,32 @@
 // costs E(dot_fp16, multiply) in mac and E(dot_fp16, add) in accumulate, in place of
 // mac_fp16_fp16 and add_fp32 (64 of each a repeat).
 //
+// HFP8 iso-PE array, 2 x 2, rate 1 (docs/energy.md, "The HFP8 baseline"). bits 8, bits_acc 16,
+// bits_out 16. Load = A 4*2*8/8 = 8 B (fc = 0) + B 2*2*8/8 = 4 B; store 4*2*16/8 = 16 B.
+//   tile fc,fr load  channel   loaded  first  done  store  channel   end
+//   0    0,0   12 B  [0, 6)    16      18     22    -      -         22
+//   1    0,1   12 B  [6, 12)   22      24     28    16 B   [30, 38)  38
+//   2    1,0   4 B   [22, 24)  34      36     40    -      -         40
+//   3    1,1   4 B   [28, 30)  40      42     46    16 B   [48, 56)  56
+//   (load(3), ready at tile 1's done 28, goes before tile 1's store, ready at 30.)
+//   cycles 56, compute 18, busy 6+6+2+2+8+8 = 32 > 18: memory-bound. Read 32 B, write 32 B.
+//   Repeat 2: cycles 112. Utilization 64 / (56 * 4) = 2/7.
+//
+// HFP8 iso-area array, 4 x 4, rate 1: one column and one row fold (ru = cu = 4), lat_pipe = 6,
+// R = 4. The mapper (docs/timing.md, "The tile mapper") times the candidate blocks 4, 2 and 1:
+//   block 4, one tile: load A 4*4*8/8 = 16 B + B 4*4*8/8 = 16 B on [0, 16), loaded 26, first
+//     30, done 34; store 4*4*16/8 = 32 B ready 40, on [40, 56): 56 cycles.
+//   block 2, two tiles of 2 waves (B loaded once, with tile 0):
+//   tile block load  channel   loaded  first  done  store  channel   end
+//   0    0     24 B  [0, 12)   22      26     28    16 B   [34, 42)  42
+//   1    1     8 B   [12, 16)  26      30     32    16 B   [42, 50)  50
+//   (tile 1: max(max(26, 26) + 4, 28) = 30.) 50 cycles: tile 0's store overlaps tile 1.
+//   Block 1 (four one-wave tiles) is slower: their loads and 8 B stores queue on the one
+//   channel, and tile 1's preload cannot hide behind a one-cycle tile.
+//   The mapper takes block 2 (tile 2 x 4 x 4): cycles 50, compute 10 (first 4, 8; done 6, 10),
+//   busy 12+4+8+8 = 32 > 10: memory-bound. Read 32 B, write 32 B. Repeat 2: 100.
+//   Utilization 64 / (50 * 16) = 2/25.
+//
 // Action counts (docs/energy.md, "Action counts"), one repeat of one GEMM:
 //   pe_move_bits    ws: macs * (bits_A + bits_acc) + preload hops cu*ru*(ru+1)/2 * bits_B
 //                   4-bit:    4 tiles x (16 * (4 + 16) + 6 * 4)   = 4 x 344  = 1376
@@ -115,6 +143,14 @@
 //   pe_busy_cycles  ru*cu*compute per tile: 4 tiles x 4 x 4 = 64 on the 2 x 2 arrays,
 //                   16 tiles x 1 x 4 = 64 on the 1 x 1 array
 //   macs_*, acc_adds_*  64 each (int4 / fp4 -> acc fp16; fp16 -> acc fp32); scale_ops 16
+//   HFP8 (macs_fp8 64, acc_adds_fp16 64):
+//     iso-PE: pe_move 4 x (16 * (8 + 16) + 6 * 8) = 1728; sram_read 4 x 8 x 8 + 4 x 4 x 8 +
+//       2 x 8 x 16 + 2 x 16 x 8 = 896; sram_write 4 x 8 x 16 + 32 x 8 = 768; dram 256, 256;
+//       busy 64; idle 56*4 - 64 = 160 (320 at repeat 2).
+//     iso-area (2 tiles of ru = cu = 4, 2 waves): pe_move 64 * (8 + 16) + 2 x 40 * 8 = 2176
+//       (preload hops cu*ru*(ru+1)/2 = 40 a tile); sram_read 2 x 2 x 4 x 8 + 2 x 16 x 8 +
+//       32 x 8 = 640; sram_write 2 x 2 x 4 x 16 + 32 x 8 = 512; dram 256, 256; busy
+//       2 x 16 x 2 = 64; idle 50*16 - 64 = 736 (1472 at repeat 2).
 // Repeats multiply every count by 2; pe_idle_cycles = cycles * R * C - pe_busy_cycles:
 //   4-bit 50*4 - 64 = 136 and 100*4 - 128 = 272; iso-PE 70*4 - 64 = 216 and 140*4 - 128 = 432;
 //   iso-area 145 - 64 = 81 and 290 - 128 = 162.
@@ -130,6 +166,10 @@
 //   52 + 512 + 4096 + 10.125 = 4814.125. g_fp4: 4-bit 128 x 0.46484375 + 128 x 0.859375 =
 //   169.5, + 64 + 64 + 43 + 248 + 5120 + 272 / 32 = 5717, iso-PE 2 x 4609 = 9218, iso-area
 //   2 x 4814.125 = 9628.25. Energy ratios are FP16 total / 4-bit total, e.g. 4609 / 2844.75.
+//   HFP8 (an idle PE-cycle 1/4 um^2 / 32): mac 64 x 0.5 = 32, accumulate 64 x 0.5 = 32, scale
+//   32; iso-PE pe_register 1728 / 64 = 27, sram 896 / 16 + 768 / 8 = 152, dram 3072, idle
+//   160 / 128 = 1.25: 3348.25; iso-area 2176 / 64 = 34, 640 / 16 + 512 / 8 = 104, 3072,
+//   736 / 128 = 5.75: 3311.75. Repeat 2 doubles each: 6696.5 and 6623.5.
 //   All table values are exact in binary, so every sum is exact.
 #include <gtest/gtest.h>
 
@@ -209,6 +249,7 @@ const char* const kAreaCsv =
     "register_bit,0.0009765625,made up\n"
     "pe_fp16,4,made up\n"
     "dot_fp16_lane,3.921875,made up\n"
+    "pe_hfp8,0.25,made up\n"
     "sram@256,1024,made up\n"
     "add_fp32,1000,not read\n";
 
@@ -230,7 +271,7 @@ const char* const kConfig =
 
 // The counts of docs/energy.md ("Action counts") that have a table row, derived above.
 struct Counts {
-  int64_t macs_int4 = 0, macs_fp4 = 0, macs_fp16 = 0, chunk_sums = 0;
+  int64_t macs_int4 = 0, macs_fp4 = 0, macs_fp8 = 0, macs_fp16 = 0, chunk_sums = 0;
   int64_t acc_adds_fp16 = 0, acc_adds_fp32 = 0, scale_ops = 0, pe_move_bits = 0;
   int64_t sram_read_bits = 0, sram_write_bits = 0, dram_read_bits = 0, dram_write_bits = 0;
   int64_t pe_idle_cycles = 0;
@@ -248,14 +289,16 @@ double d(int64_t v) { return static_cast<double>(v); }
 // docs/energy.md, "From action counts to joules" and "The L-lane PE" (one lane), with the
 // test's tables: an FP4 product is 51 shifter bit-levels and 17 adder bits; a chunk (one
 // product here) goes through the rounder of a 17-bit sum, 50 adder bits and 85 shifter
-// bit-levels; an idle PE-cycle leaks through the PE's area, 1 um^2 (4-bit) or 4 um^2 (FP16).
-Energy energy_of(const Counts& n, bool fp16_pe, bool dot = false) {
+// bit-levels; an idle PE-cycle leaks through the PE's area, pe_um2: 1 um^2 (4-bit), 4 um^2
+// (FP16) or 1/4 um^2 (HFP8).
+Energy energy_of(const Counts& n, double pe_um2, bool dot = false) {
   const double shifter = pj("shifter", "bit_level");
   const double adder = pj("adder", "bit");
   Energy e;
   e.mac = d(n.macs_int4) * pj("mult_int4", "multiply") +
           d(n.macs_fp4) * (51 * shifter + 17 * adder) +
           d(n.chunk_sums) * (50 * adder + 85 * shifter) +
+          d(n.macs_fp8) * pj("mac_fp8_fp8", "multiply") +
           d(n.macs_fp16) * pj("mac_fp16_fp16", "multiply");
   e.accumulate = d(n.acc_adds_fp16) * pj("add_fp16", "accumulate") +
                  d(n.acc_adds_fp32) * pj("add_fp32", "accumulate");
@@ -269,7 +312,7 @@ Energy energy_of(const Counts& n, bool fp16_pe, bool dot = false) {
       d(n.sram_read_bits) * pj("sram", "read_bit") + d(n.sram_write_bits) * pj("sram", "write_bit");
   e.dram =
       d(n.dram_read_bits) * pj("dram", "read_bit") + d(n.dram_write_bits) * pj("dram", "write_bit");
-  e.pe_idle = d(n.pe_idle_cycles) * (fp16_pe ? 4.0 : 1.0) * pj("pe", "leak_um2_cycle");
+  e.pe_idle = d(n.pe_idle_cycles) * pe_um2 * pj("pe", "leak_um2_cycle");
   return e;
 }
 
@@ -301,7 +344,7 @@ Expected four_bit_int4() {
   c.macs_int4 = 64;
   c.acc_adds_fp16 = 64;
   c.chunk_sums = 64;
-  return {50, 18, 16, 32, 8.0 / 25, "memory", energy_of(c, false)};
+  return {50, 18, 16, 32, 8.0 / 25, "memory", energy_of(c, 1.0)};
 }
 
 Expected four_bit_fp4() {
@@ -309,28 +352,40 @@ Expected four_bit_fp4() {
   c.macs_fp4 = 128;
   c.acc_adds_fp16 = 128;
   c.chunk_sums = 128;
-  return {100, 36, 32, 64, 8.0 / 25, "memory", energy_of(c, false)};
+  return {100, 36, 32, 64, 8.0 / 25, "memory", energy_of(c, 1.0)};
 }
 
 Expected iso_pe(int64_t repeat, bool dot = false) {
   Counts c = counts(3456, 1536, 1536, 512, 256, repeat, 216 * repeat);
   c.macs_fp16 = 64 * repeat;
   c.acc_adds_fp32 = 64 * repeat;
-  return {70 * repeat,
-          18 * repeat,
-          64 * repeat,
-          32 * repeat,
-          8.0 / 35,
-          "memory",
-          energy_of(c, true, dot)};
+  return {70 * repeat, 18 * repeat, 64 * repeat,           32 * repeat,
+          8.0 / 35,    "memory",    energy_of(c, 4.0, dot)};
 }
 
 Expected iso_area(int64_t repeat, bool dot = false) {
   Counts c = counts(3328, 3072, 2560, 512, 256, repeat, 81 * repeat);
   c.macs_fp16 = 64 * repeat;
   c.acc_adds_fp32 = 64 * repeat;
-  return {145 * repeat,           65 * repeat, 64 * repeat, 32 * repeat, 64.0 / 145, "compute",
-          energy_of(c, true, dot)};
+  return {145 * repeat, 65 * repeat, 64 * repeat,           32 * repeat,
+          64.0 / 145,   "compute",   energy_of(c, 4.0, dot)};
+}
+
+// The HFP8 arrays: every GEMM as FP8, one FP8 MAC per PE-cycle, FP16 accumulation.
+Expected hfp8_iso_pe(int64_t repeat) {
+  Counts c = counts(1728, 896, 768, 256, 256, repeat, 160 * repeat);
+  c.macs_fp8 = 64 * repeat;
+  c.acc_adds_fp16 = 64 * repeat;
+  return {56 * repeat, 18 * repeat, 32 * repeat,       32 * repeat,
+          2.0 / 7,     "memory",    energy_of(c, 0.25)};
+}
+
+Expected hfp8_iso_area(int64_t repeat) {
+  Counts c = counts(2176, 640, 512, 256, 256, repeat, 736 * repeat);
+  c.macs_fp8 = 64 * repeat;
+  c.acc_adds_fp16 = 64 * repeat;
+  return {50 * repeat, 10 * repeat, 32 * repeat,       32 * repeat,
+          2.0 / 25,    "memory",    energy_of(c, 0.25)};
 }
 
 void expect_rel(double actual, double expected, const std::string& what) {
@@ -418,6 +473,10 @@ TEST_F(RunCompare, HandArithmeticOfTheHeaderComment) {
   // 64 + 48 = 112.
   EXPECT_EQ(iso_pe(1, true).energy.total(), 4609.0 - 112 + 40);
   EXPECT_EQ(iso_area(1, true).energy.total(), 4814.125 - 112 + 40);
+  EXPECT_EQ(hfp8_iso_pe(1).energy.total(), 3348.25);
+  EXPECT_EQ(hfp8_iso_area(1).energy.total(), 3311.75);
+  EXPECT_EQ(hfp8_iso_pe(2).energy.total(), 6696.5);
+  EXPECT_EQ(hfp8_iso_area(2).energy.total(), 6623.5);
 }
 
 TEST_F(RunCompare, Arrays) {
@@ -444,23 +503,29 @@ TEST_F(RunCompare, Arrays) {
   check("fp16_iso_area", 1, 1, "fp16", 4);  // 4 um^2, as the 4-bit array
   check("fp16dot_iso_pe", 2, 2, "fp16dot", 4);
   check("fp16dot_iso_area", 1, 1, "fp16dot", 4);
+  check("hfp8_iso_pe", 2, 2, "hfp8", 0.25);
+  check("hfp8_iso_area", 4, 4, "hfp8", 0.25);  // 4 um^2, as the 4-bit array
+  EXPECT_EQ(a.size(), 7U);
   // Three 256 KiB buffers of one bank, each the table's 1024 um^2 256 KiB bank.
-  for (const char* name :
-       {"int4_fp4", "fp16_iso_pe", "fp16_iso_area", "fp16dot_iso_pe", "fp16dot_iso_area"}) {
+  for (const char* name : {"int4_fp4", "fp16_iso_pe", "fp16_iso_area", "fp16dot_iso_pe",
+                           "fp16dot_iso_area", "hfp8_iso_pe", "hfp8_iso_area"}) {
     expect_rel(a.at(name).at("sram_area_mm2").get<double>(), 3 * 1024e-6, name);
   }
   EXPECT_EQ(a.at("fp16dot_iso_pe").at("lanes"), 1);
   EXPECT_EQ(a.at("int4_fp4").at("lanes"), 1);
+  EXPECT_EQ(a.at("hfp8_iso_area").at("lanes"), 1);
 }
 
 TEST_F(RunCompare, PerGemm) {
   const Json& gemms = report_->at("gemms");
   ASSERT_EQ(gemms.size(), 2U);
   const struct {
-    Expected four, pe, area, dot_pe, dot_area;
+    Expected four, pe, area, dot_pe, dot_area, hfp8_pe, hfp8_area;
     int64_t macs;
-  } want[] = {{four_bit_int4(), iso_pe(1), iso_area(1), iso_pe(1, true), iso_area(1, true), 64},
-              {four_bit_fp4(), iso_pe(2), iso_area(2), iso_pe(2, true), iso_area(2, true), 128}};
+  } want[] = {{four_bit_int4(), iso_pe(1), iso_area(1), iso_pe(1, true), iso_area(1, true),
+               hfp8_iso_pe(1), hfp8_iso_area(1), 64},
+              {four_bit_fp4(), iso_pe(2), iso_area(2), iso_pe(2, true), iso_area(2, true),
+               hfp8_iso_pe(2), hfp8_iso_area(2), 128}};
   for (size_t i = 0; i < 2; ++i) {
     const Json& g = gemms[i];
     const auto& w = want[i];
@@ -489,6 +554,17 @@ TEST_F(RunCompare, PerGemm) {
     check_baseline("fp16_iso_area", w.area);
     check_baseline("fp16dot_iso_pe", w.dot_pe);
     check_baseline("fp16dot_iso_area", w.dot_area);
+    check_baseline("hfp8_iso_pe", w.hfp8_pe);
+    check_baseline("hfp8_iso_area", w.hfp8_area);
+    // The tiles: the 2 x 2 array's as the 4-bit one's, the 4 x 4 array's the mapper's block 2.
+    EXPECT_EQ(g.at("hfp8_iso_pe").at("tile"), Json({{"m", 4}, {"n", 2}, {"k", 2}}));
+    EXPECT_EQ(g.at("hfp8_iso_area").at("tile"), Json({{"m", 2}, {"n", 4}, {"k", 4}}));
+    expect_rel(g.at("speedup_hfp8_iso_pe").get<double>(), 56.0 / 50, "speedup_hfp8_iso_pe");
+    expect_rel(g.at("speedup_hfp8_iso_area").get<double>(), 1.0, "speedup_hfp8_iso_area");
+    expect_rel(g.at("energy_ratio_hfp8_iso_pe").get<double>(),
+               w.hfp8_pe.energy.total() / w.four.energy.total(), "energy_ratio_hfp8_iso_pe");
+    expect_rel(g.at("energy_ratio_hfp8_iso_area").get<double>(),
+               w.hfp8_area.energy.total() / w.four.energy.total(), "energy_ratio_hfp8_iso_area");
     expect_rel(g.at("speedup_dot_iso_pe").get<double>(), 1.4, "speedup_dot_iso_pe");
     expect_rel(g.at("speedup_dot_iso_area").get<double>(), 2.9, "speedup_dot_iso_area");
     expect_rel(g.at("energy_ratio_dot_iso_pe").get<double>(),
@@ -557,6 +633,28 @@ TEST_F(RunCompare, TotalsAndPasses) {
   expect_rel(t.at("energy_ratio_dot_iso_area").get<double>(), (14442.375 - 216) / 8561.75,
              "energy_ratio_dot_iso_area");
 
+  // HFP8 arrays: 56 + 112 and 50 + 100 cycles.
+  const Json& hpe = t.at("hfp8_iso_pe");
+  EXPECT_EQ(hpe.at("cycles"), 168);
+  expect_rel(hpe.at("utilization").get<double>(), 192.0 / (168 * 4), "HFP8 iso-PE utilization");
+  EXPECT_EQ(hpe.at("memory_bound_gemms"), 2);
+  EXPECT_EQ(hpe.at("dram_read_bytes"), 96);
+  EXPECT_EQ(hpe.at("dram_write_bytes"), 96);
+  expect_energy(hpe.at("energy_pj"), sum(hfp8_iso_pe(1).energy, hfp8_iso_pe(2).energy),
+                "hfp8_iso_pe");
+  const Json& harea = t.at("hfp8_iso_area");
+  EXPECT_EQ(harea.at("cycles"), 150);
+  expect_rel(harea.at("utilization").get<double>(), 192.0 / (150 * 16),
+             "HFP8 iso-area utilization");
+  expect_energy(harea.at("energy_pj"), sum(hfp8_iso_area(1).energy, hfp8_iso_area(2).energy),
+                "hfp8_iso_area");
+  expect_rel(t.at("speedup_hfp8_iso_pe").get<double>(), 168.0 / 150, "speedup_hfp8_iso_pe");
+  expect_rel(t.at("speedup_hfp8_iso_area").get<double>(), 1.0, "speedup_hfp8_iso_area");
+  expect_rel(t.at("energy_ratio_hfp8_iso_pe").get<double>(), (3348.25 + 6696.5) / 8561.75,
+             "energy_ratio_hfp8_iso_pe");
+  expect_rel(t.at("energy_ratio_hfp8_iso_area").get<double>(), (3311.75 + 6623.5) / 8561.75,
+             "energy_ratio_hfp8_iso_area");
+
   // One GEMM per pass: each pass is that GEMM.
   const Json& passes = report_->at("passes");
   ASSERT_EQ(passes.size(), 2U);
@@ -593,6 +691,8 @@ TEST_F(RunCompare, LayersCsvRows) {
   const std::vector<Expected> area = {iso_area(1), iso_area(2)};
   const std::vector<Expected> dot_pe = {iso_pe(1, true), iso_pe(2, true)};
   const std::vector<Expected> dot_area = {iso_area(1, true), iso_area(2, true)};
+  const std::vector<Expected> hfp8_pe = {hfp8_iso_pe(1), hfp8_iso_pe(2)};
+  const std::vector<Expected> hfp8_area = {hfp8_iso_area(1), hfp8_iso_area(2)};
   const std::vector<std::string> heads = {"g_int4,fwd,4,4,4,int4,int4,fp16,1,64,50,18,32,",
                                           "g_fp4,dgrad,4,4,4,fp4:p0,int4,fp16,2,128,100,36,64,"};
   for (size_t i = 0; i < 2; ++i) {
@@ -608,10 +708,10 @@ TEST_F(RunCompare, LayersCsvRows) {
         cells.back() += ch;
       }
     }
-    ASSERT_EQ(cells.size(), 27U);
+    ASSERT_EQ(cells.size(), 35U);
     // Timing-only: no output CRC, so no match either (empty cells).
-    EXPECT_EQ(cells[25], "");
-    EXPECT_EQ(cells[26], "");
+    EXPECT_EQ(cells[33], "");
+    EXPECT_EQ(cells[34], "");
     const auto num = [&](size_t k) { return std::strtod(cells[k].c_str(), nullptr); };
     expect_rel(num(0), 8.0 / 25, "utilization");
     EXPECT_EQ(cells[1], "memory");
@@ -642,6 +742,16 @@ TEST_F(RunCompare, LayersCsvRows) {
                "energy_ratio_dot_iso_pe");
     expect_rel(num(24), dot_area[i].energy.total() / four[i].energy.total(),
                "energy_ratio_dot_iso_area");
+    EXPECT_EQ(cells[25], std::to_string(hfp8_pe[i].cycles));
+    expect_rel(num(26), hfp8_pe[i].energy.total(), "hfp8_iso_pe_energy_pj");
+    EXPECT_EQ(cells[27], std::to_string(hfp8_area[i].cycles));
+    expect_rel(num(28), hfp8_area[i].energy.total(), "hfp8_iso_area_energy_pj");
+    EXPECT_EQ(cells[29], "1.12");
+    EXPECT_EQ(cells[30], "1.0");
+    expect_rel(num(31), hfp8_pe[i].energy.total() / four[i].energy.total(),
+               "energy_ratio_hfp8_iso_pe");
+    expect_rel(num(32), hfp8_area[i].energy.total() / four[i].energy.total(),
+               "energy_ratio_hfp8_iso_area");
   }
   EXPECT_FALSE(std::getline(in, row));
 }

@@ -14,15 +14,17 @@
 //    price): that array's `energy_pj.<component>` and `energy_pj.total` of the GEMM,
 //    of `totals` and of the GEMM's pass, and the energy ratios with that array in them (both for
 //    the 4-bit array, one for a baseline). Where the count is zero the GEMM's leaves must not
-//    change. The baseline arrays run every GEMM as fp16 x fp16 (FP32 accumulation) on FP16 PEs:
-//    the one-FMA ones charge mac_fp16_fp16 and add_fp32, the dot-product ones dot_fp16 only;
-//    the 4-bit array charges the operand formats' rows, so its fp16 GEMM (fp16.ref) is charged
+//    change. The FP16 baseline arrays run every GEMM as fp16 x fp16 (FP32 accumulation): the
+//    one-FMA ones charge mac_fp16_fp16 and add_fp32, the dot-product ones dot_fp16 only; the
+//    HFP8 arrays run every 4-bit operand as FP8 (docs/energy.md, "The HFP8 baseline"), so they
+//    charge mac_fp8_fp8 and add_fp16, and mac_fp16_fp16 and add_fp32 for an FP16 GEMM; the
+//    4-bit array charges the operand formats' rows, so its fp16 GEMM (fp16.ref) is charged
 //    mac_fp16_fp16 and add_fp32 as well.
-//  - Area row of a part of the 4-bit PE (add_fp16 here, the largest), pe_fp16 or dot_fp16_lane
-//    -> the arrays' `pe_area_um2` and `pe_array_area_mm2`, and the iso-area shapes
-//    floor(R * s) x floor(C * s), s = sqrt(area(4-bit PE) / area(FP16 PE)), the 4-bit PE's area
-//    derived from its parts as docs/energy.md ("The L-lane PE") says, the dot-product PE's from
-//    its lanes ("The FP16 dot-product PE"). When a shape changes, that iso-area array's leaves
+//  - Area row of a part of the 4-bit PE (add_fp16 here, the largest), pe_fp16, dot_fp16_lane or
+//    pe_hfp8 -> the arrays' `pe_area_um2` and `pe_array_area_mm2`, and the iso-area shapes
+//    floor(R * s) x floor(C * s), s = sqrt(area(4-bit PE) / area(baseline PE)), the 4-bit PE's
+//    area derived from its parts as docs/energy.md ("The L-lane PE") says, the dot-product PE's
+//    from its lanes ("The FP16 dot-product PE"). When a shape changes, that iso-area array's leaves
 //    (and its ratios) may change; nothing of the 4-bit array or of the iso-PE arrays may.
 //  - Rows the model does not read (an extra energy row, area rows mult_fp16 and add_fp32)
 //    change nothing.
@@ -175,7 +177,7 @@ MacKind mac_kind(const std::string& a, const std::string& b) {
 }
 
 // One GEMM on one array: the array's object for it (the GEMM itself for the 4-bit array) and
-// the formats it runs with (fp16 x fp16 on the baselines).
+// the formats it runs with (fp16 x fp16 on the FP16 baselines, FP8 on the HFP8 ones).
 struct GemmOnArray {
   const Json& obj;
   MacKind kind;
@@ -186,8 +188,10 @@ struct GemmOnArray {
 
 // PE-cycles with no MAC: cycles * R * C - busy PE-cycles. A stalled cycle has no busy PE, so
 // stall_cycles > 0 makes the count non-zero; at one MAC per cycle (4-bit and FP4 GEMMs on the
-// 4-bit array, everything on the FP16 arrays) busy = macs, so the count is zero exactly when the
-// utilization is 1.
+// 4-bit array, everything on the FP16 arrays and FP8 on the HFP8 ones) busy = macs, so the count
+// is zero exactly when the utilization is 1. An FP16 GEMM on an HFP8 array runs at half rate
+// here (this config's 0.125 : 0.25), every wave two cycles: busy = 2 macs, and the utilization
+// divides by that rate, so the same holds.
 bool idle_count_nonzero(const GemmOnArray& g) {
   if (g.four_bit && g.obj.at("stall_cycles").get<int64_t>() > 0) {
     return true;
@@ -264,17 +268,23 @@ const std::vector<ArrayRef> kArrays = {
     {"int4_fp4",
      "",
      {"energy_ratio_iso_pe", "energy_ratio_iso_area", "energy_ratio_dot_iso_pe",
-      "energy_ratio_dot_iso_area"}},
+      "energy_ratio_dot_iso_area", "energy_ratio_hfp8_iso_pe", "energy_ratio_hfp8_iso_area"}},
     {"fp16_iso_pe", "/fp16_iso_pe", {"energy_ratio_iso_pe"}},
     {"fp16_iso_area", "/fp16_iso_area", {"energy_ratio_iso_area"}},
     {"fp16dot_iso_pe", "/fp16dot_iso_pe", {"energy_ratio_dot_iso_pe"}},
-    {"fp16dot_iso_area", "/fp16dot_iso_area", {"energy_ratio_dot_iso_area"}}};
+    {"fp16dot_iso_area", "/fp16dot_iso_area", {"energy_ratio_dot_iso_area"}},
+    {"hfp8_iso_pe", "/hfp8_iso_pe", {"energy_ratio_hfp8_iso_pe"}},
+    {"hfp8_iso_area", "/hfp8_iso_area", {"energy_ratio_hfp8_iso_area"}}};
 
 GemmOnArray on_array(const Json& gemm, const ArrayRef& x) {
   const bool four_bit = x.sub.empty();
-  const MacKind kind =
-      four_bit ? mac_kind(gemm.at("a").get<std::string>(), gemm.at("b").get<std::string>())
-               : MacKind::kFp16;
+  const std::string a = gemm.at("a").get<std::string>();
+  const std::string b = gemm.at("b").get<std::string>();
+  const bool hfp8 = x.name.rfind("hfp8", 0) == 0;
+  // The HFP8 arrays: an FP16 GEMM stays FP16, every other one is FP8.
+  const MacKind kind = four_bit ? mac_kind(a, b)
+                       : hfp8 ? (mac_kind(a, b) == MacKind::kFp16 ? MacKind::kFp16 : MacKind::kFp8)
+                              : MacKind::kFp16;
   return {four_bit ? gemm : gemm.at(x.name), kind, four_bit, gemm.at("macs").get<int64_t>(),
           x.name.rfind("fp16dot", 0) == 0};
 }
@@ -419,10 +429,10 @@ TEST_F(TableRow, UnusedEnergyRowChangesNothing) {
   EXPECT_EQ(unused, 1U);
 }
 
-// add_fp16 (the largest part of the 4-bit PE), pe_fp16 and dot_fp16_lane, each scaled once so
-// that an iso-area shape changes (x3) and once so that none does (a few per cent). The arrays'
-// areas change as the rule says; with the shapes kept, nothing else changes; with one changed,
-// only that iso-area array's leaves and its ratios may.
+// add_fp16 (the largest part of the 4-bit PE), pe_fp16, dot_fp16_lane and pe_hfp8, each scaled
+// once so that an iso-area shape changes (x3) and once so that none does (a few per cent). The
+// arrays' areas change as the rule says; with the shapes kept, nothing else changes; with one
+// changed, only that iso-area array's leaves and its ratios may.
 TEST_F(TableRow, AreaRowChangesOnlyAreasAndTheIsoAreaArray) {
   const Json a = run("A");
   ASSERT_TRUE(a.contains("gemms"));
@@ -439,26 +449,29 @@ TEST_F(TableRow, AreaRowChangesOnlyAreasAndTheIsoAreaArray) {
            (17 + 50) * row_in(text, "adder_bit") + row_in(text, "add_fp16") +
            28 * row_in(text, "register_bit");
   };
-  // The FP16 PEs: the one-FMA PE's row; the dot-product PE of the default 4 lanes
-  // (docs/energy.md, "The FP16 dot-product PE"): 4 lanes and 48 x 4 + 32 register bits.
-  const auto fp16_area = [&](const std::string& text, bool dot) {
-    return dot ? 4 * row_in(text, "dot_fp16_lane") + (48 * 4 + 32) * row_in(text, "register_bit")
-               : row_in(text, "pe_fp16");
+  // The baseline PEs: the one-FMA FP16 PE's row; the dot-product PE of the default 4 lanes
+  // (docs/energy.md, "The FP16 dot-product PE"): 4 lanes and 48 x 4 + 32 register bits; the
+  // HFP8 PE's row.
+  const auto base_area = [&](const std::string& text, const std::string& row) {
+    return row == "dot_fp16_lane"
+               ? 4 * row_in(text, row) + (48 * 4 + 32) * row_in(text, "register_bit")
+               : row_in(text, row);
   };
   const int64_t rows = a.at("array").at("rows").get<int64_t>();
   const int64_t cols = a.at("array").at("cols").get<int64_t>();
   const auto iso = [](int64_t n, double s) {
     return std::max<int64_t>(1, static_cast<int64_t>(std::floor(static_cast<double>(n) * s)));
   };
-  // The two kinds of FP16 array: their names, the suffix of their ratios, their dot flag.
+  // The three kinds of baseline array: their names, the suffix of their iso-area ratios, the
+  // area row of their PE.
   struct Kind {
-    std::string pe, area, suffix;
-    bool dot;
+    std::string pe, area, suffix, row;
   };
-  const Kind kinds[] = {{"fp16_iso_pe", "fp16_iso_area", "iso_area", false},
-                        {"fp16dot_iso_pe", "fp16dot_iso_area", "dot_iso_area", true}};
+  const Kind kinds[] = {{"fp16_iso_pe", "fp16_iso_area", "iso_area", "pe_fp16"},
+                        {"fp16dot_iso_pe", "fp16dot_iso_area", "dot_iso_area", "dot_fp16_lane"},
+                        {"hfp8_iso_pe", "hfp8_iso_area", "hfp8_iso_area", "pe_hfp8"}};
   for (const Kind& k : kinds) {
-    const double s0 = std::sqrt(int4_area(area_text_) / fp16_area(area_text_, k.dot));
+    const double s0 = std::sqrt(int4_area(area_text_) / base_area(area_text_, k.row));
     ASSERT_EQ(a.at("arrays").at(k.area).at("rows"), iso(rows, s0)) << k.area;
     ASSERT_EQ(a.at("arrays").at(k.area).at("cols"), iso(cols, s0)) << k.area;
   }
@@ -467,7 +480,8 @@ TEST_F(TableRow, AreaRowChangesOnlyAreasAndTheIsoAreaArray) {
     const char* row;
     double factor;
   } cases[] = {{"add_fp16", 3},      {"add_fp16", 1.015625}, {"pe_fp16", 3},
-               {"pe_fp16", 1.03125}, {"dot_fp16_lane", 3},   {"dot_fp16_lane", 1.0078125}};
+               {"pe_fp16", 1.03125}, {"dot_fp16_lane", 3},   {"dot_fp16_lane", 1.0078125},
+               {"pe_hfp8", 3},       {"pe_hfp8", 1.0078125}};
   int reshaped = 0;
   for (const auto& c : cases) {
     SCOPED_TRACE(std::string(c.row) + " x " + std::to_string(c.factor));
@@ -477,7 +491,6 @@ TEST_F(TableRow, AreaRowChangesOnlyAreasAndTheIsoAreaArray) {
     const Json b = run("B");
     ASSERT_TRUE(b.contains("gemms"));
     const bool int4 = std::string(c.row) == "add_fp16";
-    const bool dot_row = std::string(c.row) == "dot_fp16_lane";
     const double int4_um2 = int4_area(scaled);
     const auto ends_with = [](const std::string& leaf, const std::string& tail) {
       return leaf.size() >= tail.size() &&
@@ -500,15 +513,15 @@ TEST_F(TableRow, AreaRowChangesOnlyAreasAndTheIsoAreaArray) {
         int4 ? std::vector<std::string>{"int4_fp4"} : std::vector<std::string>{};
     std::vector<const Kind*> reshaped_kinds;
     for (const Kind& k : kinds) {
-      const double um2 = fp16_area(scaled, k.dot);
+      const double um2 = base_area(scaled, k.row);
       const double s = std::sqrt(int4_um2 / um2);
-      const double s0 = std::sqrt(int4_area(area_text_) / fp16_area(area_text_, k.dot));
+      const double s0 = std::sqrt(int4_area(area_text_) / base_area(area_text_, k.row));
       expect_array(k.pe, rows, cols, um2);
       expect_array(k.area, iso(rows, s), iso(cols, s), um2);
       if (iso(rows, s) != iso(rows, s0) || iso(cols, s) != iso(cols, s0)) {
         reshaped_kinds.push_back(&k);
       }
-      if (!int4 && k.dot == dot_row) {
+      if (!int4 && k.row == c.row) {
         own = {k.pe, k.area};
       }
     }
@@ -526,8 +539,9 @@ TEST_F(TableRow, AreaRowChangesOnlyAreasAndTheIsoAreaArray) {
     }
     const auto in_own = [&](const std::string& leaf) {
       for (const std::string& name : own) {
-        if (name == "int4_fp4" ? leaf.find("/fp16") == std::string::npos
-                               : leaf.find("/" + name + "/") != std::string::npos) {
+        if (name == "int4_fp4"
+                ? leaf.find("/fp16") == std::string::npos && leaf.find("/hfp8") == std::string::npos
+                : leaf.find("/" + name + "/") != std::string::npos) {
           return true;
         }
       }
@@ -537,10 +551,11 @@ TEST_F(TableRow, AreaRowChangesOnlyAreasAndTheIsoAreaArray) {
       if (leaf.find("/energy_ratio_") != std::string::npos) {
         // The ratios with an own array in them: all of them for the 4-bit array.
         for (const std::string& name : own) {
+          const std::string prefix = name.rfind("fp16dot", 0) == 0 ? "dot_"
+                                     : name.rfind("hfp8", 0) == 0  ? "hfp8_"
+                                                                   : "";
           const std::string suffix =
-              name == "int4_fp4"
-                  ? ""
-                  : (name.rfind("fp16dot", 0) == 0 ? "dot_" : "") + name.substr(name.find("iso"));
+              name == "int4_fp4" ? "" : prefix + name.substr(name.find("iso"));
           if (name == "int4_fp4" || ends_with(leaf, "/energy_ratio_" + suffix)) {
             return true;
           }
@@ -589,7 +604,7 @@ TEST_F(TableRow, AreaRowChangesOnlyAreasAndTheIsoAreaArray) {
       EXPECT_TRUE(may_change(leaf)) << leaf << " changed";
     }
   }
-  EXPECT_EQ(reshaped, 3) << "each row should be tried with and without a new iso-area shape";
+  EXPECT_EQ(reshaped, 4) << "each row should be tried with and without a new iso-area shape";
 }
 
 // The area rows the model does not read (the parts pe_fp16 and dot_fp16_lane are derived
@@ -601,7 +616,8 @@ TEST_F(TableRow, UnusedAreaRowChangesNothing) {
   size_t sram_points = 0;
   for (const std::string& key : row_keys(area_text_, 1)) {
     if (key == "mult_int4" || key == "shifter_bit_level" || key == "adder_bit" ||
-        key == "add_fp16" || key == "register_bit" || key == "pe_fp16" || key == "dot_fp16_lane") {
+        key == "add_fp16" || key == "register_bit" || key == "pe_fp16" || key == "dot_fp16_lane" ||
+        key == "pe_hfp8") {
       continue;
     }
     SCOPED_TRACE(key);

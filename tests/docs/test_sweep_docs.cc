@@ -123,8 +123,8 @@ TEST(SweepDocs, CsvColumnsBothWays) {
   }
   ASSERT_GT(header.size(), 40U);
 
-  const std::vector<std::string> baselines = {"fp16_iso_pe", "fp16_iso_area", "fp16dot_iso_pe",
-                                              "fp16dot_iso_area"};
+  const std::vector<std::string> baselines = {"fp16_iso_pe",      "fp16_iso_area", "fp16dot_iso_pe",
+                                              "fp16dot_iso_area", "hfp8_iso_pe",   "hfp8_iso_area"};
   std::set<std::string> documented;
   for (const std::string& name : first_cell_names(section(sweep_doc(), "## sweep.csv"))) {
     if (name.rfind("<baseline>.", 0) == 0) {

@@ -73,11 +73,11 @@ std::string table_text(const std::vector<Row>& rows) {
 // The made-up table with extra text appended after its rows.
 std::string made_up_plus(const std::string& extra) { return table_text(kMadeUp) + extra; }
 
-// The seven rows the area model needs.
-// The rows the area model needs: the seven of the PEs and one SRAM point.
+// The rows the area model needs: the eight of the PEs and one SRAM point.
 const std::string kAreaRows =
     "mult_int4,70.5,x\nshifter_bit_level,1.6,x\nadder_bit,4.5,x\nadd_fp16,1360,x\n"
-    "register_bit,5.98,x\npe_fp16,6303,x\ndot_fp16_lane,4076.8,x\nsram@64,65536,x\n";
+    "register_bit,5.98,x\npe_fp16,6303,x\ndot_fp16_lane,4076.8,x\npe_hfp8,1840.7,x\nsram@64,65536,"
+    "x\n";
 
 // The scratchpads energy_of prices: the made-up table's SRAM rows are plain (one point), so
 // every size costs the same.
@@ -240,7 +240,7 @@ TEST(EnergyTable, FieldCountErrors) {
                       {"expected 4 fields", "got 5", "\"sram,read_bit,0.5,src,\""});
   // An unquoted comma in the source splits it.
   expect_energy_error(made_up_plus("x,y,1,Horowitz, ISSCC 2014\n"), 18, {"got 5"});
-  expect_area_error(kAreaHeader + kAreaRows + "pe_fp8,100\n", 10,
+  expect_area_error(kAreaHeader + kAreaRows + "pe_fp8,100\n", 11,
                     {"expected 3 fields (component,area_um2,source), got 2", "\"pe_fp8,100\""});
 }
 
@@ -277,9 +277,9 @@ TEST(EnergyTable, NumberErrors) {
   bad("1e999", "expected a finite number");
   // A decimal comma, quoted so that it stays one field.
   expect_energy_error(made_up_plus("x,y,\"0,5\",src\n"), 18, {"expected a number", "got \"0,5\""});
-  expect_area_error(kAreaHeader + kAreaRows + "mult,0,x\n", 10,
+  expect_area_error(kAreaHeader + kAreaRows + "mult,0,x\n", 11,
                     {"expected a positive number (area_um2", "got \"0\""});
-  expect_area_error(kAreaHeader + kAreaRows + "mult,-3,x\n", 10, {"positive", "got \"-3\""});
+  expect_area_error(kAreaHeader + kAreaRows + "mult,-3,x\n", 11, {"positive", "got \"-3\""});
   expect_area_error(kAreaHeader + "pe_int4,big,x\n", 2, {"expected a number", "got \"big\""});
 }
 
@@ -299,7 +299,7 @@ TEST(EnergyTable, DuplicateErrors) {
   // The same component with another action, or the same action elsewhere, is not a duplicate.
   EXPECT_NO_THROW(
       EnergyTable::parse(made_up_plus("sram,refresh_bit,1,x\nfoo,read_bit,1,x\n"), "t"));
-  expect_area_error(kAreaHeader + kAreaRows + "mult_int4,1,x\n", 10,
+  expect_area_error(kAreaHeader + kAreaRows + "mult_int4,1,x\n", 11,
                     {"duplicate component mult_int4", "first at line 2"});
 }
 
@@ -406,22 +406,22 @@ TEST(SramCurve, BadRows) {
   // Area: an sram@ row is a bank's area; two at one capacity, a bad capacity, none at all.
   const std::string pe_rows =
       "mult_int4,70.5,x\nshifter_bit_level,1.6,x\nadder_bit,4.5,x\nadd_fp16,1360,x\n"
-      "register_bit,5.98,x\npe_fp16,6303,x\ndot_fp16_lane,4076.8,x\n";
+      "register_bit,5.98,x\npe_fp16,6303,x\ndot_fp16_lane,4076.8,x\npe_hfp8,1840.7,x\n";
   expect_area_error(kAreaHeader + pe_rows, 0, {"expected sram@<KiB>"});
-  expect_area_error(kAreaHeader + pe_rows + "sram@8,1,x\nsram@8,2,x\n", 10,
+  expect_area_error(kAreaHeader + pe_rows + "sram@8,1,x\nsram@8,2,x\n", 11,
                     {"duplicate component sram@8"});
-  expect_area_error(kAreaHeader + pe_rows + "sram@-1,1,x\n", 9, {"positive", "got \"-1\""});
+  expect_area_error(kAreaHeader + pe_rows + "sram@-1,1,x\n", 10, {"positive", "got \"-1\""});
 }
 
 TEST(SramCurve, AreaOfBanksAndBuffers) {
   // 8 KiB bank 10,000 um^2 (1250 per KiB), 128 KiB bank 80,000 (625 per KiB): per KiB, a slope
   // of -1/4 in log-log. A 32 KiB bank: 1250 x 4^(-1/4) = 883.9 per KiB, 28,284 um^2.
-  const AreaTable t =
-      AreaTable::parse(kAreaHeader +
-                           "mult_int4,70.5,x\nshifter_bit_level,1.6,x\nadder_bit,4.5,x\n"
-                           "add_fp16,1360,x\nregister_bit,5.98,x\npe_fp16,6303,x\n"
-                           "dot_fp16_lane,4076.8,x\nsram@128,80000,x\nsram@8,10000,x\n",
-                       "a.csv");
+  const AreaTable t = AreaTable::parse(
+      kAreaHeader +
+          "mult_int4,70.5,x\nshifter_bit_level,1.6,x\nadder_bit,4.5,x\n"
+          "add_fp16,1360,x\nregister_bit,5.98,x\npe_fp16,6303,x\n"
+          "dot_fp16_lane,4076.8,x\npe_hfp8,1840.7,x\nsram@128,80000,x\nsram@8,10000,x\n",
+      "a.csv");
   EXPECT_DOUBLE_EQ(t.sram_bank_um2(8), 10000.0);
   EXPECT_DOUBLE_EQ(t.sram_bank_um2(128), 80000.0);
   EXPECT_NEAR(t.sram_bank_um2(32), 28284.27, 0.01);
@@ -697,31 +697,54 @@ TEST(Baseline, FpArraysFollowTheirPeAndFit) {
   four.pe.lanes = 4;
   four.pe.fp16_macs_per_cycle = 0.25;
   four.baseline.fp16_dot_lanes = 8;
+  using nibble::energy::baseline_array;
   using nibble::energy::Fit;
-  using nibble::energy::fp16_array;
-  const ArchSpec pe1 = fp16_array(four, PeKind::kFp16, Fit::kIsoPe, area);
+  const ArchSpec pe1 = baseline_array(four, PeKind::kFp16, Fit::kIsoPe, area);
   EXPECT_EQ(pe1.array.rows, 32);
   EXPECT_EQ(pe1.array.cols, 24);
   EXPECT_EQ(pe1.pe.lanes, 1);
   EXPECT_EQ(pe1.pe.fp16_macs_per_cycle, 1.0);
-  const ArchSpec dot = fp16_array(four, PeKind::kFp16Dot, Fit::kIsoPe, area);
+  const ArchSpec dot = baseline_array(four, PeKind::kFp16Dot, Fit::kIsoPe, area);
   EXPECT_EQ(dot.array.rows, 32);
   EXPECT_EQ(dot.pe.lanes, 8);
   EXPECT_EQ(dot.pe.fp16_macs_per_cycle, 1.0);
   // iso-area by hand: the 4-lane 4-bit PE is 3299.62 um^2 (docs/energy.md); the 8-lane
   // dot-product PE 8 x 4076.8 + 416 x 5.98 = 35102.08; s = sqrt(3299.62 / 35102.08) = 0.30659,
   // 32 x s = 9.81, 24 x s = 7.36. The one-FMA PE: s = sqrt(3299.62 / 6303) = 0.72354: 23 x 17.
-  const ArchSpec dot_area = fp16_array(four, PeKind::kFp16Dot, Fit::kIsoArea, area);
+  const ArchSpec dot_area = baseline_array(four, PeKind::kFp16Dot, Fit::kIsoArea, area);
   EXPECT_EQ(dot_area.array.rows, 9);
   EXPECT_EQ(dot_area.array.cols, 7);
   EXPECT_EQ(dot_area.pe.lanes, 8);
-  const ArchSpec fma_area = fp16_array(four, PeKind::kFp16, Fit::kIsoArea, area);
+  const ArchSpec fma_area = baseline_array(four, PeKind::kFp16, Fit::kIsoArea, area);
   EXPECT_EQ(fma_area.array.rows, 23);
   EXPECT_EQ(fma_area.array.cols, 17);
+  // The HFP8 PE by hand: 241.5 (FP8 multiplier) + 1360 (add_fp16) + 40 x 5.98 = 1840.7 um^2;
+  // s = sqrt(3299.62 / 1840.7) = 1.33888: 42 x 32. One lane, one FP8 MAC a cycle, FP16 at the
+  // configured PE's FP16 : FP8 rate, 0.25 / 0.25 here.
+  const ArchSpec hfp8 = baseline_array(four, PeKind::kHfp8, Fit::kIsoPe, area);
+  EXPECT_EQ(hfp8.array.rows, 32);
+  EXPECT_EQ(hfp8.array.cols, 24);
+  EXPECT_EQ(hfp8.pe.lanes, 1);
+  EXPECT_EQ(hfp8.pe.fp8_macs_per_cycle, 1.0);
+  EXPECT_EQ(hfp8.pe.fp16_macs_per_cycle, 1.0);
+  four.pe.fp16_macs_per_cycle = 0.125;
+  EXPECT_EQ(baseline_array(four, PeKind::kHfp8, Fit::kIsoPe, area).pe.fp16_macs_per_cycle, 0.5);
+  const ArchSpec hfp8_area = baseline_array(four, PeKind::kHfp8, Fit::kIsoArea, area);
+  EXPECT_EQ(hfp8_area.array.rows, 42);
+  EXPECT_EQ(hfp8_area.array.cols, 32);
   // Compat timing has one MAC per PE: no dot-product arrays there.
-  EXPECT_EQ(nibble::energy::baselines_for(four).size(), 4u);
+  using nibble::energy::baselines_for;
+  const std::vector<std::pair<PeKind, Fit>> realistic = {
+      {PeKind::kFp16, Fit::kIsoPe},    {PeKind::kFp16, Fit::kIsoArea},
+      {PeKind::kFp16Dot, Fit::kIsoPe}, {PeKind::kFp16Dot, Fit::kIsoArea},
+      {PeKind::kHfp8, Fit::kIsoPe},    {PeKind::kHfp8, Fit::kIsoArea}};
+  EXPECT_EQ(baselines_for(four), realistic);
   four.mode = TimingMode::kCompat;
-  EXPECT_EQ(nibble::energy::baselines_for(four).size(), 2u);
+  const std::vector<std::pair<PeKind, Fit>> compat = {{PeKind::kFp16, Fit::kIsoPe},
+                                                      {PeKind::kFp16, Fit::kIsoArea},
+                                                      {PeKind::kHfp8, Fit::kIsoPe},
+                                                      {PeKind::kHfp8, Fit::kIsoArea}};
+  EXPECT_EQ(baselines_for(four), compat);
 }
 
 TEST(EnergyOf, EachCountFeedsOneComponent) {
@@ -985,3 +1008,67 @@ TEST(LanePe, ShippedEnergyPerChunkByHand) {
 }
 
 }  // namespace
+
+TEST(Baseline, WorkloadsPerPe) {
+  // docs/energy.md: the FP16 PEs run every operand as fp16; the HFP8 PE runs weights and
+  // activations (int4, uint4) as E4M3 and gradients (fp4, either phase) as E5M2, and keeps
+  // FP8 and FP16 operands as the trace wrote them.
+  using nibble::energy::baseline_workload;
+  const auto spec = [](const char* text) {
+    return nibble::workload::parse_format_spec(text).value();
+  };
+  nibble::workload::Workload w;
+  w.name = "w";
+  const char* const pairs[][3] = {
+      {"uint4", "int4", "fp16"},        {"fp4:p0", "int4", "fp16"}, {"uint4", "fp4:p1", "int4"},
+      {"fp8_e5m2", "fp8_e4m3", "fp16"}, {"fp16", "fp16", "fp16"},   {"int4", "uint4", "fp4:p1"},
+  };
+  for (const auto& p : pairs) {
+    nibble::workload::GemmSpec g;
+    g.a = spec(p[0]);
+    g.b = spec(p[1]);
+    g.out = spec(p[2]);
+    w.gemms.push_back(g);
+  }
+  const char* const hfp8[][3] = {
+      {"fp8_e4m3", "fp8_e4m3", "fp16"},
+      {"fp8_e5m2", "fp8_e4m3", "fp16"},
+      {"fp8_e4m3", "fp8_e5m2", "fp8_e4m3"},
+      {"fp8_e5m2", "fp8_e4m3", "fp16"},
+      {"fp16", "fp16", "fp16"},
+      {"fp8_e4m3", "fp8_e4m3", "fp8_e5m2"},
+  };
+  const nibble::workload::Workload h = baseline_workload(w, PeKind::kHfp8);
+  EXPECT_EQ(h.name, "w_hfp8");
+  const nibble::workload::Workload f = baseline_workload(w, PeKind::kFp16Dot);
+  EXPECT_EQ(f.name, "w_fp16");
+  ASSERT_EQ(h.gemms.size(), w.gemms.size());
+  for (size_t i = 0; i < w.gemms.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(h.gemms[i].a, spec(hfp8[i][0]));
+    EXPECT_EQ(h.gemms[i].b, spec(hfp8[i][1]));
+    EXPECT_EQ(h.gemms[i].out, spec(hfp8[i][2]));
+    for (const FormatSpec& x : {f.gemms[i].a, f.gemms[i].b, f.gemms[i].out}) {
+      EXPECT_EQ(x, spec("fp16"));
+    }
+  }
+  EXPECT_THROW(baseline_workload(w, PeKind::kInt4), std::invalid_argument);
+}
+
+TEST(EnergyOf, HfpEightPeRunsNoFourBitGemm) {
+  const EnergyTable t = EnergyTable::read_file(kShippedEnergy);
+  ActionCounts n;
+  n.macs_fp8 = 3;
+  n.acc_adds_fp16 = 3;
+  const nibble::timing::SramSpec sram;
+  const EnergyBreakdown e = nibble::energy::energy_of(n, t, PeDesign{PeKind::kHfp8, 1}, 1, sram);
+  EXPECT_DOUBLE_EQ(e.mac_pj, 3 * 0.50);        // mac_fp8_fp8
+  EXPECT_DOUBLE_EQ(e.accumulate_pj, 3 * 0.4);  // add_fp16
+  n.macs_int4 = 1;
+  EXPECT_THROW(nibble::energy::energy_of(n, t, PeDesign{PeKind::kHfp8, 1}, 1, sram),
+               std::invalid_argument);
+  // The shipped HFP8 PE: 241.5 + 1360 + 40 x 5.98 = 1840.7 um^2 (energy-sources.md).
+  EXPECT_DOUBLE_EQ(
+      nibble::energy::pe_area_um2(AreaTable::read_file(kShippedArea), PeDesign{PeKind::kHfp8, 1}),
+      1840.7);
+}
