@@ -81,24 +81,28 @@ module nibble_mac_array #(
 
   // Lane wires between PEs. x_*[i][j] is the row lane into PE(i, j), x_*[i][NumCols] leaves the
   // east edge; the north-south lanes likewise, [NumRows] leaving the south edge.
-  logic              x_valid [NumRows][NumCols+1];
-  logic              x_data  [NumRows][NumCols+1];
-  logic              x_first [NumRows][NumCols+1];
-  logic              x_last  [NumRows][NumCols+1];
-  logic [Lanes-1:0][3:0] x_code [NumRows][NumCols+1];
-  logic [Lanes-1:0]  x_en    [NumRows][NumCols+1];
-  logic              b_valid [NumRows+1][NumCols];
-  logic              b_data  [NumRows+1][NumCols];
-  logic [Lanes-1:0][3:0] b_code [NumRows+1][NumCols];
-  logic [Lanes-1:0]  b_en    [NumRows+1][NumCols];
-  logic              p_valid [NumRows+1][NumCols];
-  logic              p_data  [NumRows+1][NumCols];
-  logic [15:0]       p_value [NumRows+1][NumCols];
-  logic              w_valid [NumRows+1][NumCols];
-  logic              w_data  [NumRows+1][NumCols];
-  logic [RowWidth-1:0] w_row [NumRows+1][NumCols];
-  logic [Lanes-1:0][3:0] w_code [NumRows+1][NumCols];
-  logic [Lanes-1:0]  w_en    [NumRows+1][NumCols];
+  // split_var (Verilator only; a comment elsewhere): each element becomes a net of its own.
+  // Without it, Verilator sees one array fed by the edge inputs, so every PE's logic that
+  // reads a lane was re-evaluated whenever any input changed (twice a cycle); with it, only
+  // the edge PEs' is (docs/cosim.md, "Speed").
+  logic              x_valid [NumRows][NumCols+1] /* verilator split_var */;
+  logic              x_data  [NumRows][NumCols+1] /* verilator split_var */;
+  logic              x_first [NumRows][NumCols+1] /* verilator split_var */;
+  logic              x_last  [NumRows][NumCols+1] /* verilator split_var */;
+  logic [Lanes-1:0][3:0] x_code [NumRows][NumCols+1] /* verilator split_var */;
+  logic [Lanes-1:0]  x_en    [NumRows][NumCols+1] /* verilator split_var */;
+  logic              b_valid [NumRows+1][NumCols] /* verilator split_var */;
+  logic              b_data  [NumRows+1][NumCols] /* verilator split_var */;
+  logic [Lanes-1:0][3:0] b_code [NumRows+1][NumCols] /* verilator split_var */;
+  logic [Lanes-1:0]  b_en    [NumRows+1][NumCols] /* verilator split_var */;
+  logic              p_valid [NumRows+1][NumCols] /* verilator split_var */;
+  logic              p_data  [NumRows+1][NumCols] /* verilator split_var */;
+  logic [15:0]       p_value [NumRows+1][NumCols] /* verilator split_var */;
+  logic              w_valid [NumRows+1][NumCols] /* verilator split_var */;
+  logic              w_data  [NumRows+1][NumCols] /* verilator split_var */;
+  logic [RowWidth-1:0] w_row [NumRows+1][NumCols] /* verilator split_var */;
+  logic [Lanes-1:0][3:0] w_code [NumRows+1][NumCols] /* verilator split_var */;
+  logic [Lanes-1:0]  w_en    [NumRows+1][NumCols] /* verilator split_var */;
 
   // os: the bottom PE of column j did the last step of an output-completing tile in the
   // previous cycle, so every PE of the column holds its result: the column's drain starts.
@@ -198,11 +202,11 @@ module nibble_mac_array #(
     end
   end
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      drain_load_q <= '0;
-    end else if (en) begin
-      for (int j = 0; j < NumCols; j++) begin
+  for (genvar j = 0; j < NumCols; j++) begin : gen_drain_load
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        drain_load_q[j] <= 1'b0;
+      end else if (en) begin
         drain_load_q[j] <= (dataflow_q == nibble_pkg::DfOs) && x_valid[NumRows-1][j] &&
                            x_last[NumRows-1][j];
       end

@@ -10,7 +10,7 @@ packages=(
   libboost-dev libboost-program-options-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev nlohmann-json3-dev
-  python3-matplotlib
+  python3-matplotlib python3-numpy
   slurm-wlm munge
 )
 

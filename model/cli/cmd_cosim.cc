@@ -1,7 +1,8 @@
 // nibble cosim: runs a trace's GEMMs through the RTL array (Verilated) and through the SystemC
 // model, and writes cosim.csv: per GEMM, the output CRC of each, whether they match, and the
-// RTL's cycles against the model's array schedule (docs/cosim.md). Exit code 1 if any output
-// differs, or misses the trace's `expect crc=`.
+// RTL's cycles against the model's array schedule; and mismatch.txt / mismatch.json: where
+// outputs differ, element by element (docs/cosim.md). Exit code 1 if any output differs, or
+// misses the trace's `expect crc=`; the summary line on stdout says which.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -33,6 +34,7 @@ int run_cosim(const std::vector<std::string>& args) {
   std::vector<std::string> overrides;
   std::string out_dir = "out-cosim";
   std::string vcd_path;
+  std::string dump_path;
   std::string energy_path;
   std::string area_path;
   desc.add_options()                                                                          //
@@ -47,11 +49,14 @@ int run_cosim(const std::vector<std::string>& args) {
        "PE area table CSV for the same (default: built-in configs/area/default_45nm.csv)")  //
       ("output,o", po::value(&out_dir)->default_value("out-cosim"), "output folder")        //
       ("vcd", po::value(&vcd_path), "write the RTL array's waves to this VCD file")         //
+      ("dump", po::value(&dump_path),
+       "write each GEMM's A, B, model output and RTL output as NumPy .npy files into this "
+       "folder")  //
       ("quiet,q", "no progress on stderr");
   po::variables_map vm;
   if (!parse_options("cosim",
                      "--trace FILE [--config FILE] [--set KEY=VALUE]... [--energy FILE] "
-                     "[--area FILE] [-o OUTDIR] [--vcd FILE] [-q]",
+                     "[--area FILE] [-o OUTDIR] [--vcd FILE] [--dump DIR] [-q]",
                      desc, args, vm)) {
     return 0;
   }
@@ -60,6 +65,12 @@ int run_cosim(const std::vector<std::string>& args) {
   }
   if (vm.count("vcd") != 0 && vcd_path.empty()) {
     throw UsageError("--vcd: empty file name");
+  }
+  if (vm.count("dump") != 0 && dump_path.empty()) {
+    throw UsageError("--dump: empty folder name");
+  }
+  if (!dump_path.empty() && same_path(dump_path, out_dir)) {
+    throw UsageError("--dump " + dump_path + ": the output folder (-o) itself; give another");
   }
   const bool quiet = vm.count("quiet") != 0;
 
@@ -86,6 +97,10 @@ int run_cosim(const std::vector<std::string>& args) {
   claim_output_dir(dir, out_dir);
   std::optional<report::StagedFile> vcd;  // the waves, renamed into place when the run succeeds
   claim_vcd(vcd, vcd_path);
+  std::optional<report::StagedDir> dump;  // the tensors, published with the rest
+  if (!dump_path.empty()) {
+    claim_output_dir(dump, dump_path);
+  }
   if (!quiet) {
     std::cerr << "nibble cosim: " << w.gemms.size() << " GEMMs on the " << arch.array.rows << "x"
               << arch.array.cols << " " << timing::dataflow_name(arch.array.dataflow)
@@ -95,37 +110,66 @@ int run_cosim(const std::vector<std::string>& args) {
   options.vcd_path = vcd ? vcd->staging_path().string() : "";
   const std::vector<cosim::CosimRow> rows = cosim::run_cosim(w, arch, tensors, options);
   dir->write_file("cosim.csv", cosim::cosim_csv(rows, arch));
+  dir->write_file("mismatch.txt", cosim::mismatch_text(rows));
+  dir->write_file("mismatch.json", cosim::mismatch_json(rows));
   dir->write_file("config.yaml", frontend::dump_config(arch));
+  if (dump) {
+    dump->write_file("index.csv", fn::dump_index_csv(w));
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const workload::GemmSpec& g = w.gemms[i];
+      const std::string stem = fn::dump_stem(i, g.name);
+      dump->write_file(stem + ".a.npy", fn::tensor_npy(tensors[i].a));
+      dump->write_file(stem + ".b.npy", fn::tensor_npy(tensors[i].b));
+      dump->write_file(stem + ".model.npy", fn::output_npy(rows[i].model_output, g.out, g.m, g.n));
+      dump->write_file(stem + ".rtl.npy", fn::output_npy(rows[i].rtl_output, g.out, g.m, g.n));
+    }
+    publish(*dump);
+  }
   publish(*dir, vcd);
 
-  int differ = 0;  // GEMMs whose RTL and model outputs differ
-  int missed = 0;  // GEMMs whose output misses the trace's `expect crc=`
+  size_t differ = 0;    // GEMMs whose RTL and model outputs differ
+  size_t expected = 0;  // GEMMs with an `expect crc=`
+  size_t missed = 0;    // of those, the ones whose RTL output misses it
   double worst = 0;
   for (const cosim::CosimRow& r : rows) {
     const workload::GemmSpec& g = *r.gemm;
     if (!r.match()) {
-      std::cerr << workload::gemm_where(g) << ": RTL output CRC " << report::crc_text(r.rtl_crc)
-                << ", model " << report::crc_text(r.model_crc) << "\n";
+      std::cerr << workload::gemm_where(g) << ": " << r.differing << " of " << g.m * g.n
+                << " output elements differ, the first C[" << r.first.m << "][" << r.first.n
+                << "] (" << out_dir << "/mismatch.txt)\n";
       ++differ;
     }
-    if (g.data.expect_crc && *g.data.expect_crc != r.rtl_crc) {
-      std::cerr << g.data.expect_where.file << ":" << g.data.expect_where.line << ": gemm '"
-                << g.name << "': RTL output CRC " << report::crc_text(r.rtl_crc)
-                << " differs from the expected " << report::crc_text(*g.data.expect_crc) << "\n";
-      ++missed;
+    if (g.data.expect_crc) {
+      ++expected;
+      if (*g.data.expect_crc != r.rtl_crc) {
+        std::cerr << g.data.expect_where.file << ":" << g.data.expect_where.line << ": gemm '"
+                  << g.name << "': RTL output CRC " << report::crc_text(r.rtl_crc)
+                  << " differs from the expected " << report::crc_text(*g.data.expect_crc) << "\n";
+        ++missed;
+      }
     }
     worst = std::max(worst, std::abs(r.error_pct()));
   }
-  char summary[160];
-  std::snprintf(summary, sizeof summary,
-                "cosim: %zu GEMMs, %zu outputs bit-identical, largest cycle error %.3f %%\n",
-                rows.size(), rows.size() - static_cast<size_t>(differ), worst);
-  std::cout << summary;
+  // One line that agrees with the exit code: what differs, what misses, then ok or FAILED.
+  const bool ok = differ == 0 && missed == 0;
+  std::cout << "cosim: " << rows.size() << (rows.size() == 1 ? " GEMM: " : " GEMMs: ")
+            << rows.size() - differ << " of " << rows.size() << " bit-identical";
+  if (differ != 0) {
+    std::cout << ", " << differ << (differ == 1 ? " differs" : " differ") << " (mismatch.txt)";
+  }
+  if (missed != 0) {
+    std::cout << "; " << missed << " of " << expected << " with `expect crc=`"
+              << (missed == 1 ? " misses it" : " miss it");
+  }
+  char cycles[64];
+  std::snprintf(cycles, sizeof cycles, "; largest cycle error %.3f %%; ", worst);
+  std::cout << cycles << (ok ? "ok" : "FAILED") << "\n";
   if (!quiet) {
-    std::cerr << "nibble cosim: wrote " << out_dir << "/{cosim.csv,config.yaml}"
+    std::cerr << "nibble cosim: wrote " << out_dir
+              << "/{cosim.csv,mismatch.txt,mismatch.json,config.yaml}"
               << (vcd_path.empty() ? "" : " and " + vcd_path) << "\n";
   }
-  return differ == 0 && missed == 0 ? 0 : 1;
+  return ok ? 0 : 1;
 }
 
 }  // namespace nibble::cli

@@ -31,10 +31,12 @@ namespace po = boost::program_options;
 namespace {
 
 // The SystemC engine as the comparison's timer: jobs[0] (the 4-bit array) runs in `mode`, the
-// FP16 baselines timing-only; the 4-bit array's output CRCs go to `crcs`.
+// baselines timing-only; the 4-bit array's output CRCs go to `crcs`, and with
+// options.keep_outputs its outputs to `outputs`.
 energy::WorkloadTimer systemc_timer(sc::EngineMode mode, const sc::EngineOptions& options,
-                                    std::vector<std::optional<uint32_t>>& crcs) {
-  return [mode, options, &crcs](const std::vector<energy::ArrayJob>& jobs) {
+                                    std::vector<std::optional<uint32_t>>& crcs,
+                                    std::vector<std::vector<uint16_t>>& outputs) {
+  return [mode, options, &crcs, &outputs](const std::vector<energy::ArrayJob>& jobs) {
     std::vector<sc::EngineJob> sc_jobs;
     for (size_t j = 0; j < jobs.size(); ++j) {
       sc::EngineJob e;
@@ -57,8 +59,10 @@ energy::WorkloadTimer systemc_timer(sc::EngineMode mode, const sc::EngineOptions
       }
     }
     crcs.clear();
+    outputs.clear();
     for (const sc::GemmResult& g : results.front()) {
       crcs.push_back(g.output_crc);
+      outputs.push_back(g.output);
     }
     return timings;
   };
@@ -76,6 +80,7 @@ int run_run(const std::vector<std::string>& args) {
   std::string area_path;
   std::string engine = "analytic";
   std::string vcd_path;
+  std::string dump_path;
   desc.add_options()  //
       ("trace", po::value(&trace_path),
        "workload trace (.trace); default: the built-in ResNet-18 training step, batch 32")    //
@@ -95,13 +100,16 @@ int run_run(const std::vector<std::string>& args) {
        "systemc engine: compute the values PE by PE, cycle by cycle (small arrays)")  //
       ("vcd", po::value(&vcd_path),
        "systemc engine: write waves (array busy/stall, DMA, scale unit) to this VCD file")  //
-      ("no-plots", "skip the PNG plots (tools/plot_report.py, needs python3-matplotlib)")   //
+      ("dump", po::value(&dump_path),
+       "with --functional or --detailed: write each GEMM's A, B and output as NumPy .npy "
+       "files into this folder")                                                           //
+      ("no-plots", "skip the PNG plots (tools/plot_report.py, needs python3-matplotlib)")  //
       ("quiet,q", "no progress on stderr");
   po::variables_map vm;
   if (!parse_options("run",
                      "[--trace FILE] [--config FILE] [--set KEY=VALUE]... [--energy FILE] "
                      "[--area FILE] [-o OUTDIR] [--engine analytic|systemc] [--functional | "
-                     "--detailed] [--vcd FILE] [--no-plots] [-q]",
+                     "--detailed] [--vcd FILE] [--dump DIR] [--no-plots] [-q]",
                      desc, args, vm)) {
     return 0;
   }
@@ -123,6 +131,15 @@ int run_run(const std::vector<std::string>& args) {
   }
   if (vm.count("vcd") != 0 && vcd_path.empty()) {
     throw UsageError("--vcd: empty file name");
+  }
+  if (vm.count("dump") != 0 && !functional && !detailed) {
+    throw UsageError("--dump needs --functional or --detailed (values to dump)");
+  }
+  if (vm.count("dump") != 0 && dump_path.empty()) {
+    throw UsageError("--dump: empty folder name");
+  }
+  if (!dump_path.empty() && same_path(dump_path, out_dir)) {
+    throw UsageError("--dump " + dump_path + ": the output folder (-o) itself; give another");
   }
   const sc::EngineMode mode = functional ? sc::EngineMode::kFunctional
                               : detailed ? sc::EngineMode::kDetailed
@@ -149,6 +166,10 @@ int run_run(const std::vector<std::string>& args) {
   claim_output_dir(dir, out_dir);
   std::optional<report::StagedFile> vcd;  // the waves, renamed into place when the run succeeds
   claim_vcd(vcd, vcd_path);
+  std::optional<report::StagedDir> dump;  // the tensors, published with the rest
+  if (!dump_path.empty()) {
+    claim_output_dir(dump, dump_path);
+  }
 
   if (!quiet) {
     std::cerr << "nibble run: " << result.workload.gemms.size() << " GEMMs on the 4-bit array and "
@@ -158,12 +179,14 @@ int run_run(const std::vector<std::string>& args) {
   }
   result.engine = engine;
   result.engine_mode = engine == "systemc" ? sc::engine_mode_name(mode) : "timing-only";
+  std::vector<std::vector<uint16_t>> outputs;  // the 4-bit array's, with --dump
   try {
     energy::WorkloadTimer timer = energy::time_analytic;
     if (engine == "systemc") {
       sc::EngineOptions options;
       options.vcd_path = vcd ? vcd->staging_path().string() : "";
-      timer = systemc_timer(mode, options, result.output_crcs);
+      options.keep_outputs = dump.has_value();
+      timer = systemc_timer(mode, options, result.output_crcs, outputs);
     }
     result.comparison =
         energy::compare_with_baselines(result.workload, arch, tables.energy, tables.area, timer);
@@ -183,6 +206,19 @@ int run_run(const std::vector<std::string>& args) {
     }
   } catch (const std::overflow_error& e) {
     throw UsageError(e.what());  // totals of a workload too large to count
+  }
+  if (dump) {
+    const workload::Workload& w = result.workload;
+    dump->write_file("index.csv", fn::dump_index_csv(w));
+    for (size_t i = 0; i < w.gemms.size(); ++i) {
+      const workload::GemmSpec& g = w.gemms[i];
+      const std::string stem = fn::dump_stem(i, g.name);
+      const fn::GemmTensors t = fn::make_gemm_tensors(w, i);
+      dump->write_file(stem + ".a.npy", fn::tensor_npy(t.a));
+      dump->write_file(stem + ".b.npy", fn::tensor_npy(t.b));
+      dump->write_file(stem + ".out.npy", fn::output_npy(outputs.at(i), g.out, g.m, g.n));
+    }
+    publish(*dump);
   }
   publish(*dir, vcd);
   std::cout << report::summary_table(result);

@@ -25,6 +25,13 @@ void claim_vcd(std::optional<report::StagedFile>& vcd, const std::string& path) 
   }
 }
 
+bool same_path(const fs::path& a, const fs::path& b) {
+  std::error_code ec_a, ec_b;
+  const fs::path ca = fs::weakly_canonical(a, ec_a);
+  const fs::path cb = fs::weakly_canonical(b, ec_b);
+  return !ec_a && !ec_b && ca == cb;
+}
+
 void publish(report::StagedDir& dir) {
   try {
     dir.commit();

@@ -18,6 +18,9 @@ void claim_output_dir(std::optional<report::StagedDir>& dir, const std::filesyst
 // Claims the --vcd file `path` into vcd, unless path is empty ("--vcd PATH: reason").
 void claim_vcd(std::optional<report::StagedFile>& vcd, const std::string& path);
 
+// Whether two output paths name the same file or folder (as they would be once created).
+bool same_path(const std::filesystem::path& a, const std::filesystem::path& b);
+
 // Publishes the folder, then the VCD if one was claimed; a failure names its path.
 void publish(report::StagedDir& dir);
 void publish(report::StagedDir& dir, std::optional<report::StagedFile>& vcd);

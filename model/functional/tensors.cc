@@ -2,12 +2,17 @@
 
 #include <array>
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <ios>
 #include <stdexcept>
 #include <string>
+#include <system_error>
+#include <utility>
 
 #include "model/frontend/input_error.h"
+#include "model/functional/npy.h"
 #include "model/numerics/format.h"
 #include "model/numerics/random.h"
 
@@ -56,11 +61,88 @@ std::string read_data_file(const std::string& path, const workload::SourceLocati
   return bytes;
 }
 
+// The bytes of an operand file: exactly rows x cols raw bytes, or a NumPy .npy file of a
+// rows x cols uint8 array (its header at most kMaxNpyHeader bytes), as row-major codes.
+constexpr int64_t kMaxNpyHeader = 1 << 20;
+
+std::string read_operand_file(const std::string& path, const workload::SourceLocation& where,
+                              const std::string& what, int64_t rows, int64_t cols,
+                              const char* shape_name) {
+  const auto fail = [&](const std::string& why) {
+    throw frontend::InputError(where.file, where.line, what + ": " + why);
+  };
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    fail("is a directory, not a file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    fail("cannot open file");
+  }
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size < 0 || !in) {
+    fail("cannot read file");
+  }
+  const int64_t expected = rows * cols;
+  const std::string shape = dims(shape_name, rows, cols);
+  std::string magic(6, '\0');
+  const bool npy = size >= 6 && in.read(magic.data(), 6) && is_npy(magic);
+  in.seekg(0, std::ios::beg);
+  if (!npy && size != expected) {
+    fail("expected " + std::to_string(expected) + " bytes (" + shape +
+         ") or a NumPy .npy file, found " + std::to_string(size) + " bytes");
+  }
+  if (npy && size > expected + kMaxNpyHeader) {
+    fail("a NumPy .npy file of " + std::to_string(size) + " bytes, more than a " + shape +
+         " uint8 array needs");
+  }
+  std::string bytes(static_cast<size_t>(size), '\0');
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(size))) {
+    fail("cannot read file");
+  }
+  if (!npy) {
+    return bytes;
+  }
+  NpyHeader h;
+  try {
+    h = parse_npy_header(bytes);
+  } catch (const std::invalid_argument& e) {
+    fail(e.what());
+  }
+  if (h.descr != "|u1" && h.descr != "<u1" && h.descr != ">u1" && h.descr != "u1") {
+    fail("NumPy dtype '" + h.descr + "': expected uint8 ('|u1'), one 4-bit code per element");
+  }
+  if (h.shape != std::vector<int64_t>{rows, cols}) {
+    std::string got = "(";
+    for (size_t i = 0; i < h.shape.size(); ++i) {
+      got += (i ? ", " : "") + std::to_string(h.shape[i]);
+    }
+    fail("NumPy shape " + got + (h.shape.size() == 1 ? ",)" : ")") + ", expected (" +
+         std::to_string(rows) + ", " + std::to_string(cols) + ") (" + shape + ")");
+  }
+  if (static_cast<int64_t>(bytes.size() - h.data_offset) != expected) {
+    fail("NumPy data of " + std::to_string(bytes.size() - h.data_offset) + " bytes, expected " +
+         std::to_string(expected) + " (" + shape + ")");
+  }
+  std::string data = bytes.substr(h.data_offset);
+  if (h.fortran_order) {  // column-major: element (r, c) at c * rows + r
+    std::string c_order(data.size(), '\0');
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t c = 0; c < cols; ++c) {
+        c_order[static_cast<size_t>(r * cols + c)] = data[static_cast<size_t>(c * rows + r)];
+      }
+    }
+    data = std::move(c_order);
+  }
+  return data;
+}
+
 Tensor4 load_tensor(const std::string& path, const workload::SourceLocation& where, const char* key,
                     const char* shape_name, int64_t rows, int64_t cols) {
   const std::string what = std::string("load ") + key + "=" + path;
-  const std::string bytes =
-      read_data_file(path, where, what, rows * cols, dims(shape_name, rows, cols));
+  const std::string bytes = read_operand_file(path, where, what, rows, cols, shape_name);
   Tensor4 t;
   t.rows = rows;
   t.cols = cols;
@@ -234,6 +316,44 @@ uint32_t output_crc(const std::vector<uint16_t>& elements, const FormatSpec& out
     crc_output_element(crc, e, out);
   }
   return crc.value();
+}
+
+std::string dump_stem(size_t index, const std::string& gemm_name) {
+  char number[24];
+  std::snprintf(number, sizeof number, "%03zu_", index);
+  std::string stem = number;
+  for (const char c : gemm_name) {
+    stem += c == '/' || c == ':' ? '_' : c;
+  }
+  return stem;
+}
+
+std::string tensor_npy(const Tensor4& t) {
+  return npy_u8(std::vector<uint8_t>(t.codes.begin(), t.codes.end()), t.rows, t.cols);
+}
+
+std::string output_npy(const std::vector<uint16_t>& elements, const workload::FormatSpec& out,
+                       int64_t rows, int64_t cols) {
+  if (num::is_4bit(out.format)) {
+    std::vector<uint8_t> codes(elements.size());
+    for (size_t i = 0; i < elements.size(); ++i) {
+      codes[i] = static_cast<uint8_t>(elements[i] & 0x0F);
+    }
+    return npy_u8(codes, rows, cols);
+  }
+  return npy_f16(elements, rows, cols);
+}
+
+std::string dump_index_csv(const workload::Workload& w) {
+  std::string csv = "index,gemm,m,n,k,a,b,out,stem\n";
+  for (size_t i = 0; i < w.gemms.size(); ++i) {
+    const GemmSpec& g = w.gemms[i];
+    csv += std::to_string(i) + "," + g.name + "," + std::to_string(g.m) + "," +
+           std::to_string(g.n) + "," + std::to_string(g.k) + "," + workload::format_spec_name(g.a) +
+           "," + workload::format_spec_name(g.b) + "," + workload::format_spec_name(g.out) + "," +
+           dump_stem(i, g.name) + "\n";
+  }
+  return csv;
 }
 
 }  // namespace nibble::fn

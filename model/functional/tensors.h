@@ -26,9 +26,9 @@ struct Tensor4 {
 
 // Everything functional mode needs to compute one GEMM's output.
 struct GemmTensors {
-  Tensor4 a;                       // M x K
-  Tensor4 b;                       // K x N
-  std::vector<num::Fp16> scales;   // 1 (per tensor) or N (per output column)
+  Tensor4 a;                      // M x K
+  Tensor4 b;                      // K x N
+  std::vector<num::Fp16> scales;  // 1 (per tensor) or N (per output column)
 };
 
 // The tensors of gemm number `index` (0-based, trace order) of workload w:
@@ -66,6 +66,18 @@ void crc_output_element(Crc32& crc, uint16_t element, const workload::FormatSpec
 
 // CRC-32 of an M x N output, row-major, elements as crc_output_element encodes them.
 uint32_t output_crc(const std::vector<uint16_t>& elements, const workload::FormatSpec& out);
+
+// --dump folders (docs/functional.md, "NumPy files"): each GEMM's tensors as NumPy .npy files
+// named <stem>.<what>.npy, stem = the GEMM's trace index (3 digits at least) and its name with
+// '/' and ':' as '_' ("007_layer1.0.conv1.fwd"), so the names are unique and sort in trace order.
+std::string dump_stem(size_t index, const std::string& gemm_name);
+// An operand: its 4-bit codes as uint8, rows x cols.
+std::string tensor_npy(const Tensor4& t);
+// An M x N output: 4-bit codes as uint8, FP16 as float16 (its bits).
+std::string output_npy(const std::vector<uint16_t>& elements, const workload::FormatSpec& out,
+                       int64_t rows, int64_t cols);
+// The folder's index.csv: one line per GEMM, `index,gemm,m,n,k,a,b,out,stem`.
+std::string dump_index_csv(const workload::Workload& w);
 
 }  // namespace nibble::fn
 

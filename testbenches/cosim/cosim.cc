@@ -1,13 +1,19 @@
 #include "testbenches/cosim/cosim.h"
 
+#include <cmath>
 #include <cstdio>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 
 #include "model/energy/baseline.h"
 #include "model/functional/tensors.h"
+#include "model/numerics/fp16.h"
+#include "model/numerics/fp4.h"
 #include "model/numerics/grad_scale.h"
+#include "model/numerics/int4.h"
+#include "model/report/pyfloat.h"
 #include "model/report/run_report.h"
 #include "model/sc/engine.h"
 #include "model/sc/scale_unit.h"
@@ -92,7 +98,9 @@ std::vector<CosimRow> run_cosim(const workload::Workload& w, const timing::ArchS
   job.arch = arch;
   job.mode = sc::EngineMode::kFunctional;
   job.tensors = [&tensors](size_t i) { return tensors[i]; };
-  const std::vector<sc::GemmResult> model = sc::run_engine({job}).front();
+  sc::EngineOptions engine_options;
+  engine_options.keep_outputs = true;  // compared element by element below
+  const std::vector<sc::GemmResult> model = sc::run_engine({job}, engine_options).front();
 
   // The RTL, GEMM after GEMM on one array.
   RtlArray array(arch.array.rows, arch.array.cols, arch.pe.lanes, rtl_options);
@@ -111,7 +119,28 @@ std::vector<CosimRow> run_cosim(const workload::Workload& w, const timing::ArchS
     row.rtl_cycles = timing::checked_mul(r.cycles, g.repeat);
     row.model_cycles = timing::checked_mul(timing::array_schedule_cycles(g, arch), g.repeat);
     row.model_total_cycles = model[i].timing.cycles;
-    rows.push_back(row);
+    const std::vector<uint16_t>& want = model[i].output;
+    if (want.size() != out.size()) {
+      throw std::logic_error(where(g) + "the model gave " + std::to_string(want.size()) +
+                             " output elements, the RTL " + std::to_string(out.size()));
+    }
+    for (size_t e = 0; e < out.size(); ++e) {
+      if (out[e] == want[e]) {
+        continue;
+      }
+      if (row.differing++ == 0) {
+        row.first.m = static_cast<int64_t>(e) / g.n;
+        row.first.n = static_cast<int64_t>(e) % g.n;
+        row.first.model = want[e];
+        row.first.rtl = out[e];
+        row.first.tile = r.tile[e];
+        row.first.tiles = r.tiles;
+        row.first.cycle = r.cycle[e];
+      }
+    }
+    row.rtl_output = out;
+    row.model_output = want;
+    rows.push_back(std::move(row));
   }
   return rows;
 }
@@ -132,6 +161,116 @@ std::string cosim_csv(const std::vector<CosimRow>& rows, const timing::ArchSpec&
         << pct << "," << r.model_total_cycles << "\n";
   }
   return out.str();
+}
+
+double output_value(const workload::FormatSpec& out, uint16_t code) {
+  const auto c4 = static_cast<num::Code4>(code & 0xF);
+  switch (out.format) {
+    case num::Format::kInt4:
+      return num::int4_value(c4);
+    case num::Format::kUint4:
+      return num::uint4_value(c4);
+    case num::Format::kFp4:
+      return num::fp4_value(c4, sc::output_spec(out).fp4);
+    default:
+      return num::Fp16::from_bits(code).to_double();
+  }
+}
+
+namespace {
+
+// A code as hex digits of its format's width: 0x7 for a 4-bit code, 0x3c00 for binary16.
+std::string code_hex(const workload::FormatSpec& out, uint16_t code) {
+  char text[16];
+  std::snprintf(text, sizeof text, num::is_4bit(out.format) ? "0x%x" : "0x%04x", code);
+  return text;
+}
+
+// The value as the shortest decimal that reads back the same ("inf", "-inf", "nan" too).
+std::string value_text(double v) { return report::python_float_repr(v); }
+
+size_t differing_gemms(const std::vector<CosimRow>& rows) {
+  size_t n = 0;
+  for (const CosimRow& r : rows) {
+    n += r.match() ? 0 : 1;
+  }
+  return n;
+}
+
+}  // namespace
+
+std::string mismatch_text(const std::vector<CosimRow>& rows) {
+  std::ostringstream out;
+  const size_t differ = differing_gemms(rows);
+  if (differ == 0) {
+    out << "nibble cosim: all " << rows.size()
+        << " GEMMs bit-identical, RTL against the SystemC model, element by element.\n";
+    return out.str();
+  }
+  out << "nibble cosim: " << differ << " of " << rows.size()
+      << " GEMMs differ, RTL against the SystemC model, element by element.\n";
+  for (const CosimRow& r : rows) {
+    if (r.match()) {
+      continue;
+    }
+    const workload::GemmSpec& g = *r.gemm;
+    const workload::FormatSpec& f = g.out;
+    out << "\n"
+        << workload::gemm_where(g) << ": " << r.differing << " of " << g.m * g.n
+        << " output elements differ (" << workload::format_spec_name(f) << ")\n";
+    if (r.differing == 0) {
+      out << "  the elements agree; the CRCs differ: RTL " << report::crc_text(r.rtl_crc)
+          << ", model " << report::crc_text(r.model_crc) << "\n";
+      continue;
+    }
+    const FirstDiff& d = r.first;
+    out << "  first: C[" << d.m << "][" << d.n << "] (row " << d.m << ", column " << d.n << ")\n"
+        << "    model: " << code_hex(f, d.model) << " = " << value_text(output_value(f, d.model))
+        << "\n"
+        << "    RTL:   " << code_hex(f, d.rtl) << " = " << value_text(output_value(f, d.rtl))
+        << "\n"
+        << "  made by tile " << d.tile << " of " << d.tiles << " (timing's tile order), leaving "
+        << "the array in cycle " << d.cycle << " of the GEMM's " << r.rtl_cycles / g.repeat
+        << " (one repeat)\n";
+  }
+  return out.str();
+}
+
+std::string mismatch_json(const std::vector<CosimRow>& rows) {
+  using Json = nlohmann::ordered_json;
+  const auto value = [](double v) { return std::isfinite(v) ? Json(v) : Json(value_text(v)); };
+  Json gemms = Json::array();
+  for (const CosimRow& r : rows) {
+    if (r.match()) {
+      continue;
+    }
+    const workload::GemmSpec& g = *r.gemm;
+    const workload::FormatSpec& f = g.out;
+    Json x = {{"gemm", g.name},
+              {"where", workload::gemm_where(g)},
+              {"out", workload::format_spec_name(f)},
+              {"elements", g.m * g.n},
+              {"differing_elements", r.differing},
+              {"rtl_crc", report::crc_text(r.rtl_crc)},
+              {"model_crc", report::crc_text(r.model_crc)}};
+    if (r.differing > 0) {
+      const FirstDiff& d = r.first;
+      x["first"] = {
+          {"row", d.m},
+          {"col", d.n},
+          {"model", {{"hex", code_hex(f, d.model)}, {"value", value(output_value(f, d.model))}}},
+          {"rtl", {{"hex", code_hex(f, d.rtl)}, {"value", value(output_value(f, d.rtl))}}},
+          {"tile", d.tile},
+          {"tiles", d.tiles},
+          {"cycle", d.cycle}};
+    } else {
+      x["first"] = nullptr;
+    }
+    gemms.push_back(std::move(x));
+  }
+  const Json j = {
+      {"gemms", rows.size()}, {"differing_gemms", differing_gemms(rows)}, {"mismatches", gemms}};
+  return j.dump(2) + "\n";
 }
 
 }  // namespace nibble::cosim

@@ -17,6 +17,15 @@
 
 namespace nibble::cosim {
 
+// Where the RTL's output of a GEMM first differs from the model's (docs/cosim.md, "When outputs
+// differ"): row-major first element, both codes in the output format, and where the RTL made it.
+struct FirstDiff {
+  int64_t m = 0, n = 0;         // C[m][n]
+  uint16_t model = 0, rtl = 0;  // output codes (4-bit codes, or binary16 bits)
+  int64_t tile = 0, tiles = 0;  // its tile, in timing::for_each_tile's order, of `tiles`
+  int64_t cycle = 0;            // the cycle its result left the array (as rtl_cycles counts)
+};
+
 // One GEMM of the co-simulation: a row of cosim.csv (docs/cosim.md defines each column).
 struct CosimRow {
   const workload::GemmSpec* gemm = nullptr;
@@ -25,7 +34,11 @@ struct CosimRow {
   int64_t rtl_cycles = 0;          // RTL cycles of one repeat, times repeat
   int64_t model_cycles = 0;        // array schedule of one repeat, times repeat
   int64_t model_total_cycles = 0;  // the SystemC model's cycles, DRAM included
-  bool match() const { return rtl_crc == model_crc; }
+  int64_t differing = 0;           // output elements that differ, RTL against model
+  FirstDiff first;                 // the first of them (when differing > 0)
+  // Both output tensors, M x N row-major, as codes of the output format (fn::output_npy).
+  std::vector<uint16_t> rtl_output, model_output;
+  bool match() const { return rtl_crc == model_crc && differing == 0; }
   double error_pct() const;  // 100 * (rtl_cycles - model_cycles) / model_cycles
 };
 
@@ -50,6 +63,15 @@ std::vector<uint16_t> rtl_outputs(RtlScaleUnit& unit, const workload::GemmSpec& 
 
 // cosim.csv: a header line and one line per row.
 std::string cosim_csv(const std::vector<CosimRow>& rows, const timing::ArchSpec& arch);
+
+// mismatch.txt and mismatch.json (docs/cosim.md, "When outputs differ"): per GEMM whose
+// outputs differ, the first differing element, both values, its tile and cycle, and how many
+// elements differ; a run without any says so.
+std::string mismatch_text(const std::vector<CosimRow>& rows);
+std::string mismatch_json(const std::vector<CosimRow>& rows);
+
+// An output code of format `out` as a number: the 4-bit code's value, or the binary16 value.
+double output_value(const workload::FormatSpec& out, uint16_t code);
 
 }  // namespace nibble::cosim
 

@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "Vcosim_scale_unit.h"
-#include "cosim_arrays.h"  // generated: the built arrays' headers and NIBBLE_COSIM_ARRAYS_TABLE
+#include "cosim_arrays.h"  // generated: the built arrays' headers and NIBBLE_RTL_ARRAYS_TABLE
 #include "model/numerics/product.h"
 #include "model/numerics/random.h"
 #include "model/timing/realistic.h"
@@ -284,7 +284,7 @@ class VerilatedArray : public RtlArray::Port {
   int64_t time_ = 0;    // half cycles, the VCD's time
 };
 
-// The arrays built in (testbenches/cosim/CMakeLists.txt verilates each of NIBBLE_COSIM_ARRAYS
+// The arrays built in (testbenches/cosim/CMakeLists.txt verilates each of NIBBLE_RTL_ARRAYS
 // and lists it in the generated cosim_arrays.h): one row each.
 struct BuiltArray {
   int64_t rows, cols, lanes;
@@ -298,7 +298,7 @@ std::unique_ptr<RtlArray::Port> make_array(const RtlOptions& options) {
 
 #define NIBBLE_COSIM_ARRAY(rows, cols, lanes, model) \
   {rows, cols, lanes, make_array<model, rows, cols, lanes>},
-constexpr BuiltArray kBuiltArrays[] = {NIBBLE_COSIM_ARRAYS_TABLE};
+constexpr BuiltArray kBuiltArrays[] = {NIBBLE_RTL_ARRAYS_TABLE};
 #undef NIBBLE_COSIM_ARRAY
 
 const BuiltArray* find_built(int64_t rows, int64_t cols, int64_t lanes) {
@@ -330,9 +330,10 @@ struct Issue {
   int64_t beat = 0;  // preload beat q: the token for row R - 1 - q
 };
 
-// An output the controller expects from a column, in order.
+// An output the controller expects from a column, in order, and the tile it comes from.
 struct Expected {
   int64_t m = 0, n = 0;
+  int64_t tile = 0;
 };
 
 class Controller {
@@ -358,6 +359,7 @@ class Controller {
   }
 
   bool issued_all() const { return next_tile_ >= static_cast<int64_t>(tiles_.size()); }
+  int64_t tiles() const { return static_cast<int64_t>(tiles_.size()); }
 
   // What to issue in array cycle ta (the same answer until commit: the array may stall).
   Issue decide(int64_t ta) const {
@@ -402,7 +404,7 @@ class Controller {
       if (is.wave == 0) {
         first_wave_[i] = ta;
       }
-      expect_wave(tile, is.wave);
+      expect_wave(tile, is.wave_tile, is.wave);
       if (is.wave == tile.waves - 1) {
         last_wave_[i] = ta;
         if (tile.completes_outputs) {
@@ -506,7 +508,7 @@ class Controller {
           in.psum_valid[lj] = 1;
           in.psum_data[lj] = data;
           if (data && !tile.first_partial) {
-            const Expected e = output_of(tile, w, j);
+            const Expected e = output_of(tile, ps->wave_tile, w, j);
             const size_t el = static_cast<size_t>(e.m * acc.cols + e.n);
             // The previous K fold's result must have left the array (or leave it this cycle:
             // the buffer forwards it); only this wave's own result may still be due.
@@ -577,18 +579,18 @@ class Controller {
     return &history_[static_cast<size_t>((ta - lag) % static_cast<int64_t>(history_.size()))];
   }
 
-  // The output (m, n) of wave w in array column j (ws/is).
-  Expected output_of(const timing::Tile& tile, int64_t w, int64_t j) const {
+  // The output (m, n) of wave w of tile `index` in array column j (ws/is).
+  Expected output_of(const timing::Tile& tile, int64_t index, int64_t w, int64_t j) const {
     if (df_ == timing::Dataflow::kWs) {
-      return {tile.t0 + w, tile.col0 + j};
+      return {tile.t0 + w, tile.col0 + j, index};
     }
-    return {tile.col0 + j, tile.t0 + w};
+    return {tile.col0 + j, tile.t0 + w, index};
   }
 
-  void expect_wave(const timing::Tile& tile, int64_t w) {
+  void expect_wave(const timing::Tile& tile, int64_t index, int64_t w) {
     if (df_ != timing::Dataflow::kOs) {
       for (int64_t j = 0; j < tile.cols_used; ++j) {
-        const Expected e = output_of(tile, w, j);
+        const Expected e = output_of(tile, index, w, j);
         expected_[static_cast<size_t>(j)].push_back(e);
         ++pending_[static_cast<size_t>(e.m * n_ + e.n)];
         ++outstanding_;
@@ -601,7 +603,7 @@ class Controller {
     // os: each column drains its results bottom row first.
     for (int64_t j = 0; j < tile.cols_used; ++j) {
       for (int64_t i = tile.rows_used - 1; i >= 0; --i) {
-        expected_[static_cast<size_t>(j)].push_back({tile.row0 + i, tile.col0 + j});
+        expected_[static_cast<size_t>(j)].push_back({tile.row0 + i, tile.col0 + j, index});
         ++pending_[static_cast<size_t>((tile.row0 + i) * n_ + tile.col0 + j)];
         ++outstanding_;
       }
@@ -649,8 +651,8 @@ std::string rtl_array_not_built(int64_t rows, int64_t cols, int64_t lanes) {
          ": no RTL array of this size is built in (built: " + rtl_array_sizes() +
          "); to build one, add " + std::to_string(rows) + "x" + std::to_string(cols) +
          (lanes == 1 ? "" : "x" + std::to_string(lanes)) +
-         " to NIBBLE_COSIM_ARRAYS (testbenches/cosim/CMakeLists.txt, or cmake "
-         "-DNIBBLE_COSIM_ARRAYS=...) and rebuild";
+         " to NIBBLE_RTL_ARRAYS (testbenches/cosim/CMakeLists.txt, or cmake "
+         "-DNIBBLE_RTL_ARRAYS=...) and rebuild";
 }
 
 RtlArray::RtlArray(int64_t rows, int64_t cols, int64_t lanes, const RtlOptions& options)
@@ -703,6 +705,9 @@ RtlGemm RtlArray::run(const workload::GemmSpec& g, const timing::ArchSpec& arch,
   out.acc.cols = g.n;
   out.acc.values.assign(static_cast<size_t>(g.m * g.n), num::kFp16Zero);
   Controller ctl(g, arch, t, options_.fault);
+  out.tiles = ctl.tiles();
+  out.tile.assign(static_cast<size_t>(g.m * g.n), -1);
+  out.cycle.assign(static_cast<size_t>(g.m * g.n), -1);
 
   std::vector<uint16_t> res_valid(c), res(c);
   const int64_t start = port_->cycles();
@@ -725,7 +730,14 @@ RtlGemm RtlArray::run(const workload::GemmSpec& g, const timing::ArchSpec& arch,
       for (size_t j = 0; j < c; ++j) {
         if (res_valid[j] != 0) {
           const Expected e = ctl.take(static_cast<int64_t>(j));
-          out.acc.values[static_cast<size_t>(e.m * g.n + e.n)] = num::Fp16::from_bits(res[j]);
+          const size_t el = static_cast<size_t>(e.m * g.n + e.n);
+          uint16_t bits = res[j];
+          if (e.m == options_.flip_m && e.n == options_.flip_n) {
+            bits = static_cast<uint16_t>(bits ^ (1U << options_.flip_bit));
+          }
+          out.acc.values[el] = num::Fp16::from_bits(bits);
+          out.tile[el] = e.tile;
+          out.cycle[el] = port_->cycles() - start;
           last_result = port_->cycles();
           progress = true;
         }

@@ -49,12 +49,21 @@ struct RtlOptions {
   // Nonzero: every register of the array starts from random bits drawn with this seed
   // (Verilator's random reset) instead of zero, so that only the reset can clear them.
   int random_init_seed = 0;
+  // Test hook: flips bit `flip_bit` (0-15) of result C[flip_m][flip_n] as it leaves the array
+  // (each time it does), so the co-simulation sees an RTL output that differs; -1: none.
+  int64_t flip_m = -1, flip_n = -1;
+  int flip_bit = 0;
 };
 
 struct RtlGemm {
   datapath::Accumulators acc;  // M x N binary16 results of one repeat
   int64_t cycles = 0;          // clock cycles of one repeat, first input to last result
   int64_t stall_cycles = 0;    // cycles the array waited for res_ready_i
+  // Per element of C (row-major), where its final result came from: the tile (its index in
+  // timing::for_each_tile's order) and the cycle it left the array, counted as `cycles` is
+  // (0: the cycle of the first input).
+  std::vector<int64_t> tile, cycle;
+  int64_t tiles = 0;  // the GEMM's tiles
 };
 
 // The arrays built into nibble (Verilator needs NumRows, NumCols and Lanes at build time):

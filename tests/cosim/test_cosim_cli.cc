@@ -46,10 +46,10 @@ std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
   return rows;
 }
 
-// The built arrays as `nibble cosim` lists them: NIBBLE_COSIM_ARRAYS, ", "-separated.
+// The built arrays as `nibble cosim` lists them: NIBBLE_RTL_ARRAYS, ", "-separated.
 std::string built_arrays() {
   std::string out;
-  for (const char ch : std::string(NIBBLE_COSIM_ARRAYS)) {
+  for (const char ch : std::string(NIBBLE_RTL_ARRAYS)) {
     out += ch == ',' ? std::string(", ") : std::string(1, ch);
   }
   return out;
@@ -70,11 +70,11 @@ void PrintTo(const Case& c, std::ostream* os) {
   *os << c.dataflow << ' ' << c.size << 'x' << c.size << " L=" << c.lanes;
 }
 
-// Whether the array is in NIBBLE_COSIM_ARRAYS, the build's list ("8x8,16x16,8x8x4,...").
+// Whether the array is in NIBBLE_RTL_ARRAYS, the build's list ("8x8,16x16,8x8x4,...").
 bool built(int size, int lanes) {
   const std::string name = std::to_string(size) + "x" + std::to_string(size) +
                            (lanes == 1 ? "" : "x" + std::to_string(lanes));
-  std::istringstream list(NIBBLE_COSIM_ARRAYS);
+  std::istringstream list(NIBBLE_RTL_ARRAYS);
   std::string item;
   while (std::getline(list, item, ',')) {
     if (item == name) {
@@ -95,7 +95,7 @@ class CosimSuite : public ::testing::TestWithParam<Case> {};
 TEST_P(CosimSuite, EveryOutputBitIdenticalEveryCycleCountEqual) {
   const Case c = GetParam();
   if (!built(c.size, c.lanes)) {
-    GTEST_SKIP() << "not built (NIBBLE_COSIM_ARRAYS): " << NIBBLE_COSIM_ARRAYS;
+    GTEST_SKIP() << "not built (NIBBLE_RTL_ARRAYS): " << NIBBLE_RTL_ARRAYS;
   }
   const fs::path dir =
       fresh_dir(std::string(c.dataflow) + std::to_string(c.size) + "l" + std::to_string(c.lanes));
@@ -105,7 +105,10 @@ TEST_P(CosimSuite, EveryOutputBitIdenticalEveryCycleCountEqual) {
                   " --set array.cols=" + size + " --set array.dataflow=" + c.dataflow +
                   " --set pe.lanes=" + std::to_string(c.lanes) + " -o " + (dir / "out").string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "cosim: 26 GEMMs, 26 outputs bit-identical, largest cycle error 0.000 %\n");
+  EXPECT_EQ(r.out, "cosim: 26 GEMMs: 26 of 26 bit-identical; largest cycle error 0.000 %; ok\n");
+  EXPECT_EQ(read_file((dir / "out" / "mismatch.txt").string()),
+            "nibble cosim: all 26 GEMMs bit-identical, RTL against the SystemC model, element by "
+            "element.\n");
   const auto rows = read_csv(dir / "out" / "cosim.csv");
   ASSERT_EQ(rows.size(), 27u);
   std::string header;
@@ -136,7 +139,8 @@ INSTANTIATE_TEST_SUITE_P(Lanes, CosimSuite,
                          ::testing::Values(Case{8, "ws", 4}, Case{8, "os", 4}, Case{8, "is", 4},
                                            Case{8, "ws", 8}, Case{8, "os", 8}, Case{8, "is", 8},
                                            Case{16, "ws", 4}, Case{16, "os", 4}, Case{16, "is", 4},
-                                           Case{16, "ws", 8}, Case{16, "os", 8}, Case{16, "is", 8}),
+                                           Case{16, "ws", 8}, Case{16, "os", 8}, Case{16, "is", 8},
+                                           Case{32, "ws", 4}, Case{32, "os", 4}, Case{32, "is", 4}),
                          case_name);
 
 TEST(Cosim, SameInputsSameBytesAndWavesOnRequest) {
@@ -183,14 +187,15 @@ TEST(Cosim, BadInputIsOneLineAndExitCodeTwo) {
                   "fp16.trace:3: gemm 'g2': the RTL array multiplies 4-bit PE pairs only");
   expect_rejected("--trace " + kSuite + " --set array.rows=4 --set array.cols=4 --set pe.lanes=1",
                   "array.rows x array.cols x pe.lanes = 4x4x1: no RTL array of this size is built "
-                  "in (built: " + built_arrays() + ")");
+                  "in (built: " +
+                      built_arrays() + ")");
   expect_rejected("--trace " + kSuite + " --set array.rows=4 --set array.cols=4 --set pe.lanes=1",
-                  "); to build one, add 4x4 to NIBBLE_COSIM_ARRAYS (testbenches/cosim/"
-                  "CMakeLists.txt, or cmake -DNIBBLE_COSIM_ARRAYS=...) and rebuild");
+                  "); to build one, add 4x4 to NIBBLE_RTL_ARRAYS (testbenches/cosim/"
+                  "CMakeLists.txt, or cmake -DNIBBLE_RTL_ARRAYS=...) and rebuild");
   // The default PE has 4 lanes.
   expect_rejected("--trace " + kSuite + " --set array.rows=4 --set array.cols=4",
                   "4x4x4: no RTL array of this size is built in (built: " + built_arrays() +
-                      "); to build one, add 4x4x4 to NIBBLE_COSIM_ARRAYS");
+                      "); to build one, add 4x4x4 to NIBBLE_RTL_ARRAYS");
   expect_rejected("--trace " + kSuite + " --set array.rows=8 --set array.cols=8 --set pe.lanes=2",
                   "8x8x2: no RTL array of this size is built in");
   expect_rejected("--trace " + kSuite +
@@ -233,6 +238,10 @@ TEST(Cosim, ExpectedCrcIsChecked) {
   const std::string base = kNibble + " cosim -q --set array.rows=8 --set array.cols=8 --trace ";
   const CommandResult bad = run_command(base + wrong.string() + " -o " + (dir / "a").string());
   EXPECT_EQ(bad.exit_code, 1) << bad.err;
+  // The summary agrees with the exit code: the outputs agree, the expectation is missed.
+  EXPECT_EQ(bad.out,
+            "cosim: 1 GEMM: 1 of 1 bit-identical; 1 of 1 with `expect crc=` misses it; largest "
+            "cycle error 0.000 %; FAILED\n");
   EXPECT_NE(bad.err.find("wrong.trace:4: gemm 'g': RTL output CRC"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("differs from the expected 0x00000001"), std::string::npos) << bad.err;
   const std::vector<std::vector<std::string>> rows = read_csv(dir / "a" / "cosim.csv");

@@ -31,6 +31,7 @@
 #include "model/numerics/product.h"
 #include "model/timing/arch_spec.h"
 #include "model/timing/realistic.h"
+#include "testbenches/cosim/cosim.h"
 #include "testbenches/cosim/rtl_array.h"
 #include "tests/reference/ref_chunk.h"
 #include "tests/reference/ref_quant4.h"
@@ -177,7 +178,7 @@ class RtlArraySuite : public ::testing::TestWithParam<SuiteCase> {};
 TEST_P(RtlArraySuite, ValuesAndCyclesMatch) {
   const SuiteCase c = GetParam();
   if (!rtl_array_built(c.size, c.size, c.lanes)) {
-    GTEST_SKIP() << "not built (NIBBLE_COSIM_ARRAYS): " << rtl_array_sizes();
+    GTEST_SKIP() << "not built (NIBBLE_RTL_ARRAYS): " << rtl_array_sizes();
   }
   EXPECT_EQ(run_suite(arch_for(c.size, c.dataflow, true, c.lanes)), kSuiteSize);
 }
@@ -205,7 +206,9 @@ INSTANTIATE_TEST_SUITE_P(
         SuiteCase{8, timing::Dataflow::kOs, 8}, SuiteCase{8, timing::Dataflow::kIs, 8},
         SuiteCase{16, timing::Dataflow::kWs, 4}, SuiteCase{16, timing::Dataflow::kOs, 4},
         SuiteCase{16, timing::Dataflow::kIs, 4}, SuiteCase{16, timing::Dataflow::kWs, 8},
-        SuiteCase{16, timing::Dataflow::kOs, 8}, SuiteCase{16, timing::Dataflow::kIs, 8}),
+        SuiteCase{16, timing::Dataflow::kOs, 8}, SuiteCase{16, timing::Dataflow::kIs, 8},
+        SuiteCase{32, timing::Dataflow::kWs, 4}, SuiteCase{32, timing::Dataflow::kOs, 4},
+        SuiteCase{32, timing::Dataflow::kIs, 4}),
     suite_case_name);
 
 // With one lane the chunked reference is the plain one: the two references agree on the suite.
@@ -339,7 +342,7 @@ TEST(RtlArray, RejectsWhatItCannotRun) {
   EXPECT_THROW(RtlArray(8, 8, 2), std::invalid_argument);
   const std::string why = rtl_array_not_built(8, 8, 2);
   EXPECT_NE(why.find("8x8x2"), std::string::npos) << why;
-  EXPECT_NE(why.find("NIBBLE_COSIM_ARRAYS"), std::string::npos) << why;
+  EXPECT_NE(why.find("NIBBLE_RTL_ARRAYS"), std::string::npos) << why;
   EXPECT_EQ(why.find('\n'), std::string::npos) << why;
   const workload::Workload& w = suite();
   RtlArray array(8, 8);
@@ -350,6 +353,115 @@ TEST(RtlArray, RejectsWhatItCannotRun) {
   EXPECT_THROW(array.run(w.gemms[0], arch_for(8, timing::Dataflow::kWs, true, 4),
                          fn::make_gemm_tensors(w, 0)),
                std::invalid_argument);
+}
+
+// Where a result came from: the tile that last wrote C[m][n] (its final K fold), found here by
+// walking timing's tiles in order, against what the harness recorded; and a flipped result bit
+// (the RTL fault hook) changes that element only.
+TEST(RtlArray, EachResultKnowsItsTileAndCycle) {
+  std::istringstream text("nibble-trace 1\nseed 5\ngemm g m=20 n=19 k=13 a=int4 b=int4\n");
+  const workload::Workload w = frontend::parse_trace(text, "where");
+  const workload::GemmSpec& g = w.gemms[0];
+  const fn::GemmTensors t = fn::make_gemm_tensors(w, 0);
+  for (const timing::Dataflow df :
+       {timing::Dataflow::kWs, timing::Dataflow::kIs, timing::Dataflow::kOs}) {
+    SCOPED_TRACE(timing::dataflow_name(df));
+    const timing::ArchSpec arch = arch_for(8, df);
+    RtlArray array(8, 8);
+    const RtlGemm r = array.run(g, arch, t);
+    // The last tile in order whose outputs cover (m, n).
+    std::vector<int64_t> last(static_cast<size_t>(g.m * g.n), -1);
+    int64_t index = 0;
+    timing::for_each_tile(g, arch, timing::plan_tiles(g, arch), [&](const timing::Tile& tile) {
+      for (int64_t i = 0; i < tile.rows_used; ++i) {
+        for (int64_t j = 0; j < tile.cols_used; ++j) {
+          for (int64_t s = 0; s < tile.waves; ++s) {
+            int64_t m = 0, n = 0;
+            if (df == timing::Dataflow::kWs) {
+              m = tile.t0 + s, n = tile.col0 + j;
+            } else if (df == timing::Dataflow::kIs) {
+              m = tile.col0 + j, n = tile.t0 + s;
+            } else {
+              m = tile.row0 + i, n = tile.col0 + j;
+            }
+            last[static_cast<size_t>(m * g.n + n)] = index;
+          }
+        }
+      }
+      ++index;
+    });
+    EXPECT_EQ(r.tiles, index);
+    EXPECT_GT(r.tiles, 4);
+    EXPECT_EQ(r.tile, last);
+    // Every result leaves the array within the GEMM's cycles, the last one at its end.
+    EXPECT_EQ(*std::max_element(r.cycle.begin(), r.cycle.end()), r.cycles);
+    EXPECT_GE(*std::min_element(r.cycle.begin(), r.cycle.end()), 0);
+
+    RtlOptions flip;
+    flip.flip_m = 13;
+    flip.flip_n = 11;
+    flip.flip_bit = 3;
+    RtlArray faulty(8, 8, flip);
+    const RtlGemm f = faulty.run(g, arch, t);
+    std::vector<size_t> differ;
+    for (size_t e = 0; e < r.acc.values.size(); ++e) {
+      if (f.acc.values[e].bits() != r.acc.values[e].bits()) {
+        differ.push_back(e);
+      }
+    }
+    EXPECT_EQ(differ, std::vector<size_t>{static_cast<size_t>(13 * g.n + 11)});
+  }
+}
+
+// mismatch.txt and mismatch.json of hand-made rows (docs/cosim.md, "When outputs differ").
+TEST(Mismatch, ReportsNameTheFirstDifferingElement) {
+  workload::GemmSpec same, fp16, fp4;
+  same.name = "same";
+  same.m = same.n = 2;
+  same.where = {"t.trace", 2};
+  fp16.name = "big";
+  fp16.m = 3;
+  fp16.n = 5;
+  fp16.where = {"t.trace", 3};
+  fp4.name = "grad";
+  fp4.m = fp4.n = 4;
+  fp4.out = {num::Format::kFp4, 1};
+  fp4.where = {"t.trace", 4};
+  std::vector<CosimRow> rows(3);
+  rows[0].gemm = &same;
+  rows[1].gemm = &fp16;
+  rows[1].rtl_crc = 1;
+  rows[1].rtl_cycles = rows[1].model_cycles = 40;
+  rows[1].differing = 2;
+  rows[1].first = {1, 4, 0x3c00, 0x7c00, 3, 6, 31};  // 1.0 against +inf
+  rows[2].gemm = &fp4;
+  rows[2].differing = 1;
+  rows[2].rtl_cycles = 18;
+  rows[2].first = {0, 2, 0x9, 0x1, 0, 1, 17};
+  EXPECT_EQ(mismatch_text({rows[0]}),
+            "nibble cosim: all 1 GEMMs bit-identical, RTL against the SystemC model, element by "
+            "element.\n");
+  // FP4 codes at the default bias 7 and phase 1: 0x1 = +2 * 4^(1 - 7) = 2^-11, 0x9 its negative.
+  EXPECT_EQ(mismatch_text(rows),
+            "nibble cosim: 2 of 3 GEMMs differ, RTL against the SystemC model, element by "
+            "element.\n"
+            "\nt.trace:3: gemm 'big': 2 of 15 output elements differ (fp16)\n"
+            "  first: C[1][4] (row 1, column 4)\n"
+            "    model: 0x3c00 = 1.0\n"
+            "    RTL:   0x7c00 = inf\n"
+            "  made by tile 3 of 6 (timing's tile order), leaving the array in cycle 31 of the "
+            "GEMM's 40 (one repeat)\n"
+            "\nt.trace:4: gemm 'grad': 1 of 16 output elements differ (fp4:p1)\n"
+            "  first: C[0][2] (row 0, column 2)\n"
+            "    model: 0x9 = -0.00048828125\n"
+            "    RTL:   0x1 = 0.00048828125\n"
+            "  made by tile 0 of 1 (timing's tile order), leaving the array in cycle 17 of the "
+            "GEMM's 18 (one repeat)\n");
+  const std::string json = mismatch_json(rows);
+  EXPECT_NE(json.find("\"differing_gemms\": 2"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"value\": \"inf\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"row\": 1,\n        \"col\": 4"), std::string::npos) << json;
+  EXPECT_EQ(json.find("\"same\""), std::string::npos) << json;
 }
 
 }  // namespace

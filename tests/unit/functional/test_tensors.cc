@@ -15,6 +15,7 @@
 
 #include "model/frontend/input_error.h"
 #include "model/frontend/trace.h"
+#include "model/functional/npy.h"
 #include "model/functional/tensors.h"
 #include "model/numerics/format.h"
 
@@ -327,17 +328,20 @@ TEST_F(TensorFiles, LoadErrors) {
   write("short.bin", std::vector<uint8_t>(63, 1));
   Workload w = trace(kHead + gemm + "load g a=short.bin\n");
   EXPECT_EQ(load_error(w, 0), path("t.trace") + ":3: load a=" + path("short.bin") +
-                                  ": expected 64 bytes (M x K = 8 x 8), found 63");
+                                  ": expected 64 bytes (M x K = 8 x 8) or a NumPy .npy file, "
+                                  "found 63 bytes");
   // Too long.
   write("long.bin", std::vector<uint8_t>(17, 1));
   w = trace(kHead + gemm + "# b\nload g b=long.bin\n");
   EXPECT_EQ(load_error(w, 0), path("t.trace") + ":4: load b=" + path("long.bin") +
-                                  ": expected 16 bytes (K x N = 8 x 2), found 17");
+                                  ": expected 16 bytes (K x N = 8 x 2) or a NumPy .npy file, "
+                                  "found 17 bytes");
   // Empty.
   write("empty.bin", {});
   w = trace(kHead + gemm + "load g b=empty.bin\n");
   EXPECT_EQ(load_error(w, 0), path("t.trace") + ":3: load b=" + path("empty.bin") +
-                                  ": expected 16 bytes (K x N = 8 x 2), found 0");
+                                  ": expected 16 bytes (K x N = 8 x 2) or a NumPy .npy file, "
+                                  "found 0 bytes");
   // A byte with its high nibble set: byte 11 of a 8 x 8 tensor is row 1, column 3.
   std::vector<uint8_t> bad(64, 0xF);
   bad[11] = 0x1F;
@@ -351,9 +355,148 @@ TEST_F(TensorFiles, LoadErrors) {
   w = trace(kHead + gemm + "load g a=none.bin\n");
   EXPECT_EQ(load_error(w, 0),
             path("t.trace") + ":3: load a=" + path("none.bin") + ": cannot open file");
-  // A folder is not a file.
+  // A folder is not a file (issue 18, D5: it was "found 9223372036854775807").
   w = trace(kHead + gemm + "load g a=.\n");
-  EXPECT_NE(load_error(w, 0).find(path("t.trace") + ":3: load a="), std::string::npos);
+  EXPECT_EQ(load_error(w, 0), path("t.trace") + ":3: load a=" + (dir_ / ".").string() +
+                                  ": is a directory, not a file");
+}
+
+// --- NumPy files -------------------------------------------------------------------------------
+
+// An .npy file as NumPy's format documentation (numpy.lib.format) lays it out, written here
+// byte by byte: magic, version major.minor, little-endian header length (2 bytes in 1.0, 4 in
+// 2.0), the dict, spaces and '\n' up to a multiple of 64 bytes, then the data.
+std::vector<uint8_t> handmade_npy(const std::string& dict, const std::vector<uint8_t>& data,
+                                  int major = 1) {
+  const size_t prefix = major == 1 ? 10 : 12;
+  std::string header = dict;
+  while ((prefix + header.size() + 1) % 64 != 0) {
+    header += ' ';
+  }
+  header += '\n';
+  std::vector<uint8_t> out = {0x93, 'N', 'U', 'M', 'P', 'Y', static_cast<uint8_t>(major), 0};
+  for (size_t i = 0; i < prefix - 8; ++i) {
+    out.push_back(static_cast<uint8_t>((header.size() >> (8 * i)) & 0xFF));
+  }
+  out.insert(out.end(), header.begin(), header.end());
+  out.insert(out.end(), data.begin(), data.end());
+  return out;
+}
+
+TEST(Npy, WritesWhatNumPyWrites) {
+  // np.save of np.arange(6, dtype=np.uint8).reshape(2, 3): this header, 118 bytes with the
+  // padding, data at byte 128.
+  const std::vector<uint8_t> data = {0, 1, 2, 3, 4, 5};
+  const std::vector<uint8_t> want =
+      handmade_npy("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3), }", data);
+  const std::string got = nibble::fn::npy_u8(data, 2, 3);
+  EXPECT_EQ(bytes_of(got), want);
+  EXPECT_EQ(got.size(), 128U + 6U);
+  // float16 from bit patterns, little-endian: 1.0 = 0x3c00, -2.0 = 0xc000.
+  const std::string f16 = nibble::fn::npy_f16({0x3C00, 0xC000}, 1, 2);
+  EXPECT_EQ(bytes_of(f16),
+            handmade_npy("{'descr': '<f2', 'fortran_order': False, 'shape': (1, 2), }",
+                         {0x00, 0x3C, 0x00, 0xC0}));
+  EXPECT_THROW(nibble::fn::npy_u8(data, 2, 2), std::invalid_argument);
+}
+
+TEST(Npy, ReadsHeadersOfEveryVersion) {
+  const auto parse = [](const std::vector<uint8_t>& b) {
+    return nibble::fn::parse_npy_header(std::string(b.begin(), b.end()));
+  };
+  nibble::fn::NpyHeader h =
+      parse(handmade_npy("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3), }", {}));
+  EXPECT_EQ(h.descr, "|u1");
+  EXPECT_FALSE(h.fortran_order);
+  EXPECT_EQ(h.shape, (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(h.data_offset, 128U);
+  // Version 2.0 (4-byte length), keys in another order, double quotes, no trailing comma,
+  // a 1-D shape.
+  h = parse(handmade_npy("{\"shape\": (7,), \"fortran_order\": True, \"descr\": \"<f2\"}", {}, 2));
+  EXPECT_EQ(h.descr, "<f2");
+  EXPECT_TRUE(h.fortran_order);
+  EXPECT_EQ(h.shape, (std::vector<int64_t>{7}));
+  EXPECT_EQ(h.data_offset, 128U);  // 12 + 54 + 1 bytes, padded
+  // Broken headers: one line each, never a crash.
+  for (const std::string& dict :
+       {std::string("{'descr': '|u1', 'shape': (2, 3), }"),                         // a key missing
+        std::string("{'descr': '|u1', 'fortran_order': Maybe, 'shape': (2, 3)}"),   // not a bool
+        std::string("{'descr': '|u1', 'fortran_order': False, 'shape': (2, -3)}"),  // negative
+        std::string("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3)"),    // unclosed
+        std::string("{'descr': '|u1', 'fortran_order': False, 'shape': (99999999999999999999,)}"),
+        std::string("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3), 'x': 1}"),
+        std::string("{'descr': 'a\\b', 'fortran_order': False, 'shape': (2, 3)}")}) {
+    SCOPED_TRACE(dict);
+    EXPECT_THROW(parse(handmade_npy(dict, {})), std::invalid_argument);
+  }
+  std::vector<uint8_t> bad_version = handmade_npy("{}", {});
+  bad_version[6] = 4;
+  EXPECT_THROW(parse(bad_version), std::invalid_argument);
+  std::vector<uint8_t> cut =
+      handmade_npy("{'descr': '|u1', 'fortran_order': False, 'shape': ()}", {});
+  cut.resize(40);
+  EXPECT_THROW(parse(cut), std::invalid_argument);
+  EXPECT_THROW(parse({0x93, 'N', 'U'}), std::invalid_argument);
+}
+
+TEST_F(TensorFiles, LoadNumPyFiles) {
+  // A 2 x 3 in C order and B 3 x 2 in Fortran order (column-major data).
+  const std::vector<uint8_t> a = {1, 2, 3, 4, 5, 6};
+  write("a.npy", handmade_npy("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3), }", a));
+  // B = [[7, 8], [9, 10], [11, 12]] stored column by column: 7, 9, 11, 8, 10, 12.
+  write("b.npy", handmade_npy("{'descr': '<u1', 'fortran_order': True, 'shape': (3, 2), }",
+                              {7, 9, 11, 8, 10, 12}));
+  Workload w = trace(kHead + "gemm g m=2 n=2 k=3 a=int4 b=uint4\nload g a=a.npy b=b.npy\n");
+  const GemmTensors t = nibble::fn::make_gemm_tensors(w, 0);
+  EXPECT_EQ(t.a.codes, a);
+  EXPECT_EQ(t.b.codes, (std::vector<uint8_t>{7, 8, 9, 10, 11, 12}));
+  // What nibble writes, it reads: tensor_npy of the loaded tensor gives the same codes back.
+  const std::string again = nibble::fn::tensor_npy(t.b);
+  write("b2.npy", bytes_of(again));
+  w = trace(kHead + "gemm g m=2 n=2 k=3 a=int4 b=uint4\nload g a=a.npy b=b2.npy\n");
+  EXPECT_EQ(nibble::fn::make_gemm_tensors(w, 0).b.codes, t.b.codes);
+
+  // Errors, each one line naming the load line and the file.
+  const std::string gemm = "gemm g m=2 n=2 k=3 a=int4 b=uint4\n";
+  write("shape.npy",
+        handmade_npy("{'descr': '|u1', 'fortran_order': False, 'shape': (3, 2), }", a));
+  w = trace(kHead + gemm + "load g a=shape.npy\n");
+  EXPECT_EQ(load_error(w, 0), path("t.trace") + ":3: load a=" + path("shape.npy") +
+                                  ": NumPy shape (3, 2), expected (2, 3) (M x K = 2 x 3)");
+  write("flat.npy", handmade_npy("{'descr': '|u1', 'fortran_order': False, 'shape': (6,), }", a));
+  w = trace(kHead + gemm + "load g a=flat.npy\n");
+  EXPECT_EQ(load_error(w, 0), path("t.trace") + ":3: load a=" + path("flat.npy") +
+                                  ": NumPy shape (6,), expected (2, 3) (M x K = 2 x 3)");
+  write("i64.npy", handmade_npy("{'descr': '<i8', 'fortran_order': False, 'shape': (2, 3), }",
+                                std::vector<uint8_t>(48, 0)));
+  w = trace(kHead + gemm + "load g a=i64.npy\n");
+  EXPECT_EQ(load_error(w, 0), path("t.trace") + ":3: load a=" + path("i64.npy") +
+                                  ": NumPy dtype '<i8': expected uint8 ('|u1'), one 4-bit code "
+                                  "per element");
+  write("short.npy",
+        handmade_npy("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3), }", {1, 2, 3}));
+  w = trace(kHead + gemm + "load g a=short.npy\n");
+  EXPECT_EQ(load_error(w, 0), path("t.trace") + ":3: load a=" + path("short.npy") +
+                                  ": NumPy data of 3 bytes, expected 6 (M x K = 2 x 3)");
+  write("nibble.npy", handmade_npy("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3), }",
+                                   {1, 2, 3, 4, 0x50, 6}));
+  w = trace(kHead + gemm + "load g a=nibble.npy\n");
+  EXPECT_NE(load_error(w, 0).find("(row 1, column 1) is 0x50: the high nibble"), std::string::npos)
+      << load_error(w, 0);
+  std::vector<uint8_t> garbage = handmade_npy("{'descr': '|u1'", {});
+  write("garbage.npy", garbage);
+  w = trace(kHead + gemm + "load g a=garbage.npy\n");
+  EXPECT_NE(load_error(w, 0).find(": not a NumPy .npy header: "), std::string::npos)
+      << load_error(w, 0);
+}
+
+TEST(Npy, DumpNamesAndOutputs) {
+  EXPECT_EQ(nibble::fn::dump_stem(7, "layer1.0.conv1.fwd"), "007_layer1.0.conv1.fwd");
+  EXPECT_EQ(nibble::fn::dump_stem(1234, "a/b:c"), "1234_a_b_c");
+  // 4-bit outputs as uint8 codes, FP16 as float16.
+  EXPECT_EQ(nibble::fn::output_npy({0x7, 0xF}, kInt4, 1, 2), nibble::fn::npy_u8({0x7, 0xF}, 1, 2));
+  EXPECT_EQ(nibble::fn::output_npy({0x3C00, 0x7C00}, kFp16, 2, 1),
+            nibble::fn::npy_f16({0x3C00, 0x7C00}, 2, 1));
 }
 
 TEST_F(TensorFiles, ScaleValue) {
