@@ -150,13 +150,13 @@ module nibble_mac_array #(
   for (genvar i = 0; i < NumRows; i++) begin : gen_rows
     for (genvar j = 0; j < NumCols; j++) begin : gen_cols
       nibble_pe #(
-        .Row     (i),
         .RowWidth(RowWidth),
         .Lanes   (Lanes),
         .Fp4Bias (Fp4Bias)
       ) u_pe (
         .clk_i       (clk_i),
         .rst_ni      (rst_ni),
+        .row_i       (RowWidth'(i)),
         .en_i        (en),
         .dataflow_i  (dataflow_q),
         .fmt_a_i     (fmt_a_q),

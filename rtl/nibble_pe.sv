@@ -37,13 +37,13 @@
 // raises drain_load_i for the whole column once the bottom PE has done so, and the partial-sum
 // registers then load the column's results and shift them out, bottom row first.
 module nibble_pe #(
-  parameter int unsigned Row = 0,          // this PE's row in the array, 0 at the top
   parameter int unsigned RowWidth = 1,     // width of a preload token's row address
   parameter int unsigned Lanes = 1,        // L: lanes, codes per token (pe.lanes), in [1, 64]
   parameter int          Fp4Bias = nibble_pkg::Fp4Bias  // FP4 exponent bias, in [2, 13]
 ) (
   input  logic                     clk_i,        // clock
   input  logic                     rst_ni,       // asynchronous reset, active low
+  input  logic [RowWidth-1:0]      row_i,
   input  logic                     en_i,         // 1: registers update (the array advances)
   input  nibble_pkg::dataflow_e    dataflow_i,   // os, ws or is (held for a whole GEMM)
   input  nibble_pkg::operand_fmt_t fmt_a_i,      // format of A's elements
@@ -125,7 +125,7 @@ module nibble_pe #(
   assign stat_data = swap ? shadow_data_q : stat_data_q;
   assign stat_code = swap ? shadow_code_q : stat_code_q;
   assign stat_en = swap ? shadow_en_q : stat_en_q;
-  assign capture = ws_or_is && w_valid_i && (w_row_i == RowWidth'(Row));
+  assign capture = ws_or_is && w_valid_i && (w_row_i == row_i);
 
   always_comb begin
     mac_en = 1'b0;
@@ -293,25 +293,25 @@ module nibble_pe #(
   always_ff @(posedge clk_i) begin
     if (rst_ni && en_i) begin
       assert (dataflow_i inside {DfOs, DfWs, DfIs})
-        else $error("nibble_pe(%0d): dataflow %0d is not os, ws or is", Row, dataflow_i);
+        else $error("nibble_pe: dataflow %0d is not os, ws or is", dataflow_i);
       if (ws_or_is) begin
         assert (x_valid_i == p_valid_i)
-          else $error("nibble_pe(%0d): operand and partial sum out of step", Row);
+          else $error("nibble_pe: operand and partial sum out of step");
         assert (!(capture && shadow_full_q && !swap))
-          else $error("nibble_pe(%0d): preload overwrote a tile not yet swapped in", Row);
+          else $error("nibble_pe: preload overwrote a tile not yet swapped in");
         assert (!(swap && !shadow_full_q))
-          else $error("nibble_pe(%0d): first wave with no preloaded tile", Row);
+          else $error("nibble_pe: first wave with no preloaded tile");
         assert (!(mac_en && x_en_i != stat_en))
-          else $error("nibble_pe(%0d): operand and stationary chunks of different lanes", Row);
+          else $error("nibble_pe: operand and stationary chunks of different lanes");
       end else begin
         assert (x_valid_i == b_valid_i)
-          else $error("nibble_pe(%0d): A and B out of step", Row);
+          else $error("nibble_pe: A and B out of step");
         assert (!(mac_en && x_en_i != b_en_i))
-          else $error("nibble_pe(%0d): A and B chunks of different lanes", Row);
+          else $error("nibble_pe: A and B chunks of different lanes");
         assert (!(x_valid_i && x_last_i && out_full_q && !drain_load_i))
-          else $error("nibble_pe(%0d): a result overwrote one not yet drained", Row);
+          else $error("nibble_pe: a result overwrote one not yet drained");
         assert (!(drain_load_i && p_valid_i))
-          else $error("nibble_pe(%0d): drain started before the previous one left", Row);
+          else $error("nibble_pe: drain started before the previous one left");
       end
     end
   end

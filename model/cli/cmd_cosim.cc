@@ -22,6 +22,7 @@
 #include "model/report/run_report.h"
 #include "model/report/staged_dir.h"
 #include "testbenches/cosim/cosim.h"
+#include "testbenches/cosim/waves.h"
 
 namespace nibble::cli {
 
@@ -34,6 +35,10 @@ int run_cosim(const std::vector<std::string>& args) {
   std::vector<std::string> overrides;
   std::string out_dir = "out-cosim";
   std::string vcd_path;
+  std::string waves_path;
+  int64_t waves_from = 0;
+  int64_t waves_to = -1;
+  std::string waves_gemm;
   std::string dump_path;
   std::string energy_path;
   std::string area_path;
@@ -48,7 +53,13 @@ int run_cosim(const std::vector<std::string>& args) {
       ("area", po::value(&area_path),
        "PE area table CSV for the same (default: built-in configs/area/default_45nm.csv)")  //
       ("output,o", po::value(&out_dir)->default_value("out-cosim"), "output folder")        //
-      ("vcd", po::value(&vcd_path), "write the RTL array's waves to this VCD file")         //
+      ("waves", po::value(&waves_path),
+       "write the RTL array's waves to this file: .vcd (VCD) or .fst (FST)")  //
+      ("waves-from", po::value(&waves_from),
+       "waves from this RTL cycle on (clock edges since the run began, every GEMM counted)")  //
+      ("waves-to", po::value(&waves_to), "waves up to this RTL cycle, not included")          //
+      ("waves-gemm", po::value(&waves_gemm), "waves of the GEMMs of this name only")          //
+      ("vcd", po::value(&vcd_path), "the same as --waves with a .vcd file")                   //
       ("dump", po::value(&dump_path),
        "write each GEMM's A, B, model output and RTL output as NumPy .npy files into this "
        "folder")  //
@@ -56,7 +67,8 @@ int run_cosim(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse_options("cosim",
                      "--trace FILE [--config FILE] [--set KEY=VALUE]... [--energy FILE] "
-                     "[--area FILE] [-o OUTDIR] [--vcd FILE] [--dump DIR] [-q]",
+                     "[--area FILE] [-o OUTDIR] [--waves FILE.vcd|FILE.fst] [--waves-from CYCLE] "
+                     "[--waves-to CYCLE] [--waves-gemm NAME] [--dump DIR] [-q]",
                      desc, args, vm)) {
     return 0;
   }
@@ -65,6 +77,38 @@ int run_cosim(const std::vector<std::string>& args) {
   }
   if (vm.count("vcd") != 0 && vcd_path.empty()) {
     throw UsageError("--vcd: empty file name");
+  }
+  if (vm.count("waves") != 0 && waves_path.empty()) {
+    throw UsageError("--waves: empty file name");
+  }
+  if (!vcd_path.empty() && !waves_path.empty()) {
+    throw UsageError("--vcd and --waves: give one");
+  }
+  const std::string waves_option = vcd_path.empty() ? "--waves" : "--vcd";
+  if (!vcd_path.empty()) {
+    waves_path = vcd_path;
+  }
+  if (!waves_path.empty()) {
+    try {
+      const cosim::WaveFormat format = cosim::wave_format(waves_path);
+      if (!vcd_path.empty() && format != cosim::WaveFormat::kVcd) {
+        throw std::invalid_argument(vcd_path + ": not a .vcd file");
+      }
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(waves_option + " " + e.what());
+    }
+  }
+  for (const char* option : {"waves-from", "waves-to", "waves-gemm"}) {
+    if (vm.count(option) != 0 && waves_path.empty()) {
+      throw UsageError(std::string("--") + option + " needs --waves");
+    }
+  }
+  if (waves_from < 0) {
+    throw UsageError("--waves-from " + std::to_string(waves_from) + ": a cycle is at least 0");
+  }
+  if (vm.count("waves-to") != 0 && waves_to < waves_from) {
+    throw UsageError("--waves-to " + std::to_string(waves_to) + ": before --waves-from " +
+                     std::to_string(waves_from));
   }
   if (vm.count("dump") != 0 && dump_path.empty()) {
     throw UsageError("--dump: empty folder name");
@@ -86,6 +130,11 @@ int run_cosim(const std::vector<std::string>& args) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
+  if (!waves_gemm.empty() &&
+      std::none_of(w.gemms.begin(), w.gemms.end(),
+                   [&](const workload::GemmSpec& g) { return g.name == waves_gemm; })) {
+    throw UsageError("--waves-gemm " + waves_gemm + ": no GEMM of that name in " + trace_path);
+  }
   // The operands (a `load` file that cannot be read is bad input, found here).
   std::vector<fn::GemmTensors> tensors;
   tensors.reserve(w.gemms.size());
@@ -96,7 +145,7 @@ int run_cosim(const std::vector<std::string>& args) {
   std::optional<report::StagedDir> dir;
   claim_output_dir(dir, out_dir);
   std::optional<report::StagedFile> vcd;  // the waves, renamed into place when the run succeeds
-  claim_vcd(vcd, vcd_path);
+  claim_vcd(vcd, waves_path, waves_option);
   std::optional<report::StagedDir> dump;  // the tensors, published with the rest
   if (!dump_path.empty()) {
     claim_output_dir(dump, dump_path);
@@ -107,7 +156,13 @@ int run_cosim(const std::vector<std::string>& args) {
               << " array: RTL (Verilator) and SystemC model\n";
   }
   cosim::RtlOptions options;
-  options.vcd_path = vcd ? vcd->staging_path().string() : "";
+  if (vcd) {
+    options.waves_path = vcd->staging_path().string();
+    options.waves_format = cosim::wave_format(waves_path);
+  }
+  options.waves_from = waves_from;
+  options.waves_to = waves_to;
+  options.waves_gemm = waves_gemm;
   const std::vector<cosim::CosimRow> rows = cosim::run_cosim(w, arch, tensors, options);
   dir->write_file("cosim.csv", cosim::cosim_csv(rows, arch));
   dir->write_file("mismatch.txt", cosim::mismatch_text(rows));
@@ -125,7 +180,7 @@ int run_cosim(const std::vector<std::string>& args) {
     }
     publish(*dump);
   }
-  publish(*dir, vcd);
+  publish(*dir, vcd, waves_option);
 
   size_t differ = 0;    // GEMMs whose RTL and model outputs differ
   size_t expected = 0;  // GEMMs with an `expect crc=`
@@ -167,7 +222,7 @@ int run_cosim(const std::vector<std::string>& args) {
   if (!quiet) {
     std::cerr << "nibble cosim: wrote " << out_dir
               << "/{cosim.csv,mismatch.txt,mismatch.json,config.yaml}"
-              << (vcd_path.empty() ? "" : " and " + vcd_path) << "\n";
+              << (waves_path.empty() ? "" : " and " + waves_path) << "\n";
   }
   return ok ? 0 : 1;
 }

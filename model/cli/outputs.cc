@@ -14,14 +14,15 @@ void claim_output_dir(std::optional<report::StagedDir>& dir, const fs::path& pat
   }
 }
 
-void claim_vcd(std::optional<report::StagedFile>& vcd, const std::string& path) {
+void claim_vcd(std::optional<report::StagedFile>& vcd, const std::string& path,
+               const std::string& option) {
   if (path.empty()) {
     return;
   }
   try {
     vcd.emplace(path);
   } catch (const fs::filesystem_error& e) {
-    throw UsageError("--vcd " + path + ": " + e.code().message());
+    throw UsageError(option + " " + path + ": " + e.code().message());
   }
 }
 
@@ -40,13 +41,14 @@ void publish(report::StagedDir& dir) {
   }
 }
 
-void publish(report::StagedDir& dir, std::optional<report::StagedFile>& vcd) {
+void publish(report::StagedDir& dir, std::optional<report::StagedFile>& vcd,
+             const std::string& option) {
   publish(dir);
   if (vcd) {
     try {
       vcd->commit();
     } catch (const fs::filesystem_error& e) {
-      throw UsageError("--vcd " + vcd->final_path().string() + ": " + e.code().message());
+      throw UsageError(option + " " + vcd->final_path().string() + ": " + e.code().message());
     }
   }
 }

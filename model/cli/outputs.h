@@ -15,15 +15,18 @@ namespace nibble::cli {
 // Claims the output folder `path` into dir ("cannot write PATH: reason" when impossible).
 void claim_output_dir(std::optional<report::StagedDir>& dir, const std::filesystem::path& path);
 
-// Claims the --vcd file `path` into vcd, unless path is empty ("--vcd PATH: reason").
-void claim_vcd(std::optional<report::StagedFile>& vcd, const std::string& path);
+// Claims the wave file `path` into vcd, unless path is empty ("OPTION PATH: reason", the
+// option that named it: --vcd or --waves).
+void claim_vcd(std::optional<report::StagedFile>& vcd, const std::string& path,
+               const std::string& option = "--vcd");
 
 // Whether two output paths name the same file or folder (as they would be once created).
 bool same_path(const std::filesystem::path& a, const std::filesystem::path& b);
 
-// Publishes the folder, then the VCD if one was claimed; a failure names its path.
+// Publishes the folder, then the wave file if one was claimed; a failure names its path.
 void publish(report::StagedDir& dir);
-void publish(report::StagedDir& dir, std::optional<report::StagedFile>& vcd);
+void publish(report::StagedDir& dir, std::optional<report::StagedFile>& vcd,
+             const std::string& option = "--vcd");
 
 }  // namespace nibble::cli
 

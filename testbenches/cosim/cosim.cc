@@ -142,6 +142,7 @@ std::vector<CosimRow> run_cosim(const workload::Workload& w, const timing::ArchS
     row.model_output = want;
     rows.push_back(std::move(row));
   }
+  array.finish_waves();
   return rows;
 }
 

@@ -1,7 +1,9 @@
 #include "testbenches/cosim/rtl_array.h"
 
 #include <algorithm>
+#include <climits>
 #include <deque>
+#include <filesystem>
 #include <iterator>
 #include <stdexcept>
 #include <type_traits>
@@ -12,6 +14,7 @@
 #include "model/numerics/product.h"
 #include "model/numerics/random.h"
 #include "model/timing/realistic.h"
+#include "testbenches/cosim/waves.h"
 #include "testbenches/rtl_formats.h"
 #include "verilated.h"
 #include "verilated_vcd_c.h"
@@ -147,6 +150,8 @@ class RtlArray::Port {
   virtual bool settle() = 0;
   virtual void clock_edge() = 0;
   virtual int64_t cycles() const = 0;
+  virtual void set_waves_gemm(bool on) = 0;  // whether this GEMM's cycles may be dumped
+  virtual void finish_waves() = 0;
 };
 
 namespace {
@@ -156,7 +161,19 @@ class VerilatedArray : public RtlArray::Port {
  public:
   VerilatedArray(int64_t rows, int64_t cols, int64_t lanes, const RtlOptions& options)
       : rows_(rows), cols_(cols), lanes_(lanes), context_(shared_context()) {
-    const std::string& vcd_path = options.vcd_path;
+    waves_path_ = options.waves_path;
+    // The window in time units; the reset before the first GEMM belongs to no GEMM.
+    const auto to_time = [](int64_t cycle) {
+      return cycle < 0 || cycle > INT64_MAX / kTimePerCycle ? INT64_MAX : cycle * kTimePerCycle;
+    };
+    waves_from_ = to_time(options.waves_from);
+    waves_to_ = to_time(options.waves_to);
+    waves_gemm_ = options.waves_gemm.empty();
+    std::string vcd_path = waves_path_;
+    if (!waves_path_.empty() && options.waves_format == WaveFormat::kFst) {
+      vcd_path = waves_path_ + ".vcd";
+      fst_ = true;
+    }
     if (!vcd_path.empty()) {
       context_->traceEverOn(true);
     }
@@ -176,6 +193,7 @@ class VerilatedArray : public RtlArray::Port {
       if (!trace_->isOpen()) {
         throw std::runtime_error("cannot write " + vcd_path);
       }
+      vcd_path_ = vcd_path;
     }
     model_->clk_i = 0;
     model_->res_ready_i = 1;
@@ -186,6 +204,10 @@ class VerilatedArray : public RtlArray::Port {
     model_->final();
     if (trace_) {
       trace_->close();
+      if (fst_) {
+        std::error_code ignored;  // the run failed already: its error is the one reported
+        std::filesystem::remove(vcd_path_, ignored);
+      }
     }
     trace_.reset();
     Verilated::threadContextp(context_.get());
@@ -200,9 +222,10 @@ class VerilatedArray : public RtlArray::Port {
   // the first evaluation's value as the previous one, so a reset that starts low never fires).
   void reset() override {
     context_->gotError(false);
+    int64_t at = 1;
     for (const int level : {1, 0, 1}) {
       model_->rst_ni = static_cast<uint8_t>(level);
-      eval_and_dump();
+      eval_and_dump(at++);
     }
   }
 
@@ -244,35 +267,55 @@ class VerilatedArray : public RtlArray::Port {
 
   bool settle() override {
     model_->clk_i = 0;
-    eval_and_dump();
+    eval_and_dump(5);
     return model_->in_ready_o != 0;
   }
 
   // The rising edge; the clock falls in the next settle() (two evaluations per cycle).
   void clock_edge() override {
     model_->clk_i = 1;
-    eval_and_dump();
+    eval_and_dump(kTimePerCycle);
     ++cycles_;
   }
 
   int64_t cycles() const override { return cycles_; }
 
+  void set_waves_gemm(bool on) override { waves_gemm_ = on; }
+
+  void finish_waves() override {
+    if (!trace_) {
+      return;
+    }
+    trace_->close();
+    trace_.reset();
+    if (fst_) {
+      vcd_to_fst(vcd_path_, waves_path_);
+      std::filesystem::remove(vcd_path_);
+    }
+  }
+
  private:
-  void eval_and_dump() {
+  // Time (the waves' and Verilator's messages'): kTimePerCycle units per clock cycle; cycle c
+  // (c clock edges since the model was built) begins with its rising edge at time
+  // kTimePerCycle * c; a GEMM's reset evaluates at + 1, 2 and 3, and the clock falls at + 5.
+  // An evaluation at a time not after the last one takes the next time unit.
+  static constexpr int64_t kTimePerCycle = 10;
+
+  void eval_and_dump(int64_t offset) {
+    time_ = std::max(kTimePerCycle * cycles_ + offset, time_ + 1);
     context_->time(static_cast<uint64_t>(time_));  // assertion messages name this time
     model_->eval();
     check_assertions();
-    if (trace_) {
+    if (trace_ && waves_gemm_ && time_ >= waves_from_ && time_ < waves_to_) {
       trace_->dump(static_cast<uint64_t>(time_));
     }
-    ++time_;
   }
 
   void check_assertions() const {
     if (context_->gotError()) {
       throw std::logic_error(
           "RTL assertion failed in nibble_mac_array (Verilator's message on stdout), cycle " +
-          std::to_string(cycles_) + ", VCD time " + std::to_string(time_));
+          std::to_string(cycles_) + ", wave time " + std::to_string(time_));
     }
   }
 
@@ -280,8 +323,12 @@ class VerilatedArray : public RtlArray::Port {
   std::shared_ptr<VerilatedContext> context_;
   std::unique_ptr<Model> model_;
   std::unique_ptr<VerilatedVcdC> trace_;
-  int64_t cycles_ = 0;  // clock edges since reset
-  int64_t time_ = 0;    // half cycles, the VCD's time
+  std::string waves_path_, vcd_path_;  // the wave file asked for, the VCD Verilator writes
+  bool fst_ = false;                   // waves_path_ is an FST, converted from vcd_path_
+  bool waves_gemm_ = true;             // this GEMM's cycles may be dumped
+  int64_t waves_from_ = 0, waves_to_ = INT64_MAX;  // the times dumped: [from, to)
+  int64_t cycles_ = 0;                             // clock edges since the model was built
+  int64_t time_ = -1;                              // the last evaluation's time (see kTimePerCycle)
 };
 
 // The arrays built in (testbenches/cosim/CMakeLists.txt verilates each of NIBBLE_RTL_ARRAYS
@@ -665,6 +712,8 @@ RtlArray::RtlArray(int64_t rows, int64_t cols, const RtlOptions& options)
 
 RtlArray::~RtlArray() = default;
 
+void RtlArray::finish_waves() { port_->finish_waves(); }
+
 RtlGemm RtlArray::run(const workload::GemmSpec& g, const timing::ArchSpec& arch,
                       const fn::GemmTensors& t) {
   if (arch.array.rows != port_->rows() || arch.array.cols != port_->cols() ||
@@ -689,6 +738,7 @@ RtlGemm RtlArray::run(const workload::GemmSpec& g, const timing::ArchSpec& arch,
   }
   // Every GEMM starts from reset, so a GEMM that failed leaves nothing behind for the next;
   // then one idle cycle loads the configuration registers (not counted in the GEMM's cycles).
+  port_->set_waves_gemm(options_.waves_gemm.empty() || g.name == options_.waves_gemm);
   port_->reset();
   port_->configure(static_cast<int>(arch.array.dataflow), tb::rtl_operand_fmt(ops.fa),
                    tb::rtl_operand_fmt(ops.fb));

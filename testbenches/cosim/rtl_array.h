@@ -24,6 +24,7 @@
 #include "model/numerics/scale_unit.h"
 #include "model/timing/arch_spec.h"
 #include "model/workload/gemm_spec.h"
+#include "testbenches/cosim/waves.h"
 
 namespace nibble::cosim {
 
@@ -39,7 +40,15 @@ enum class ScheduleFault {
 };
 
 struct RtlOptions {
-  std::string vcd_path;  // empty: no waves; else the VCD file every GEMM's cycles go into
+  // Waves (docs/cosim.md, "Waves"). waves_path: empty, none; else the wave file, in
+  // waves_format; an FST is converted from a VCD written beside it (waves_path + ".vcd") when
+  // finish_waves() is called. Only cycles c (clock edges since the array was built, all GEMMs
+  // counted) with waves_from <= c < waves_to (-1: no end) of GEMMs named waves_gemm (empty:
+  // every GEMM) are dumped.
+  std::string waves_path;
+  WaveFormat waves_format = WaveFormat::kVcd;
+  int64_t waves_from = 0, waves_to = -1;
+  std::string waves_gemm;
   // Test hooks. stall_probability: res_ready_i is low in a cycle with this probability (seeded
   // by stall_seed), so the whole array stalls; results must not change. fault: the controller
   // breaks one schedule rule, which the RTL's assertions must catch.
@@ -76,7 +85,7 @@ std::string rtl_array_not_built(int64_t rows, int64_t cols, int64_t lanes);
 class RtlArray {
  public:
   // Throws std::invalid_argument unless rtl_array_built(rows, cols, lanes); std::runtime_error
-  // if the VCD file cannot be opened.
+  // if the wave file cannot be opened.
   RtlArray(int64_t rows, int64_t cols, int64_t lanes, const RtlOptions& options = {});
   RtlArray(int64_t rows, int64_t cols, const RtlOptions& options = {});  // one lane
   ~RtlArray();
@@ -88,6 +97,10 @@ class RtlArray {
   // pe.lanes) is not this one, the operands are not a 4-bit PE pair or do not match g's shape;
   // std::logic_error if an RTL assertion fails or a result is unexpected or missing.
   RtlGemm run(const workload::GemmSpec& g, const timing::ArchSpec& arch, const fn::GemmTensors& t);
+
+  // Closes the wave file and, for FST, converts it (std::runtime_error if that fails). Without
+  // this call, the destructor closes a VCD and leaves no FST (nor its VCD) behind.
+  void finish_waves();
 
   class Port;  // the Verilated model behind a size-independent interface (rtl_array.cc)
 

@@ -8,11 +8,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "fstapi.h"
 #include "tests/run_command.h"
 
 namespace nibble::test {
@@ -160,7 +162,7 @@ TEST(Cosim, SameInputsSameBytesAndWavesOnRequest) {
 }
 
 // One bad input: exit code 2, one line naming the culprit (no progress line either), no output
-// folder, no VCD.
+// folder, no wave file.
 void expect_rejected(const std::string& args, const std::string& needle) {
   const fs::path dir = fresh_dir("bad");
   const fs::path out = dir / "new" / "out";
@@ -173,7 +175,9 @@ void expect_rejected(const std::string& args, const std::string& needle) {
   for (const auto& entry :
        fs::recursive_directory_iterator(fs::temp_directory_path() / "nibble_cosim_inputs")) {
     const std::string name = entry.path().filename().string();
-    EXPECT_TRUE(name.find("partial") == std::string::npos && entry.path().extension() != ".vcd")
+    const bool waves = entry.is_regular_file() &&
+                       (entry.path().extension() == ".vcd" || entry.path().extension() == ".fst");
+    EXPECT_TRUE(name.find("partial") == std::string::npos && !waves)
         << entry.path() << " left behind";
   }
 }
@@ -213,9 +217,26 @@ TEST(Cosim, BadInputIsOneLineAndExitCodeTwo) {
   expect_rejected("--trace " + loads.string() + small, "absent.bin");
   expect_rejected("--trace " + kSuite + small + " --vcd " + (dir / "none" / "w.vcd").string(),
                   "--vcd " + (dir / "none" / "w.vcd").string());
-  fs::create_directories(dir / "waves");
-  expect_rejected("--trace " + kSuite + small + " --vcd " + (dir / "waves").string(),
+  const std::string w = " --waves " + (dir / "w.vcd").string();
+  expect_rejected("--trace " + kSuite + small + " --waves " + (dir / "w.txt").string(),
+                  "w.txt: a wave file is .vcd or .fst");
+  expect_rejected("--trace " + kSuite + small + " --vcd " + (dir / "w.fst").string(),
+                  "w.fst: not a .vcd file");
+  expect_rejected("--trace " + kSuite + small + w + " --vcd " + (dir / "v.vcd").string(),
+                  "--vcd and --waves: give one");
+  expect_rejected("--trace " + kSuite + small + " --waves-to 9", "--waves-to needs --waves");
+  expect_rejected("--trace " + kSuite + small + w + " --waves-from 10 --waves-to 9",
+                  "--waves-to 9: before --waves-from 10");
+  expect_rejected("--trace " + kSuite + small + w + " --waves-from -1",
+                  "--waves-from -1: a cycle is at least 0");
+  expect_rejected("--trace " + kSuite + small + w + " --waves-gemm s99",
+                  "--waves-gemm s99: no GEMM of that name in");
+  fs::create_directories(dir / "waves.vcd");
+  expect_rejected("--trace " + kSuite + small + " --vcd " + (dir / "waves.vcd").string(),
                   "Is a directory");
+  fs::create_directories(dir / "waves.fst");
+  expect_rejected("--trace " + kSuite + small + " --waves " + (dir / "waves.fst").string(),
+                  "--waves " + (dir / "waves.fst").string() + ": Is a directory");
 
   // An output path that is a file: rejected before the run, the file untouched.
   const fs::path file = dir / "taken";
@@ -252,6 +273,164 @@ TEST(Cosim, ExpectedCrcIsChecked) {
   std::ofstream(right) << head << "expect g crc=" << model_crc << "\n";
   const CommandResult good = run_command(base + right.string() + " -o " + (dir / "b").string());
   EXPECT_EQ(good.exit_code, 0) << good.err;
+}
+
+// The `#<time>` lines of a VCD file.
+std::vector<int64_t> vcd_times(const std::string& vcd) {
+  std::vector<int64_t> times;
+  std::istringstream in(vcd);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] == '#') {
+      times.push_back(std::stoll(line.substr(1)));
+    }
+  }
+  return times;
+}
+
+// Waves: FST as well as VCD, read back by GTKWave's own FST reader (fstapi), and the cycle
+// window and one-GEMM options, which keep exactly the times they name.
+TEST(Cosim, WavesFstAndWindows) {
+  const fs::path dir = fresh_dir("waves");
+  const std::string base = kNibble + " cosim -q --trace " + kSuite +
+                           " --set array.rows=8 --set array.cols=8 --set pe.lanes=1 -o ";
+  const fs::path vcd = dir / "all.vcd";
+  ASSERT_EQ(run_command(base + (dir / "a").string() + " --waves " + vcd.string()).exit_code, 0);
+  const std::string full = read_file(vcd.string());
+  const std::vector<int64_t> all = vcd_times(full);
+  ASSERT_GT(all.size(), 1000U);
+
+  // FST: the same variables, the same last time, the same number of value changes.
+  for (const char* name : {"a.fst", "b.fst"}) {
+    const CommandResult r =
+        run_command(base + (dir / "o").string() + " --waves " + (dir / name).string());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  EXPECT_EQ(read_file((dir / "a.fst").string()), read_file((dir / "b.fst").string()));
+  EXPECT_FALSE(fs::exists(dir / "a.fst.vcd"));
+  void* fst = fstReaderOpen((dir / "a.fst").string().c_str());
+  ASSERT_NE(fst, nullptr);
+  size_t vcd_vars = 0, vcd_changes = 0;
+  {
+    std::istringstream in(full);
+    std::string line;
+    bool body = false;
+    while (std::getline(in, line)) {
+      if (!body) {
+        vcd_vars += line.find("$var ") != std::string::npos ? 1 : 0;
+        body = line.rfind("$enddefinitions", 0) == 0;
+      } else if (!line.empty() && line[0] != '#' && line[0] != '$') {
+        ++vcd_changes;
+      }
+    }
+  }
+  EXPECT_EQ(fstReaderGetVarCount(fst), vcd_vars);
+  EXPECT_EQ(static_cast<int64_t>(fstReaderGetEndTime(fst)), all.back());
+  fstReaderSetFacProcessMaskAll(fst);
+  size_t fst_changes = 0;
+  fstReaderIterBlocks(
+      fst,
+      [](void* user, uint64_t, fstHandle, const unsigned char*) { ++*static_cast<size_t*>(user); },
+      &fst_changes, nullptr);
+  fstReaderClose(fst);
+  // FST stores one change per signal, VCD one per identifier (aliases share one): the VCD's
+  // count of changes is the FST's when every value change is kept.
+  EXPECT_EQ(fst_changes, vcd_changes);
+  EXPECT_LT(fs::file_size(dir / "a.fst") * 4, fs::file_size(vcd));
+
+  // A cycle window keeps the times in [10 * from, 10 * to) (ten time units per cycle), every
+  // one the full run has there.
+  const fs::path window = dir / "window.vcd";
+  ASSERT_EQ(run_command(base + (dir / "w").string() + " --waves " + window.string() +
+                        " --waves-from 300 --waves-to 420")
+                .exit_code,
+            0);
+  std::vector<int64_t> expect;
+  std::copy_if(all.begin(), all.end(), std::back_inserter(expect),
+               [](int64_t t) { return t >= 3000 && t < 4200; });
+  EXPECT_EQ(vcd_times(read_file(window.string())), expect);
+
+  // One GEMM: its times only, a contiguous run of the full file's.
+  const fs::path one = dir / "one.vcd";
+  ASSERT_EQ(
+      run_command(base + (dir / "g").string() + " --waves " + one.string() + " --waves-gemm s05")
+          .exit_code,
+      0);
+  const std::vector<int64_t> gemm = vcd_times(read_file(one.string()));
+  ASSERT_FALSE(gemm.empty());
+  const auto first = std::find(all.begin(), all.end(), gemm.front());
+  ASSERT_NE(first, all.end());
+  ASSERT_LE(static_cast<size_t>(all.end() - first), all.size());
+  EXPECT_TRUE(std::equal(gemm.begin(), gemm.end(), first));
+  // It begins with the GEMM's reset (time 1 of a cycle) and ends before the next one's.
+  EXPECT_EQ(gemm.front() % 10, 1);
+  const auto next = first + static_cast<std::ptrdiff_t>(gemm.size());
+  ASSERT_NE(next, all.end());
+  EXPECT_EQ(*next % 10, 1);
+}
+
+// Your own RTL, with a fault (tests/cosim/CMakeLists.txt): nibble-faulty-rtl is nibble built
+// against a copy of rtl/ whose row-1 PEs get the last bit of their sum wrong whenever they MAC
+// the streamed code 7. Hand derivation, 8x8 ws, one lane: A is 4 x 4 zeros but for one 7
+// (int4 code 0x7), B is 4 x 4 ones, so C's row of that 7 is 7 everywhere, 0 elsewhere. In ws
+// PE row i takes k = i. GEMM `fault` has the 7 at A[2][1]: row 1 MACs it, so each C[2][n]
+// leaves as binary16 7 = 0x4700 with its last bit flipped, 0x4701 = 7.00390625 (the rows
+// below add 7 x 0 = +0, exact): 4 of 16 elements differ, the first C[2][0], made by the only
+// tile. GEMM `clean` has the 7 at A[2][2], which row 1 never sees: bit-identical.
+TEST(Cosim, FaultyRtlIsReportedAtTheFirstDifferingElement) {
+  const fs::path dir = fresh_dir("faulty");
+  const auto bytes = [&](const std::string& name, size_t seven) {
+    std::string b(16, '\0');
+    if (seven < b.size()) {
+      b[seven] = 7;
+    }
+    std::ofstream(dir / name, std::ios::binary) << b;
+  };
+  bytes("a_fault.bin", 2 * 4 + 1);
+  bytes("a_clean.bin", 2 * 4 + 2);
+  std::ofstream(dir / "b.bin", std::ios::binary) << std::string(16, '\1');
+  const fs::path trace = dir / "t.trace";
+  std::ofstream(trace) << "nibble-trace 1\n"
+                          "gemm fault m=4 n=4 k=4 a=int4 b=int4 out=fp16\n"
+                          "load fault a=a_fault.bin b=b.bin\n"
+                          "gemm clean m=4 n=4 k=4 a=int4 b=int4 out=fp16\n"
+                          "load clean a=a_clean.bin b=b.bin\n";
+  const std::string args = " cosim -q --trace " + trace.string() +
+                           " --set array.rows=8 --set array.cols=8 --set array.dataflow=ws "
+                           "--set pe.lanes=1 -o ";
+
+  // nibble's own RTL agrees with the model on both.
+  const CommandResult good = run_command(kNibble + args + (dir / "good").string());
+  EXPECT_EQ(good.exit_code, 0) << good.err;
+  EXPECT_EQ(good.out, "cosim: 2 GEMMs: 2 of 2 bit-identical; largest cycle error 0.000 %; ok\n");
+
+  const fs::path out = dir / "bad";
+  const CommandResult bad = run_command(std::string(NIBBLE_FAULTY_BINARY) + args + out.string());
+  EXPECT_EQ(bad.exit_code, 1) << bad.err;
+  EXPECT_EQ(bad.out,
+            "cosim: 2 GEMMs: 1 of 2 bit-identical, 1 differs (mismatch.txt); largest cycle "
+            "error 0.000 %; FAILED\n");
+  EXPECT_NE(bad.err.find("t.trace:2: gemm 'fault': 4 of 16 output elements differ, the first "
+                         "C[2][0]"),
+            std::string::npos)
+      << bad.err;
+  const std::string text = read_file((out / "mismatch.txt").string());
+  EXPECT_NE(text.find("nibble cosim: 1 of 2 GEMMs differ"), std::string::npos) << text;
+  EXPECT_NE(text.find("gemm 'fault': 4 of 16 output elements differ (fp16)\n"
+                      "  first: C[2][0] (row 2, column 0)\n"
+                      "    model: 0x4700 = 7.0\n"
+                      "    RTL:   0x4701 = 7.00390625\n"
+                      "  made by tile 0 of 1 "),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("'clean'"), std::string::npos) << text;
+  const std::string json = read_file((out / "mismatch.json").string());
+  EXPECT_NE(json.find("\"differing_gemms\": 1"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"row\": 2,\n        \"col\": 0,"), std::string::npos) << json;
+  const std::vector<std::vector<std::string>> rows = read_csv(out / "cosim.csv");
+  ASSERT_EQ(rows.size(), 3U);
+  EXPECT_EQ(rows[1][11], "false");
+  EXPECT_EQ(rows[2][11], "true");
 }
 
 }  // namespace
