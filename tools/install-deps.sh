@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev nlohmann-json3-dev
   python3-matplotlib python3-numpy
+  python3-dev pybind11-dev python3-pybind11 python3-pytest
   slurm-wlm munge
 )
 

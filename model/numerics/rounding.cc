@@ -31,21 +31,25 @@ uint64_t draw_for(Rounding mode, Rng* rng) {
 }
 
 double round_to_integer_with(double v, Rounding mode, uint64_t random_word) {
+  if (mode == Rounding::kNearestEven) {
+    // Zeros, NaN, infinities and |v| >= 2^52 (all integers) are returned unchanged. Otherwise
+    // v + copysign(2^52, v) lies where binary64's spacing is 1, so the addition itself rounds
+    // v to an integer, to nearest with ties to even (IEEE 754's default mode, which nibble
+    // never changes), and subtracting 2^52 again is exact. Branch-free for random data, and the
+    // v's nearest integers (a value rounded to zero gives +0, as x + (-x) does).
+    constexpr double kTwoPow52 = 4503599627370496.0;
+    if (v == 0.0 || !(std::fabs(v) < kTwoPow52)) {
+      return v;
+    }
+    const double magic = std::copysign(kTwoPow52, v);
+    return (v + magic) - magic;
+  }
   const double lower = std::floor(v);
   const double frac = v - lower;  // exact: floor(v) is a multiple of v's quantum
   if (frac == 0.0) {
     return v;
   }
-  if (mode == Rounding::kStochastic) {
-    return unit_from_word(random_word) < frac ? lower + 1.0 : lower;
-  }
-  if (frac > 0.5) {
-    return lower + 1.0;
-  }
-  if (frac < 0.5) {
-    return lower;
-  }
-  return std::fmod(lower, 2.0) == 0.0 ? lower : lower + 1.0;  // a tie goes to the even integer
+  return unit_from_word(random_word) < frac ? lower + 1.0 : lower;
 }
 
 double round_to_integer(double v, Rounding mode, Rng* rng) {
