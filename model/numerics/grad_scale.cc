@@ -9,6 +9,11 @@
 namespace nibble::num {
 
 int grad_scale_update(int current_exp, double max_abs_grad, const GradScaleParams& params) {
+  validate(Fp4Spec{params.fp4_bias, 0});
+  if (params.min_exp > params.max_exp) {
+    throw std::invalid_argument("GradScale: min_exp " + std::to_string(params.min_exp) +
+                                " above max_exp " + std::to_string(params.max_exp));
+  }
   if (!(max_abs_grad > 0.0) || !std::isfinite(max_abs_grad)) {
     return current_exp;
   }

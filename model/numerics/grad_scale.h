@@ -28,7 +28,8 @@ struct GradScaleParams {
   int max_exp = 15;
 };
 
-// The next exponent, given the current one and the observed max |gradient|.
+// The next exponent, given the current one and the observed max |gradient|. Throws
+// std::invalid_argument if the bias is outside [2, 13] or min_exp > max_exp.
 int grad_scale_update(int current_exp, double max_abs_grad, const GradScaleParams& params = {});
 
 // The scale 2^exp as binary16 (exact for exp in [-24, 15]; std::out_of_range otherwise).

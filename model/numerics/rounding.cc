@@ -32,11 +32,12 @@ uint64_t draw_for(Rounding mode, Rng* rng) {
 
 double round_to_integer_with(double v, Rounding mode, uint64_t random_word) {
   if (mode == Rounding::kNearestEven) {
-    // Zeros, NaN, infinities and |v| >= 2^52 (all integers) are returned unchanged. Otherwise
-    // v + copysign(2^52, v) lies where binary64's spacing is 1, so the addition itself rounds
-    // v to an integer, to nearest with ties to even (IEEE 754's default mode, which nibble
-    // never changes), and subtracting 2^52 again is exact. Branch-free for random data, and the
-    // v's nearest integers (a value rounded to zero gives +0, as x + (-x) does).
+    // Zeros, NaN, infinities and |v| >= 2^52 (all integers) come back unchanged. Any other v
+    // plus copysign(2^52, v) lies where binary64's spacing is 1, so that addition rounds v to
+    // an integer, to nearest with ties to even (IEEE 754's default mode, which nibble never
+    // changes; 2^52 is even, so the parity is v's own), and subtracting 2^52 again is exact.
+    // A value rounded to zero gives +0, as x + (-x) does. No branch depends on the value, which
+    // matters on random data.
     constexpr double kTwoPow52 = 4503599627370496.0;
     if (v == 0.0 || !(std::fabs(v) < kTwoPow52)) {
       return v;

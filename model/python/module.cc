@@ -73,16 +73,17 @@ num::Rounding parse_rounding(const std::string& name) {
 class Scales {
  public:
   Scales(const py::array& shape_of, const py::object& scale, std::optional<int> axis) {
-    if (py::isinstance<py::float_>(scale) || py::isinstance<py::int_>(scale)) {
+    // A number (Python's or NumPy's, or a 0-d array) or a 1-D array of numbers.
+    const auto a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(scale);
+    if (!a || a.ndim() > 1) {
+      throw std::invalid_argument("scale must be a number or a 1-D array");
+    }
+    if (a.ndim() == 0) {
       if (axis) {
         throw std::invalid_argument("axis is given, so scale must be an array (one per channel)");
       }
-      values_.push_back(scale.cast<double>());
+      values_.push_back(*a.data());
     } else {
-      const auto a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(scale);
-      if (!a || a.ndim() != 1) {
-        throw std::invalid_argument("scale must be a number or a 1-D array");
-      }
       if (!axis) {
         throw std::invalid_argument("scale is an array: give the axis it runs along");
       }
@@ -183,13 +184,12 @@ py::array quantize(const py::array_t<double, py::array::c_style | py::array::for
 // nibble), uint16 for fp16. Another integer dtype is refused, not converted.
 template <typename Code>
 py::array_t<Code, py::array::c_style> codes_of(const py::array& codes, const Fmt& f) {
-  const auto c = py::array_t<Code, py::array::c_style>::ensure(codes);
-  if (!c || !codes.dtype().is(py::dtype::of<Code>())) {
+  if (!py::array_t<Code>::check_(codes)) {  // the dtype, by NumPy's equivalence
     throw std::invalid_argument("codes of " + f.name + " are a " +
                                 std::string(sizeof(Code) == 1 ? "uint8" : "uint16") +
                                 " array, not " + py::str(codes.dtype()).cast<std::string>());
   }
-  return c;
+  return py::array_t<Code, py::array::c_style>::ensure(codes);  // C order (a copy if need be)
 }
 
 void check_4bit(const uint8_t* c, size_t n) {
@@ -334,6 +334,13 @@ PYBIND11_MODULE(nibble, m) {
       py::arg("min_exp") = -14, py::arg("max_exp") = 15,
       "GradScale: the next scale exponent from the current one and the largest |gradient|.");
   m.def(
-      "grad_scale_factor", [](int exp) { return num::grad_scale_factor(exp).bits(); },
+      "grad_scale_factor",
+      [](int exp) {
+        try {
+          return num::grad_scale_factor(exp).bits();
+        } catch (const std::out_of_range& e) {
+          throw py::value_error(e.what());  // a bad argument, as every other error here
+        }
+      },
       py::arg("exp"), "GradScale: binary16 bits of the factor 2^exp.");
 }

@@ -289,7 +289,13 @@ class VerilatedArray : public RtlArray::Port {
     trace_->close();
     trace_.reset();
     if (fst_) {
-      vcd_to_fst(vcd_path_, waves_path_);
+      try {
+        vcd_to_fst(vcd_path_, waves_path_);
+      } catch (...) {
+        std::error_code ignored;  // the conversion's error is the one to report
+        std::filesystem::remove(vcd_path_, ignored);
+        throw;
+      }
       std::filesystem::remove(vcd_path_);
     }
   }

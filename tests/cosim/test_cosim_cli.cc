@@ -307,7 +307,9 @@ TEST(Cosim, WavesFstAndWindows) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   EXPECT_EQ(read_file((dir / "a.fst").string()), read_file((dir / "b.fst").string()));
-  EXPECT_FALSE(fs::exists(dir / "a.fst.vcd"));
+  for (const auto& entry : fs::directory_iterator(dir)) {  // no staging file or VCD left
+    EXPECT_EQ(entry.path().filename().string().find("partial"), std::string::npos) << entry.path();
+  }
   void* fst = fstReaderOpen((dir / "a.fst").string().c_str());
   ASSERT_NE(fst, nullptr);
   size_t vcd_vars = 0, vcd_changes = 0;
@@ -360,7 +362,7 @@ TEST(Cosim, WavesFstAndWindows) {
   ASSERT_FALSE(gemm.empty());
   const auto first = std::find(all.begin(), all.end(), gemm.front());
   ASSERT_NE(first, all.end());
-  ASSERT_LE(static_cast<size_t>(all.end() - first), all.size());
+  ASSERT_GE(static_cast<size_t>(all.end() - first), gemm.size());
   EXPECT_TRUE(std::equal(gemm.begin(), gemm.end(), first));
   // It begins with the GEMM's reset (time 1 of a cycle) and ends before the next one's.
   EXPECT_EQ(gemm.front() % 10, 1);

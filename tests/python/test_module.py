@@ -10,7 +10,6 @@ ctest with PYTHONPATH at the built module and NIBBLE_BINARY at the nibble progra
 import os
 import re
 import subprocess
-import tempfile
 
 import numpy as np
 import pytest
@@ -192,9 +191,9 @@ def test_gemm_follows_the_documented_accumulation_order(fa, fb, lanes):
     np.testing.assert_array_equal(p.view(np.float16).astype(float), av[0] * bv[:, 0])
 
 
-def test_gemm_equals_nibble_run_functional():
+def test_gemm_equals_nibble_run_functional(tmp_path):
     """The module's GEMM and the CLI's functional engine on the same operands: the same bits."""
-    tmp = tempfile.mkdtemp(prefix="nibble_py_")
+    tmp = str(tmp_path)
     a = RNG.integers(0, 16, (19, 70), dtype=np.uint8)
     b = RNG.integers(0, 16, (70, 11), dtype=np.uint8)
     np.save(os.path.join(tmp, "a.npy"), a)
@@ -216,6 +215,17 @@ def test_gemm_equals_nibble_run_functional():
                                           err_msg=f"{stem} L={lanes}")
 
 
+def test_scales_of_every_number_type():
+    x = RNG.normal(0, 3, 50)
+    want = nibble.quantize(x, "int4", scale=0.5)
+    for scale in (np.float32(0.5), np.float64(0.5), np.array(0.5), 0.5):
+        np.testing.assert_array_equal(nibble.quantize(x, "int4", scale=scale), want)
+    # Codes of an equivalent dtype object (unpickled, non-native spelling) and not C-contiguous.
+    codes = np.asfortranarray(nibble.quantize(RNG.normal(0, 3, (4, 6)), "int4"))
+    np.testing.assert_array_equal(nibble.dequantize(codes.astype(np.dtype("=u1")), "int4"),
+                                  nibble.dequantize(np.ascontiguousarray(codes), "int4"))
+
+
 def test_grad_scale():
     # docs/numerics.md, "GradScale": the new exponent puts g * 2^s in (top / 2, top], top = 1.
     assert nibble.grad_scale_update(0, 0.3) == 1        # 0.6 in (0.5, 1]
@@ -226,6 +236,10 @@ def test_grad_scale():
 
 @pytest.mark.parametrize("call,message", [
     (lambda: nibble.quantize(np.ones(3), "int5"), "format 'int5'"),
+    (lambda: nibble.grad_scale_update(0, 1.0, min_exp=3, max_exp=2), "above max_exp"),
+    (lambda: nibble.grad_scale_update(0, 1.0, bias=20), "bias"),
+    (lambda: nibble.grad_scale_factor(16), "not a binary16 value"),
+    (lambda: nibble.quantize(np.ones(3), "int4", scale=np.ones((1, 3))), "1-D array"),
     (lambda: nibble.quantize(np.ones(3), "int4", scale=0.0), "must be finite and > 0"),
     (lambda: nibble.quantize(np.ones(3), "int4", rounding="stochastic"), "needs a seed"),
     (lambda: nibble.quantize(np.ones(3), "fp4", bias=1), "bias"),

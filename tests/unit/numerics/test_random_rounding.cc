@@ -92,6 +92,25 @@ TEST(RoundToInteger, NearestEvenAroundEveryHalfInteger) {
   }
 }
 
+// Zeros and specials, by hand: a value that rounds to zero gives +0 (from either side), an
+// exact -0 stays -0, infinities and NaN come back as they went in, and just below 2^52 the
+// tie 2^52 - 0.5 goes to the even neighbour 2^52 (the odd 2^52 - 1 is the other).
+TEST(RoundToInteger, NearestEvenSignOfZeroAndSpecials) {
+  const auto rne = [](double v) { return round_to_integer(v, Rounding::kNearestEven, nullptr); };
+  for (const double v : {-0.3, -0.5, 0.3, 0.5, -1e-300, -4.9e-324}) {
+    EXPECT_EQ(rne(v), 0.0) << v;
+    EXPECT_FALSE(std::signbit(rne(v))) << v;
+  }
+  EXPECT_TRUE(std::signbit(rne(-0.0)));
+  EXPECT_EQ(rne(kInf), kInf);
+  EXPECT_EQ(rne(-kInf), -kInf);
+  EXPECT_TRUE(std::isnan(rne(std::nan(""))));
+  EXPECT_EQ(rne(4503599627370495.5), 4503599627370496.0);
+  EXPECT_EQ(rne(-4503599627370494.5), -4503599627370494.0);
+  EXPECT_EQ(rne(-1.7), -2.0);
+  EXPECT_EQ(rne(-1.2), -1.0);
+}
+
 TEST(RoundToInteger, LargeAndTinyValues) {
   EXPECT_EQ(round_to_integer(4503599627370497.0, Rounding::kNearestEven, nullptr),
             4503599627370497.0);  // 2^52 + 1 is an integer already
