@@ -4,9 +4,10 @@
 The tables are the project's shared workload tables (CSV): per-image CNN layer tables with the
 three training GEMMs per layer (fwd_M .. wgrad_K, macs_per_image), and the BERT table with one
 row per GEMM shape (seq_len, op, pass, M, N, K, count, layers, macs_per_sequence). The batch
-scaling rule is the one stated in each table's header comment; this tool checks that the
-comment still states it, checks every row's shape against its MAC count, and checks that the
-trace's total MACs equal the table's MACs times the batch (times 3 passes for CNNs).
+scaling rule is the one the shipped tables' header comments state (below); this tool checks every
+row against it (the batch-carrying dimensions equal the output pixels or the sequence length), checks
+every row's shape against its MAC count, and checks that the trace's total MACs equal the table's
+MACs times the batch (times 3 passes for CNNs). A table's header comment is not needed.
 
 The trace format and the precision choices are documented in docs/trace-format.md.
 Python 3 standard library only.
@@ -22,11 +23,10 @@ INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
 NAME_RE = re.compile(r"[A-Za-z0-9_.:/+-]+\Z")
 
-# The batch rules as the tables' header comments state them. If a table says something else, the
-# scaling below would be wrong, so the tool stops instead of guessing.
-CNN_RULE = "Multiply fwd_M and dgrad_M by batch N, wgrad_K by batch N."
-BERT_RULE = ("For batch B multiply M of fwd/dgrad weight GEMMs and K of wgrad by B; "
-             "multiply count of attention GEMMs by B.")
+# The batch rules, as the shipped tables' header comments state them: CNN tables, "Multiply fwd_M
+# and dgrad_M by batch N, wgrad_K by batch N."; the BERT table, "For batch B multiply M of
+# fwd/dgrad weight GEMMs and K of wgrad by B; multiply count of attention GEMMs by B." The rows
+# are checked against them (cnn_gemms, bert_gemms), so a table needs no comment.
 
 CNN_COLUMNS = ["layer", "groups", "out_h", "out_w", "fwd_M", "fwd_N", "fwd_K", "dgrad_M",
                "dgrad_N", "dgrad_K", "wgrad_M", "wgrad_N", "wgrad_K", "macs_per_image"]
@@ -165,12 +165,6 @@ def integer(path, number, row, column):
     return int(text)
 
 
-def require_rule(path, comment, rule):
-    if rule not in comment:
-        raise TableError(f"{path}: the header comment does not state the batch rule this tool "
-                         f"applies: '{rule}'")
-
-
 def require_name(path, number, name):
     if not NAME_RE.match(name):
         raise TableError(f"{path}:{number}: '{name}' is not a valid trace name")
@@ -186,10 +180,9 @@ def layer_formats(recipe, first, last, row):
     return CNN_FORMATS
 
 
-def cnn_gemms(path, comment, rows, batch, fp16, recipe="all4"):
+def cnn_gemms(path, rows, batch, fp16, recipe="all4"):
     """The fwd, dgrad and wgrad GEMMs of every layer, scaled to the batch, and the table's MACs
     for that batch."""
-    require_rule(path, comment, CNN_RULE)
     if recipe != "all4":
         for column in ("type", "kh", "kw"):
             if column not in rows[0][1]:
@@ -231,10 +224,9 @@ def cnn_gemms(path, comment, rows, batch, fp16, recipe="all4"):
     return gemms, expected
 
 
-def bert_gemms(path, comment, rows, batch, seq_len, fp16):
+def bert_gemms(path, rows, batch, seq_len, fp16):
     """The GEMMs of one training step on `batch` sequences of length seq_len, and the table's
     MACs for that batch."""
-    require_rule(path, comment, BERT_RULE)
     lengths = sorted({integer(path, n, r, "seq_len") for n, r in rows})
     if seq_len is None:
         if len(lengths) != 1:
@@ -321,7 +313,7 @@ def main(argv=None):
     parser = OneLineParser(
         description="Write a nibble training trace (.trace) for one workload table: every "
         "layer's fwd, dgrad and wgrad GEMMs (CNN tables) or every GEMM of the BERT table, scaled "
-        "to the batch by the rule in the table's header comment. See docs/trace-format.md.")
+        "to the batch (docs/trace-format.md).")
     parser.add_argument("table", help="workload table CSV (CNN per-image layer table or the "
                         "BERT GEMM table)")
     parser.add_argument("--batch", type=int, default=None,
@@ -348,12 +340,12 @@ def main(argv=None):
         parser.error("--fp16 and --recipe exclude each other (the FP16 baseline has one format)")
 
     try:
-        comment, header, rows = read_table(args.table)
+        _, header, rows = read_table(args.table)
         table = os.path.basename(args.table)
         stem = os.path.splitext(table)[0]
         if all(c in header for c in CNN_COLUMNS):
             batch = 32 if args.batch is None else args.batch
-            gemms, expected = cnn_gemms(args.table, comment, rows, batch, args.fp16,
+            gemms, expected = cnn_gemms(args.table, rows, batch, args.fp16,
                                         args.recipe)
             default_name = f"{stem}_train_b{batch}"
             what = f"one training step, batch {batch} images"
@@ -366,7 +358,7 @@ def main(argv=None):
                                  "layer tables (first and last layer, 1x1 convolutions); this "
                                  "BERT table has none of them")
             batch = 1 if args.batch is None else args.batch
-            gemms, expected, seq_len = bert_gemms(args.table, comment, rows, batch, args.seq_len,
+            gemms, expected, seq_len = bert_gemms(args.table, rows, batch, args.seq_len,
                                                   args.fp16)
             default_name = f"{stem}_train_s{seq_len}_b{batch}"
             sequences = "sequence" if batch == 1 else "sequences"

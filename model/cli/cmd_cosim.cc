@@ -15,7 +15,7 @@
 #include "model/cli/command.h"
 #include "model/cli/options.h"
 #include "model/cli/outputs.h"
-#include "model/cli/tables.h"
+#include "model/energy/tables.h"
 #include "model/frontend/config.h"
 #include "model/frontend/trace.h"
 #include "model/functional/tensors.h"
@@ -121,7 +121,7 @@ int run_cosim(const std::vector<std::string>& args) {
   // Read and check every input before anything is written.
   timing::ArchSpec arch = frontend::resolve_config(config_path, overrides);
   // The tile mapper ranks equal-cycle tilings by energy, as nibble run does with these tables.
-  const Tables tables = load_tables(energy_path, area_path);
+  const energy::Tables tables = energy::load_tables(energy_path, area_path);
   const energy::PeDesign pe{energy::PeKind::kInt4, arch.pe.lanes};
   energy::set_mapper_energy(arch, tables.energy, pe, energy::pe_area_um2(tables.area, pe));
   const workload::Workload w = frontend::read_trace_file(trace_path);

@@ -14,15 +14,17 @@
 #include "model/cli/options.h"
 #include "model/cli/outputs.h"
 #include "model/cli/plots.h"
-#include "model/cli/tables.h"
 #include "model/energy/baseline.h"
+#include "model/energy/tables.h"
 #include "model/frontend/config.h"
+#include "model/frontend/scalesim_input.h"
 #include "model/frontend/trace.h"
 #include "model/functional/tensors.h"
 #include "model/report/run_report.h"
 #include "model/report/staged_dir.h"
 #include "model/sc/engine.h"
 #include "model/timing/realistic.h"
+#include "model/workload/training.h"
 
 namespace nibble::cli {
 
@@ -68,6 +70,36 @@ energy::WorkloadTimer systemc_timer(sc::EngineMode mode, const sc::EngineOptions
   };
 }
 
+// The workload of `--topology`: the topology's layers lowered by the training lowering
+// (docs/trace-format.md, "Training lowering"), forward only or a whole training step. A conv-form
+// topology is a CNN: its activations are unsigned (after a ReLU; the first layer's image too, as
+// in the shipped CNN traces) and its 1x1 layers pointwise; a GEMM-form one's are signed.
+workload::Workload topology_workload(const std::string& path, frontend::TopologyForm form,
+                                     workload::Recipe recipe, bool train) {
+  const workload::Workload topology = frontend::read_scalesim_topology(path, form);
+  std::vector<workload::Layer> layers;
+  for (const workload::GemmSpec& g : topology.gemms) {
+    workload::Layer& l = layers.emplace_back();
+    l.name = g.name;
+    l.m = g.m;
+    l.n = g.n;
+    l.k = g.k;
+    l.a_unsigned = form == frontend::TopologyForm::kConv;
+    l.pointwise = form == frontend::TopologyForm::kConv && g.conv && g.conv->filter_h == 1 &&
+                  g.conv->filter_w == 1;
+    l.conv = g.conv;
+    l.where = g.where;
+  }
+  workload::Workload w;
+  w.name = topology.name;
+  try {
+    w.gemms = workload::lower_layers(layers, recipe, train);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  return w;
+}
+
 }  // namespace
 
 int run_run(const std::vector<std::string>& args) {
@@ -81,9 +113,20 @@ int run_run(const std::vector<std::string>& args) {
   std::string engine = "analytic";
   std::string vcd_path;
   std::string dump_path;
+  std::string topology_path;
+  std::string form_name = "conv";
+  std::string recipe_text = "all4";
   desc.add_options()  //
       ("trace", po::value(&trace_path),
-       "workload trace (.trace); default: the built-in ResNet-18 training step, batch 32")    //
+       "workload trace (.trace); default: the built-in ResNet-18 training step, batch 32")  //
+      ("topology", po::value(&topology_path),
+       "a SCALE-Sim topology CSV instead of a trace, lowered to GEMMs (forward only; --train: "
+       "a training step)")  //
+      ("input-type,i", po::value(&form_name)->default_value("conv"),
+       "with --topology: its form, conv (layer rows) or gemm (name, M, N, K rows)")  //
+      ("train", "with --topology: every layer's fwd, dgrad and wgrad GEMMs")         //
+      ("recipe", po::value(&recipe_text)->default_value("all4"),
+       "with --topology: precision recipe, all4, sun2020 or fp16")                            //
       ("config", po::value(&config_path), "native YAML config (default: built-in defaults)")  //
       ("set", po::value(&overrides)->composing(),
        "override one config key, KEY=VALUE (repeatable; applied after --config)")  //
@@ -107,13 +150,35 @@ int run_run(const std::vector<std::string>& args) {
       ("quiet,q", "no progress on stderr");
   po::variables_map vm;
   if (!parse_options("run",
-                     "[--trace FILE] [--config FILE] [--set KEY=VALUE]... [--energy FILE] "
+                     "[--trace FILE | --topology FILE [-i conv|gemm] [--train] [--recipe R]] "
+                     "[--config FILE] [--set KEY=VALUE]... [--energy FILE] "
                      "[--area FILE] [-o OUTDIR] [--engine analytic|systemc] [--functional | "
                      "--detailed] [--vcd FILE] [--dump DIR] [--no-plots] [-q]",
                      desc, args, vm)) {
     return 0;
   }
   const bool quiet = vm.count("quiet") != 0;
+  if (!topology_path.empty() && vm.count("trace") != 0) {
+    throw UsageError("--trace and --topology exclude each other (one workload per run)");
+  }
+  if (vm.count("topology") != 0 && topology_path.empty()) {
+    throw UsageError("--topology: empty file name");
+  }
+  for (const char* option : {"input-type", "train", "recipe"}) {
+    if (topology_path.empty() && !vm[option].defaulted() && vm.count(option) != 0) {
+      throw UsageError(std::string("--") + option + " needs --topology");
+    }
+  }
+  frontend::TopologyForm form = frontend::TopologyForm::kConv;
+  if (form_name == "gemm") {
+    form = frontend::TopologyForm::kGemm;
+  } else if (form_name != "conv") {
+    throw UsageError("-i/--input-type must be conv or gemm, got '" + form_name + "'");
+  }
+  const std::optional<workload::Recipe> recipe = workload::parse_recipe(recipe_text);
+  if (!recipe) {
+    throw UsageError("--recipe: expected all4, sun2020 or fp16, got '" + recipe_text + "'");
+  }
   if (engine != "analytic" && engine != "systemc") {
     throw UsageError("--engine: expected analytic or systemc, got '" + engine + "'");
   }
@@ -148,7 +213,10 @@ int run_run(const std::vector<std::string>& args) {
   // Read and check every input before anything is written.
   report::RunResult result;
   const timing::ArchSpec arch = frontend::resolve_config(config_path, overrides);
-  if (trace_path.empty()) {
+  if (!topology_path.empty()) {
+    result.trace_path = topology_path;
+    result.workload = topology_workload(topology_path, form, *recipe, vm.count("train") != 0);
+  } else if (trace_path.empty()) {
     const builtin::File& f = builtin::default_trace();
     std::istringstream in(f.content);
     result.trace_path = f.path;
@@ -157,7 +225,7 @@ int run_run(const std::vector<std::string>& args) {
     result.trace_path = trace_path;
     result.workload = frontend::read_trace_file(trace_path);
   }
-  const Tables tables = load_tables(energy_path, area_path);
+  const energy::Tables tables = energy::load_tables(energy_path, area_path);
   result.energy_table_path = tables.energy_path;
   result.area_table_path = tables.area_path;
 

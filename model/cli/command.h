@@ -29,6 +29,7 @@ int run_run(const std::vector<std::string>& args);
 int run_scalesim(const std::vector<std::string>& args);
 int run_cosim(const std::vector<std::string>& args);
 int run_sweep(const std::vector<std::string>& args);
+int run_import(const std::vector<std::string>& args);
 
 }  // namespace nibble::cli
 

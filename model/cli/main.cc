@@ -23,6 +23,8 @@ constexpr Command kCommands[] = {
      nibble::cli::run_cosim},
     {"sweep", "run a design-space sweep (local processes or a Slurm job array); sweep.csv",
      nibble::cli::run_sweep},
+    {"import", "import a network from ONNX or PyTorch as a training trace (.trace)",
+     nibble::cli::run_import},
     {"config", "print the resolved configuration (defaults, --config file, --set overrides)",
      nibble::cli::run_config},
 };

@@ -5,13 +5,21 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "model/builtin/builtin.h"
+#include "model/energy/baseline.h"
+#include "model/energy/tables.h"
+#include "model/frontend/config.h"
+#include "model/frontend/input_error.h"
+#include "model/frontend/trace.h"
 #include "model/numerics/accumulate.h"
 #include "model/numerics/format.h"
 #include "model/numerics/fp16.h"
@@ -23,7 +31,9 @@
 #include "model/numerics/product.h"
 #include "model/numerics/random.h"
 #include "model/numerics/rounding.h"
+#include "model/report/run_report.h"
 #include "model/workload/gemm_spec.h"
+#include "model/workload/training.h"
 
 namespace py = pybind11;
 
@@ -300,6 +310,151 @@ py::array_t<uint16_t> gemm(const py::array& a, const std::string& fa, const py::
   return out;
 }
 
+// ---- Workloads: the training lowering, traces, runs ---------------------------------------
+
+template <class T>
+T get_or(const py::dict& d, const char* key, T fallback) {
+  return d.contains(key) ? d[key].cast<T>() : fallback;
+}
+
+// A dict's key, which must be there.
+template <class T>
+T get(const py::dict& d, const char* key, const std::string& what) {
+  if (!d.contains(key)) {
+    throw std::invalid_argument(what + ": no '" + key + "'");
+  }
+  return d[key].cast<T>();
+}
+
+// Every key of d must be one of `keys`, so that a misspelt key is an error, not a default.
+void check_keys(const py::dict& d, const std::vector<std::string>& keys, const std::string& what) {
+  for (const auto& item : d) {
+    const std::string key = item.first.cast<std::string>();
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      throw std::invalid_argument(what + ": unknown key '" + key + "'");
+    }
+  }
+}
+
+// lower(layers, recipe, train): the training lowering (model/workload/training.h) of layer dicts.
+py::list lower(const py::list& layers, const std::string& recipe_name, bool train) {
+  const std::optional<workload::Recipe> recipe = workload::parse_recipe(recipe_name);
+  if (!recipe) {
+    throw std::invalid_argument("recipe '" + recipe_name + "': expected all4, sun2020 or fp16");
+  }
+  std::vector<workload::Layer> ls;
+  for (const py::handle& h : layers) {
+    const py::dict d = h.cast<py::dict>();
+    const std::string what = "layer " + std::to_string(ls.size());
+    check_keys(
+        d, {"name", "m", "n", "k", "repeat", "a_unsigned", "b_weight", "b_unsigned", "pointwise"},
+        what);
+    workload::Layer& l = ls.emplace_back();
+    l.name = get<std::string>(d, "name", what);
+    l.m = get<int64_t>(d, "m", what);
+    l.n = get<int64_t>(d, "n", what);
+    l.k = get<int64_t>(d, "k", what);
+    l.repeat = get_or<int64_t>(d, "repeat", 1);
+    l.a_unsigned = get_or<bool>(d, "a_unsigned", false);
+    l.b_weight = get_or<bool>(d, "b_weight", true);
+    l.b_unsigned = get_or<bool>(d, "b_unsigned", false);
+    l.pointwise = get_or<bool>(d, "pointwise", false);
+  }
+  py::list out;
+  for (const workload::GemmSpec& g : workload::lower_layers(ls, *recipe, train)) {
+    py::dict d;
+    d["name"] = g.name;
+    d["m"] = g.m;
+    d["n"] = g.n;
+    d["k"] = g.k;
+    d["a"] = workload::format_spec_name(g.a);
+    d["b"] = workload::format_spec_name(g.b);
+    d["out"] = workload::format_spec_name(g.out);
+    d["pass"] = workload::pass_name(g.pass);
+    d["repeat"] = g.repeat;
+    out.append(d);
+  }
+  return out;
+}
+
+workload::FormatSpec format_of(const py::dict& d, const char* key, const std::string& fallback,
+                               const std::string& what) {
+  const std::string text = get_or<std::string>(d, key, fallback);
+  const std::optional<workload::FormatSpec> f = workload::parse_format_spec(text);
+  if (!f) {
+    throw std::invalid_argument(what + ": " + key + "='" + text + "' is not a format");
+  }
+  return *f;
+}
+
+// The workload of GEMM dicts (the keys of a trace's gemm line), checked as a trace is: it is
+// written as one and read back.
+workload::Workload workload_of(const py::list& gemms, const std::string& name) {
+  workload::Workload w;
+  w.name = name;
+  for (const py::handle& h : gemms) {
+    const py::dict d = h.cast<py::dict>();
+    const std::string what = "gemm " + std::to_string(w.gemms.size());
+    check_keys(d, {"name", "m", "n", "k", "a", "b", "out", "pass", "repeat"}, what);
+    workload::GemmSpec& g = w.gemms.emplace_back();
+    g.name = get<std::string>(d, "name", what);
+    g.m = get<int64_t>(d, "m", what);
+    g.n = get<int64_t>(d, "n", what);
+    g.k = get<int64_t>(d, "k", what);
+    g.a = format_of(d, "a", "int4", what);
+    g.b = format_of(d, "b", "int4", what);
+    g.out = format_of(d, "out", "fp16", what);
+    const std::string pass = get_or<std::string>(d, "pass", "-");
+    const std::optional<workload::Pass> p = workload::parse_pass(pass);
+    if (!p) {
+      throw std::invalid_argument(what + ": pass='" + pass + "' is not -, fwd, dgrad or wgrad");
+    }
+    g.pass = *p;
+    g.repeat = get_or<int64_t>(d, "repeat", 1);
+  }
+  std::istringstream in(frontend::write_trace(w));
+  return frontend::parse_trace(in, "<gemms>");
+}
+
+std::string trace_text(const py::list& gemms, const std::string& name) {
+  return frontend::write_trace(workload_of(gemms, name));
+}
+
+// run(...): what `nibble run` (analytic engine) writes to report.json, as a dict.
+py::object run(const std::optional<std::string>& trace, const std::optional<py::list>& gemms,
+               const std::string& name, const std::optional<std::string>& config,
+               const std::vector<std::string>& overrides, const std::optional<std::string>& energy,
+               const std::optional<std::string>& area) {
+  if (trace && gemms) {
+    throw std::invalid_argument("trace and gemms exclude each other (one workload per run)");
+  }
+  report::RunResult result;
+  const timing::ArchSpec arch = frontend::resolve_config(config.value_or(""), overrides);
+  if (trace) {
+    result.trace_path = *trace;
+    result.workload = frontend::read_trace_file(*trace);
+  } else if (gemms) {
+    result.trace_path = "<gemms>";
+    result.workload = workload_of(*gemms, name);
+  } else {
+    const builtin::File& f = builtin::default_trace();
+    std::istringstream in(f.content);
+    result.trace_path = f.path;
+    result.workload = frontend::parse_trace(in, std::string("<built-in> ") + f.path);
+  }
+  const energy::Tables tables = energy::load_tables(energy.value_or(""), area.value_or(""));
+  result.energy_table_path = tables.energy_path;
+  result.area_table_path = tables.area_path;
+  std::string json;
+  {
+    py::gil_scoped_release release;
+    result.comparison =
+        energy::compare_with_baselines(result.workload, arch, tables.energy, tables.area);
+    json = report::run_report_json(result);
+  }
+  return py::module_::import("json").attr("loads")(json);
+}
+
 }  // namespace
 }  // namespace nibble::python
 
@@ -343,4 +498,26 @@ PYBIND11_MODULE(nibble, m) {
         }
       },
       py::arg("exp"), "GradScale: binary16 bits of the factor 2^exp.");
+  m.def("lower", &lower, py::arg("layers"), py::arg("recipe") = "all4", py::arg("train") = true,
+        "GEMM dicts of layer dicts: the training lowering of docs/trace-format.md.");
+  m.def("trace_text", &trace_text, py::arg("gemms"), py::arg("workload") = "",
+        "The .trace text of GEMM dicts, as nibble writes a trace.");
+  m.def("run", &run, py::kw_only(), py::arg("trace") = py::none(), py::arg("gemms") = py::none(),
+        py::arg("workload") = "", py::arg("config") = py::none(),
+        py::arg("set") = std::vector<std::string>{}, py::arg("energy") = py::none(),
+        py::arg("area") = py::none(),
+        "Times a workload as `nibble run` does (analytic engine) and returns report.json as a "
+        "dict.");
+  // Bad input is a ValueError whose message names the file and line, as the CLI's error line.
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) {
+        std::rethrow_exception(p);
+      }
+    } catch (const nibble::frontend::InputError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const std::overflow_error& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    }
+  });
 }

@@ -225,11 +225,13 @@ TEST(Docs, EveryCliOptionIsDocumented) {
   }
   EXPECT_GE(helps.size(), 2U);
   for (size_t h = 0; h < helps.size(); ++h) {
-    // nibble sweep's options are documented on its own page, which cli.md links.
+    // nibble sweep's and nibble import's options are documented on their own pages, which
+    // cli.md links (import's help is argparse's: "usage: nibble import").
     const bool sweep = helps[h].find("Usage: nibble sweep") == 0;
-    const std::string page = sweep ? "sweep.md" : "cli.md";
+    const bool import = helps[h].find("usage: nibble import") == 0;
+    const std::string page = sweep ? "sweep.md" : import ? "import.md" : "cli.md";
     for (const auto& opt : options_in_help(helps[h])) {
-      EXPECT_NE((sweep ? doc(page) : cli_doc).find("`--" + opt), std::string::npos)
+      EXPECT_NE((sweep || import ? doc(page) : cli_doc).find("`--" + opt), std::string::npos)
           << "option --" << opt << " is not documented in docs/" << page;
     }
   }

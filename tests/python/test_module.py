@@ -273,6 +273,11 @@ def test_docs_example_runs():
     here = os.path.dirname(os.path.abspath(__file__))
     doc = open(os.path.join(here, "..", "..", "docs", "python.md")).read()
     blocks = re.findall(r"^```python\n(.*?)^```", doc, flags=re.M | re.S)
-    assert blocks
-    for block in blocks:
-        exec(compile(block, "docs/python.md", "exec"), {})
+    assert len(blocks) == 2
+    cwd = os.getcwd()
+    os.chdir(os.path.join(here, "..", ".."))  # the worked example runs from the repository root
+    try:
+        for block in blocks:
+            exec(compile(block, "docs/python.md", "exec"), {})
+    finally:
+        os.chdir(cwd)

@@ -17,6 +17,20 @@ while read -r cmd; do
   fi
 done < <(grep '^tools/gen_traces.py ' traces/README.md)
 [ "$(grep -c '^tools/gen_traces.py ' traces/README.md)" -ge 7 ] || { echo "no commands found"; exit 1; }
+# A table needs no header comment: without its comment lines, the same trace.
+mkdir "$tmp/bare"
+for t in resnet18_imagenet bert_base; do
+  grep -v '^#' "traces/tables/$t.csv" >"$tmp/bare/$t.csv"
+done
+if tools/gen_traces.py "$tmp/bare/resnet18_imagenet.csv" --batch 32 --name resnet18_train_b32 \
+     -o "$tmp/bare.trace" && cmp -s "$tmp/bare.trace" traces/resnet18_train_b32.trace &&
+   tools/gen_traces.py "$tmp/bare/bert_base.csv" --batch 1 --seq-len 128 \
+     --name bert_base_train_s128 -o "$tmp/bare.trace" &&
+   cmp -s "$tmp/bare.trace" traces/bert_base_train_s128.trace; then
+  echo "ok: tables without header comments"
+else
+  echo "DIFFERS: a table without its header comment"; status=1
+fi
 # Recipes that do not apply are one-line errors with exit code 2 and no output file.
 expect_error() {  # expect_error TEXT ARGS...: exit 2, one stderr line holding TEXT
   local text=$1 rc=0
