@@ -12,7 +12,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev
   python3-matplotlib python3-numpy
   python3-dev pybind11-dev python3-pybind11 python3-pytest
-  python3-onnx python3-torch python3-torchvision
+  python3-onnx python3-torch python3-torchvision python3-sklearn
   slurm-wlm munge
 )
 
