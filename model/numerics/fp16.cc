@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "model/numerics/quantize_many.h"
+
 namespace nibble::num {
 namespace {
 
@@ -21,6 +23,12 @@ constexpr int kFixedExp2 = -24;
 
 Fp16 Fp16::from_double(double x, Rounding mode, Rng* rng, Overflow overflow) {
   return Fp16::from_bits(static_cast<uint16_t>(encode_double(kBinary16, x, mode, overflow, rng)));
+}
+
+void fp16_from_doubles(const double* x, size_t n, const ScaleSpan& scales, Rounding mode, Rng* rng,
+                       uint16_t* out) {
+  check_scales(scales, "fp16 quantizer");
+  encode_doubles(kBinary16, x, n, scales, mode, Overflow::kInfinity, rng, out);
 }
 
 double Fp16::to_double() const { return decode_to_double(kBinary16, bits_); }

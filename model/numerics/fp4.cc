@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "model/numerics/quantize_many.h"
+
 namespace nibble::num {
 namespace {
 
@@ -44,21 +46,20 @@ double fp4_threshold(int e, const Fp4Spec& spec) {
   return (lo + magnitude(e + 1, spec)) / 2;  // arithmetic midpoint, exact in binary64
 }
 
-Code4 quantize_fp4(double x, const Fp4Spec& spec, double scale, Rounding mode, Rng* rng) {
-  validate(spec);
-  if (!(scale > 0.0) || !std::isfinite(scale)) {
-    throw std::invalid_argument("fp4 quantizer: scale must be positive and finite");
-  }
+namespace {
+
+// The code of v = x / scale on a validated spec's grid: the rule of quantize_fp4.
+Code4 fp4_code_of(double v, const Fp4Spec& spec, double top, double bottom, Rounding mode,
+                  Rng* rng) {
   const uint64_t word = draw_for(mode, rng);
-  const double v = x / scale;
   if (std::isnan(v)) {
     return 0;
   }
   const double a = std::fabs(v);
   int field = 7;
-  if (a < fp4_max(spec)) {
+  if (a < top) {
     // e_lo: the largest field whose magnitude is <= a (0 below the smallest magnitude).
-    const int e_lo = a < fp4_min(spec) ? 0 : floor_div2(std::ilogb(a) - spec.phase) + spec.bias;
+    const int e_lo = a < bottom ? 0 : floor_div2(std::ilogb(a) - spec.phase) + spec.bias;
     const double lo = e_lo == 0 ? 0.0 : magnitude(e_lo, spec);
     const double hi = magnitude(e_lo + 1, spec);
     bool up = false;
@@ -73,6 +74,27 @@ Code4 quantize_fp4(double x, const Fp4Spec& spec, double scale, Rounding mode, R
     return 0;
   }
   return static_cast<Code4>((v < 0 ? 0x8 : 0x0) | field);
+}
+
+}  // namespace
+
+Code4 quantize_fp4(double x, const Fp4Spec& spec, double scale, Rounding mode, Rng* rng) {
+  validate(spec);
+  if (!(scale > 0.0) || !std::isfinite(scale)) {
+    throw std::invalid_argument("fp4 quantizer: scale must be positive and finite");
+  }
+  return fp4_code_of(x / scale, spec, fp4_max(spec), fp4_min(spec), mode, rng);
+}
+
+void quantize_fp4_many(const double* x, size_t n, const Fp4Spec& spec, const ScaleSpan& scales,
+                       Rounding mode, Rng* rng, Code4* out) {
+  validate(spec);
+  check_scales(scales, "fp4 quantizer");
+  const double top = fp4_max(spec);
+  const double bottom = fp4_min(spec);
+  for_each_scaled(x, n, scales, [&](size_t i, double v) {
+    out[i] = fp4_code_of(v, spec, top, bottom, mode, rng);
+  });
 }
 
 }  // namespace nibble::num

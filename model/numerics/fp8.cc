@@ -3,6 +3,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "model/numerics/quantize_many.h"
+
 namespace nibble::num {
 
 const FloatFormat& fp8_format(Fp8Kind kind) {
@@ -17,6 +19,12 @@ uint8_t fp8_quantize(Fp8Kind kind, double x, double scale, Rounding mode, Rng* r
     throw std::invalid_argument("fp8 quantizer: scale must be positive and finite");
   }
   return static_cast<uint8_t>(encode_double(fp8_format(kind), x / scale, mode, overflow, rng));
+}
+
+void fp8_quantize_many(Fp8Kind kind, const double* x, size_t n, const ScaleSpan& scales,
+                       Rounding mode, Rng* rng, uint8_t* out, Overflow overflow) {
+  check_scales(scales, "fp8 quantizer");
+  encode_doubles(fp8_format(kind), x, n, scales, mode, overflow, rng, out);
 }
 
 }  // namespace nibble::num

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "model/numerics/quantize_many.h"
+
 namespace nibble::num {
 namespace {
 
@@ -37,6 +39,31 @@ Code4 quantize_int4(double x, double scale, Rounding mode, Rng* rng) {
 Code4 quantize_uint4(double x, double scale, Rounding mode, Rng* rng) {
   check_scale(scale, "uint4 quantizer");
   return uint4_code(round_saturate(x / scale, 0, kUint4Max, mode, rng));
+}
+
+void quantize_int4_many(const double* x, size_t n, const ScaleSpan& scales, Rounding mode, Rng* rng,
+                        Code4* out) {
+  check_scales(scales, "int4 quantizer");
+  for_each_scaled(x, n, scales, [&](size_t i, double v) {
+    out[i] = int4_code(round_saturate(v, kInt4Min, kInt4Max, mode, rng));
+  });
+}
+
+void quantize_uint4_many(const double* x, size_t n, const ScaleSpan& scales, Rounding mode,
+                         Rng* rng, Code4* out) {
+  check_scales(scales, "uint4 quantizer");
+  for_each_scaled(x, n, scales, [&](size_t i, double v) {
+    out[i] = uint4_code(round_saturate(v, 0, kUint4Max, mode, rng));
+  });
+}
+
+void check_scales(const ScaleSpan& s, const char* who) {
+  if (s.values == nullptr || s.count == 0 || s.inner == 0) {
+    throw std::invalid_argument(std::string(who) + ": no scales");
+  }
+  for (size_t c = 0; c < s.count; ++c) {
+    check_scale(s.values[c], who);
+  }
 }
 
 }  // namespace nibble::num

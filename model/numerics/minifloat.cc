@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "model/numerics/quantize_many.h"
+
 namespace nibble::num {
 namespace {
 
@@ -19,10 +21,10 @@ uint64_t stochastic_threshold(uint64_t rem, int d) {
   return rem >> (d - 64);
 }
 
-}  // namespace
-
-uint32_t round_pack_with(const FloatFormat& fmt, bool negative, uint64_t sig, int exp2,
-                         Rounding mode, Overflow overflow, uint64_t random_word) {
+// The bodies of round_pack_with and encode_double, inline here so that encode_doubles' loop
+// inlines them.
+inline uint32_t round_pack_core(const FloatFormat& fmt, bool negative, uint64_t sig, int exp2,
+                                Rounding mode, Overflow overflow, uint64_t random_word) {
   const uint32_t sign = negative ? fmt.sign_bit() : 0;
   if (sig == 0) {
     return sign;
@@ -65,13 +67,8 @@ uint32_t round_pack_with(const FloatFormat& fmt, bool negative, uint64_t sig, in
   return sign | static_cast<uint32_t>(magnitude);
 }
 
-uint32_t round_pack(const FloatFormat& fmt, bool negative, uint64_t sig, int exp2, Rounding mode,
-                    Overflow overflow, Rng* rng) {
-  return round_pack_with(fmt, negative, sig, exp2, mode, overflow, draw_for(mode, rng));
-}
-
-uint32_t encode_double(const FloatFormat& fmt, double x, Rounding mode, Overflow overflow,
-                       Rng* rng) {
+inline uint32_t encode_double_core(const FloatFormat& fmt, double x, Rounding mode,
+                                   Overflow overflow, Rng* rng) {
   const uint64_t word = draw_for(mode, rng);
   if (std::isnan(x)) {
     return fmt.canonical_nan();
@@ -90,7 +87,43 @@ uint32_t encode_double(const FloatFormat& fmt, double x, Rounding mode, Overflow
   const uint64_t fraction = bits & ((uint64_t{1} << 52) - 1);
   const uint64_t sig = field == 0 ? fraction : fraction | (uint64_t{1} << 52);
   const int exp2 = (field == 0 ? 1 : field) - 1075;
-  return round_pack_with(fmt, negative, sig, exp2, mode, overflow, word);
+  return round_pack_core(fmt, negative, sig, exp2, mode, overflow, word);
+}
+
+template <class Code>
+void encode_doubles_to(const FloatFormat& fmt, const double* x, size_t n, const ScaleSpan& scales,
+                       Rounding mode, Overflow overflow, Rng* rng, Code* out) {
+  check_scales(scales, fmt.name);
+  for_each_scaled(x, n, scales, [&](size_t i, double v) {
+    out[i] = static_cast<Code>(encode_double_core(fmt, v, mode, overflow, rng));
+  });
+}
+
+}  // namespace
+
+uint32_t round_pack_with(const FloatFormat& fmt, bool negative, uint64_t sig, int exp2,
+                         Rounding mode, Overflow overflow, uint64_t random_word) {
+  return round_pack_core(fmt, negative, sig, exp2, mode, overflow, random_word);
+}
+
+void encode_doubles(const FloatFormat& fmt, const double* x, size_t n, const ScaleSpan& scales,
+                    Rounding mode, Overflow overflow, Rng* rng, uint8_t* out) {
+  encode_doubles_to(fmt, x, n, scales, mode, overflow, rng, out);
+}
+
+void encode_doubles(const FloatFormat& fmt, const double* x, size_t n, const ScaleSpan& scales,
+                    Rounding mode, Overflow overflow, Rng* rng, uint16_t* out) {
+  encode_doubles_to(fmt, x, n, scales, mode, overflow, rng, out);
+}
+
+uint32_t round_pack(const FloatFormat& fmt, bool negative, uint64_t sig, int exp2, Rounding mode,
+                    Overflow overflow, Rng* rng) {
+  return round_pack_with(fmt, negative, sig, exp2, mode, overflow, draw_for(mode, rng));
+}
+
+uint32_t encode_double(const FloatFormat& fmt, double x, Rounding mode, Overflow overflow,
+                       Rng* rng) {
+  return encode_double_core(fmt, x, mode, overflow, rng);
 }
 
 double decode_to_double(const FloatFormat& fmt, uint32_t bits) {

@@ -29,6 +29,7 @@
 #include "model/numerics/int4.h"
 #include "model/numerics/lanes.h"
 #include "model/numerics/product.h"
+#include "model/numerics/quantize_many.h"
 #include "model/numerics/random.h"
 #include "model/numerics/rounding.h"
 #include "model/report/run_report.h"
@@ -124,6 +125,8 @@ class Scales {
   double at(size_t i) const {
     return values_.size() == 1 ? values_[0] : values_[(i / inner_) % values_.size()];
   }
+  // The same scales for the quantizers of many values.
+  num::ScaleSpan span() const { return {values_.data(), values_.size(), inner_}; }
 
  private:
   std::vector<double> values_;
@@ -147,13 +150,12 @@ py::array quantize(const py::array_t<double, py::array::c_style | py::array::for
   num::Rng* r = mode == num::Rounding::kStochastic ? &rng : nullptr;
   const auto n = static_cast<size_t>(x.size());
   const double* in = x.data();
+  const num::ScaleSpan span = scales.span();
   if (f.format == num::Format::kFp16) {
     py::array_t<uint16_t> out(shape_of(x));
     uint16_t* o = out.mutable_data();
     py::gil_scoped_release release;
-    for (size_t i = 0; i < n; ++i) {
-      o[i] = num::Fp16::from_double(in[i] / scales.at(i), mode, r).bits();
-    }
+    num::fp16_from_doubles(in, n, span, mode, r, o);
     return std::move(out);
   }
   py::array_t<uint8_t> out(shape_of(x));
@@ -161,29 +163,20 @@ py::array quantize(const py::array_t<double, py::array::c_style | py::array::for
   py::gil_scoped_release release;
   switch (f.format) {
     case num::Format::kInt4:
-      for (size_t i = 0; i < n; ++i) {
-        o[i] = num::quantize_int4(in[i], scales.at(i), mode, r);
-      }
+      num::quantize_int4_many(in, n, span, mode, r, o);
       break;
     case num::Format::kUint4:
-      for (size_t i = 0; i < n; ++i) {
-        o[i] = num::quantize_uint4(in[i], scales.at(i), mode, r);
-      }
+      num::quantize_uint4_many(in, n, span, mode, r, o);
       break;
     case num::Format::kFp4:
-      for (size_t i = 0; i < n; ++i) {
-        o[i] = num::quantize_fp4(in[i], f.fp4, scales.at(i), mode, r);
-      }
+      num::quantize_fp4_many(in, n, f.fp4, span, mode, r, o);
       break;
     case num::Format::kFp8E4M3:
-    case num::Format::kFp8E5M2: {
-      const num::Fp8Kind kind =
-          f.format == num::Format::kFp8E4M3 ? num::Fp8Kind::kE4M3 : num::Fp8Kind::kE5M2;
-      for (size_t i = 0; i < n; ++i) {
-        o[i] = num::fp8_quantize(kind, in[i], scales.at(i), mode, r);
-      }
+      num::fp8_quantize_many(num::Fp8Kind::kE4M3, in, n, span, mode, r, o);
       break;
-    }
+    case num::Format::kFp8E5M2:
+      num::fp8_quantize_many(num::Fp8Kind::kE5M2, in, n, span, mode, r, o);
+      break;
     default:
       throw std::logic_error("quantize: unhandled format");
   }
