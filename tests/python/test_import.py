@@ -89,8 +89,11 @@ def test_onnx_export_imports_to_the_same_trace(tmp_path, model):
     via_onnx = import_trace(tmp_path, "onnx", str(path), "--batch", "32", "--name", "net")
     via_torch = import_trace(tmp_path, "torch", f"torchvision:{model}", "--batch", "32",
                              "--name", "net")
-    # The same GEMMs, names included (the module paths in torch.onnx's scoped node names).
+    # The same GEMMs, names included (the module paths in torch.onnx's scoped node names), and
+    # so the shipped trace's.
     assert gemm_lines(via_onnx) == gemm_lines(via_torch)
+    assert [fields(g) for g in gemm_lines(via_onnx)] == [
+        fields(g) for g in gemm_lines(shipped(f"{model}_train_b32.trace"))]
 
 
 # ---- MobileNetV2: depthwise, derived by hand ---------------------------------------------------
@@ -187,6 +190,19 @@ def test_bert_encoder_layer_from_torch_and_onnx(tmp_path):
     export_onnx(model, example, path)
     got = import_trace(tmp_path, "onnx", str(path), "--batch", "4")
     assert [fields(g) for g in gemm_lines(got)] == want
+
+
+def test_onnx_seq_sets_the_token_dimension(tmp_path):
+    import sys
+    import torch
+    sys.path.insert(0, HERE)
+    import bert_layer
+    model, example = bert_layer.build()
+    path = tmp_path / "bert_layer_dynamic.onnx"
+    torch.onnx.export(model.eval(), example, str(path), input_names=["x"],
+                      dynamic_axes={"x": {0: "batch", 1: "seq"}})
+    got = import_trace(tmp_path, "onnx", str(path), "--batch", "2", "--seq", "64")
+    assert [fields(g) for g in gemm_lines(got)] == bert_layer_training(2, seq=64)
 
 
 # ---- What is not lowered, and bad input --------------------------------------------------------
