@@ -3,8 +3,11 @@
 // (timing::for_each_tile) and reports items_per_second in MACs/s:
 //  - BM_ComputeTile/<df>:      compute_tile over every tile       -> MACs/s (functional mode)
 //  - BM_RunTileDetailed/<df>:  run_tile_detailed over every tile  -> MACs/s (detailed mode)
-// The GEMM is 256 x 256 x 256 INT4 x UINT4 with random codes from a fixed seed, so every run
-// measures the same operands. Run through tools/bench (Release build).
+//  - BM_GemmKernel/<pair>/<kernel>/<lanes>: the functional kernels (gemm_kernel.h) on a
+//    training-shaped GEMM (ResNet-18 layer3 conv2 at batch 2: M = 392, N = 256, K = 2304, and
+//    its dgrad/wgrad pairs), one thread -> MACs/s
+// The tile GEMM is 256 x 256 x 256 INT4 x UINT4 with random codes from a fixed seed, so every
+// run measures the same operands. Run through tools/bench (Release build).
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -13,6 +16,7 @@
 #include <vector>
 
 #include "model/datapath/datapath.h"
+#include "model/datapath/gemm_kernel.h"
 #include "model/timing/arch_spec.h"
 #include "model/timing/realistic.h"
 #include "model/workload/gemm_spec.h"
@@ -90,3 +94,68 @@ BENCHMARK_CAPTURE(BM_RunTileDetailed, is, timing::Dataflow::kIs)->Unit(benchmark
 BENCHMARK_CAPTURE(BM_RunTileDetailed, os, timing::Dataflow::kOs)->Unit(benchmark::kMillisecond);
 
 }  // namespace
+
+namespace {
+
+// One training-shaped GEMM through one kernel: A (M x K) in format fa, B (K x N) in fb.
+void BM_GemmKernel(benchmark::State& state, num::Operand4 fa, num::Operand4 fb, dp::Kernel kernel) {
+  const int lanes = static_cast<int>(state.range(0));
+  if (!dp::kernel_available(kernel)) {
+    state.SkipWithError("kernel not available on this CPU");
+    return;
+  }
+  const int64_t m = 392, n = 256, k = 2304;
+  std::mt19937 gen(11);
+  std::uniform_int_distribution<int> code(0, 15);
+  std::vector<num::Code4> a(static_cast<size_t>(m * k)), b(static_cast<size_t>(k * n));
+  for (num::Code4& c : a) c = static_cast<num::Code4>(code(gen));
+  for (num::Code4& c : b) c = static_cast<num::Code4>(code(gen));
+  const dp::GemmOperands g{fa, fb, dp::MatrixView{a.data(), m, k}, dp::MatrixView{b.data(), k, n},
+                           lanes};
+  dp::Accumulators acc{m, n, std::vector<num::Fp16>(static_cast<size_t>(m * n))};
+  dp::Block blk;
+  blk.m_len = m;
+  blk.n_len = n;
+  blk.k_len = k;
+  for (auto _ : state) {
+    dp::gemm_block(kernel, g, blk, acc);
+    benchmark::DoNotOptimize(acc.values.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * m * n * k);
+  state.SetLabel("MACs");
+}
+
+num::Operand4 operand(num::Format f, int phase = 0) {
+  num::Operand4 o;
+  o.format = f;
+  o.fp4.phase = phase;
+  return o;
+}
+
+}  // namespace
+
+BENCHMARK_CAPTURE(BM_GemmKernel, fwd_uint4_int4_avx2, operand(num::Format::kUint4),
+                  operand(num::Format::kInt4), dp::Kernel::kAvx2)
+    ->Arg(1)
+    ->Arg(4)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_GemmKernel, dgrad_fp4_int4_avx2, operand(num::Format::kFp4, 0),
+                  operand(num::Format::kInt4), dp::Kernel::kAvx2)
+    ->Arg(1)
+    ->Arg(4)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_GemmKernel, wgrad_uint4_fp4_avx2, operand(num::Format::kUint4),
+                  operand(num::Format::kFp4, 1), dp::Kernel::kAvx2)
+    ->Arg(1)
+    ->Arg(4)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_GemmKernel, fwd_uint4_int4_portable, operand(num::Format::kUint4),
+                  operand(num::Format::kInt4), dp::Kernel::kPortable)
+    ->Arg(1)
+    ->Arg(4)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_GemmKernel, dgrad_fp4_int4_portable, operand(num::Format::kFp4, 0),
+                  operand(num::Format::kInt4), dp::Kernel::kPortable)
+    ->Arg(1)
+    ->Arg(4)
+    ->Unit(benchmark::kMillisecond);
