@@ -19,6 +19,7 @@
 #include "model/frontend/config.h"
 #include "model/frontend/trace.h"
 #include "model/functional/tensors.h"
+#include "model/report/progress.h"
 #include "model/report/run_report.h"
 #include "model/report/staged_dir.h"
 #include "testbenches/cosim/cosim.h"
@@ -163,7 +164,12 @@ int run_cosim(const std::vector<std::string>& args) {
   options.waves_from = waves_from;
   options.waves_to = waves_to;
   options.waves_gemm = waves_gemm;
-  const std::vector<cosim::CosimRow> rows = cosim::run_cosim(w, arch, tensors, options);
+  const int64_t macs = workload::total_macs_saturated(w);
+  report::Progress progress("nibble cosim", "GEMMs through the RTL",
+                            static_cast<int64_t>(w.gemms.size()), macs, "MACs", quiet);
+  const std::vector<cosim::CosimRow> rows =
+      cosim::run_cosim(w, arch, tensors, options, [&progress](int64_t m) { progress.add(m); });
+  progress.finish();
   dir->write_file("cosim.csv", cosim::cosim_csv(rows, arch));
   dir->write_file("mismatch.txt", cosim::mismatch_text(rows));
   dir->write_file("mismatch.json", cosim::mismatch_json(rows));

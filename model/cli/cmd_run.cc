@@ -2,7 +2,9 @@
 // counts their energy, and writes report.json, layers.csv, report.md, the resolved config.yaml
 // and the PNG plots into the output folder (docs/reports.md). With no arguments: the built-in
 // ResNet-18 training step.
+#include <functional>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -20,6 +22,7 @@
 #include "model/frontend/scalesim_input.h"
 #include "model/frontend/trace.h"
 #include "model/functional/tensors.h"
+#include "model/report/progress.h"
 #include "model/report/run_report.h"
 #include "model/report/staged_dir.h"
 #include "model/sc/engine.h"
@@ -116,6 +119,7 @@ int run_run(const std::vector<std::string>& args) {
   std::string topology_path;
   std::string form_name = "conv";
   std::string recipe_text = "all4";
+  int threads = default_threads();
   desc.add_options()  //
       ("trace", po::value(&trace_path),
        "workload trace (.trace); default: the built-in ResNet-18 training step, batch 32")  //
@@ -145,15 +149,17 @@ int run_run(const std::vector<std::string>& args) {
        "systemc engine: write waves (array busy/stall, DMA, scale unit) to this VCD file")  //
       ("dump", po::value(&dump_path),
        "with --functional or --detailed: write each GEMM's A, B and output as NumPy .npy "
-       "files into this folder")                                                           //
-      ("no-plots", "skip the PNG plots (tools/plot_report.py, needs python3-matplotlib)")  //
+       "files into this folder")  //
+      ("threads", po::value(&threads),
+       "systemc engine, --functional: threads that compute the values (default: the cores)")  //
+      ("no-plots", "skip the PNG plots (tools/plot_report.py, needs python3-matplotlib)")     //
       ("quiet,q", "no progress on stderr");
   po::variables_map vm;
   if (!parse_options("run",
                      "[--trace FILE | --topology FILE [-i conv|gemm] [--train] [--recipe R]] "
                      "[--config FILE] [--set KEY=VALUE]... [--energy FILE] "
                      "[--area FILE] [-o OUTDIR] [--engine analytic|systemc] [--functional | "
-                     "--detailed] [--vcd FILE] [--dump DIR] [--no-plots] [-q]",
+                     "--detailed] [--threads N] [--vcd FILE] [--dump DIR] [--no-plots] [-q]",
                      desc, args, vm)) {
     return 0;
   }
@@ -197,6 +203,9 @@ int run_run(const std::vector<std::string>& args) {
   if (vm.count("vcd") != 0 && vcd_path.empty()) {
     throw UsageError("--vcd: empty file name");
   }
+  if (threads < 1) {
+    throw UsageError("--threads: expected at least 1, got " + std::to_string(threads));
+  }
   if (vm.count("dump") != 0 && !functional && !detailed) {
     throw UsageError("--dump needs --functional or --detailed (values to dump)");
   }
@@ -239,21 +248,44 @@ int run_run(const std::vector<std::string>& args) {
     claim_output_dir(dump, dump_path);
   }
 
+  const int64_t arrays = 1 + static_cast<int64_t>(energy::baselines_for(arch).size());
+  const int64_t macs = workload::total_macs_saturated(result.workload);
   if (!quiet) {
     std::cerr << "nibble run: " << result.workload.gemms.size() << " GEMMs on the 4-bit array and "
-              << energy::baselines_for(arch).size() << " baselines, " << engine << " engine"
-              << (engine == "systemc" ? std::string(", ") + sc::engine_mode_name(mode) : "")
-              << "\n";
+              << arrays - 1 << " baselines, " << engine << " engine"
+              << (engine == "systemc" ? std::string(", ") + sc::engine_mode_name(mode) : "");
+    if (mode != sc::EngineMode::kTimingOnly) {
+      // Warn before the wait: the values to compute (docs/cli.md gives the expected time).
+      std::cerr << ": " << report::si_text(static_cast<double>(macs))
+                << " MACs of values to compute"
+                << (mode == sc::EngineMode::kFunctional
+                        ? " on " + std::to_string(threads) + " thread" + (threads == 1 ? "" : "s")
+                        : std::string(", PE by PE"));
+    }
+    std::cerr << "\n";
   }
+  // Progress: the GEMMs of every array; the work is the MACs of every array when only timing
+  // is computed, and the 4-bit array's MACs when its values are (the baselines are then cheap).
+  const bool values = mode != sc::EngineMode::kTimingOnly;
+  report::Progress progress(
+      "nibble run", "GEMMs", arrays * static_cast<int64_t>(result.workload.gemms.size()),
+      values || macs > std::numeric_limits<int64_t>::max() / arrays ? macs : macs * arrays, "MACs",
+      quiet);
+  const std::function<void(size_t, int64_t)> on_gemm_done =
+      [&progress, values](size_t job, int64_t m) { progress.add(values && job != 0 ? 0 : m); };
   result.engine = engine;
   result.engine_mode = engine == "systemc" ? sc::engine_mode_name(mode) : "timing-only";
   std::vector<std::vector<uint16_t>> outputs;  // the 4-bit array's, with --dump
   try {
-    energy::WorkloadTimer timer = energy::time_analytic;
+    energy::WorkloadTimer timer = [&on_gemm_done](const std::vector<energy::ArrayJob>& jobs) {
+      return energy::time_analytic_reporting(jobs, [&](int64_t m) { on_gemm_done(0, m); });
+    };
     if (engine == "systemc") {
       sc::EngineOptions options;
       options.vcd_path = vcd ? vcd->staging_path().string() : "";
       options.keep_outputs = dump.has_value();
+      options.threads = threads;
+      options.on_gemm_done = on_gemm_done;
       timer = systemc_timer(mode, options, result.output_crcs, outputs);
     }
     result.comparison =
@@ -263,6 +295,7 @@ int run_run(const std::vector<std::string>& args) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());  // a workload the chosen engine mode cannot run
   }
+  progress.finish();
 
   try {
     dir->write_file("report.json", report::run_report_json(result));

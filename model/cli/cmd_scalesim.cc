@@ -11,8 +11,10 @@
 #include "model/cli/outputs.h"
 #include "model/frontend/input_error.h"
 #include "model/frontend/scalesim_input.h"
+#include "model/report/progress.h"
 #include "model/report/scalesim_reports.h"
 #include "model/report/staged_dir.h"
+#include "model/timing/int_math.h"
 #include "model/timing/scalesim_compat.h"
 
 namespace nibble::cli {
@@ -63,14 +65,23 @@ int run_scalesim(const std::vector<std::string>& args) {
 
   std::vector<timing::CompatLayer> layers;
   layers.reserve(topology.gemms.size());
-  for (size_t i = 0; i < topology.gemms.size(); ++i) {
-    const workload::GemmSpec& g = topology.gemms[i];
-    if (!quiet) {
-      std::cerr << "nibble scalesim: layer " << i + 1 << "/" << topology.gemms.size() << " "
-                << g.name << "\n";
-    }
-    layers.push_back(timing::simulate_compat(*g.conv, arch));
+  int64_t macs = 0;
+  for (const workload::GemmSpec& g : topology.gemms) {
+    macs = timing::checked_add(macs, g.macs());
   }
+  if (!quiet) {
+    std::cerr << "nibble scalesim: " << topology.gemms.size() << " layers, "
+              << report::si_text(static_cast<double>(macs)) << " MACs, on the " << arch.array.rows
+              << "x" << arch.array.cols << " " << timing::dataflow_name(arch.array.dataflow)
+              << " array\n";
+  }
+  report::Progress progress("nibble scalesim", "layers",
+                            static_cast<int64_t>(topology.gemms.size()), macs, "MACs", quiet);
+  for (const workload::GemmSpec& g : topology.gemms) {
+    layers.push_back(timing::simulate_compat(*g.conv, arch));
+    progress.add(g.macs(), g.name);
+  }
+  progress.finish();
 
   dir->write_file("COMPUTE_REPORT.csv", report::compute_report_csv(layers));
   dir->write_file("BANDWIDTH_REPORT.csv", report::bandwidth_report_csv(layers));

@@ -75,11 +75,6 @@ void claim_sweep_dir(const fs::path& dir) {
   }
 }
 
-int default_jobs() {
-  const unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : static_cast<int>(n);
-}
-
 // Merges the points' reports into DIR. Returns the exit code: 0 when every point ran, 1 when
 // some failed (their rows say why) or have not run (nothing written then).
 int merge_into(const sweep::Plan& plan, const fs::path& dir, bool plots, bool quiet) {
@@ -304,7 +299,7 @@ int run_sweep(const std::vector<std::string>& args) {
     if (vm.count("index") != 0) {
       throw UsageError("--index belongs to `nibble sweep run-chunk`");
     }
-    return run_spec(vm, first, out_dir, vm.count("jobs") != 0 ? jobs : default_jobs(), quiet);
+    return run_spec(vm, first, out_dir, vm.count("jobs") != 0 ? jobs : default_threads(), quiet);
   }
   for (const char* o :
        {"output", "slurm", "submit", "dry-run", "throttle", "chunk-size", "slurm-opt"}) {

@@ -1,6 +1,7 @@
 #include "model/cli/options.h"
 
 #include <iostream>
+#include <thread>
 
 #include "model/cli/command.h"
 
@@ -34,6 +35,11 @@ bool parse_options(const std::string& command, const std::string& synopsis,
     throw UsageError(e.what());
   }
   return true;
+}
+
+int default_threads() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
 }
 
 }  // namespace nibble::cli

@@ -20,6 +20,10 @@ bool parse_options(
     const boost::program_options::positional_options_description* positional = nullptr,
     const boost::program_options::options_description* hidden = nullptr);
 
+// The machine's cores (std::thread::hardware_concurrency, 1 if unknown): the default of
+// `nibble sweep --jobs` and of `--threads`.
+int default_threads();
+
 }  // namespace nibble::cli
 
 #endif  // NIBBLE_MODEL_CLI_OPTIONS_H_

@@ -101,7 +101,7 @@ num::Fp16 pe_step(const num::Operand4& fa, const num::Code4* a, const num::Opera
 }
 
 void compute_tile(const GemmOperands& g, timing::Dataflow df, const timing::Tile& tile,
-                  Accumulators& acc) {
+                  Accumulators& acc, int threads) {
   const detail::TileRanges r = detail::tile_ranges(df, tile);
   detail::check_tile(g, r, acc);
   Block b;
@@ -112,7 +112,7 @@ void compute_tile(const GemmOperands& g, timing::Dataflow df, const timing::Tile
   b.k0 = r.k0;
   b.k_len = r.k_len;
   b.first_partial = tile.first_partial;
-  gemm_block(active_kernel(), g, b, acc);
+  gemm_block_parallel(active_kernel(), g, b, acc, threads);
 }
 
 }  // namespace nibble::datapath

@@ -60,8 +60,10 @@ num::Fp16 pe_step(const num::Operand4& fa, const num::Code4* a, const num::Opera
 // (chunks of L from the tile's k0, a multiple of L), where acc_init = +0 if
 // tile.first_partial, else acc(m, n).
 // Throws std::invalid_argument if the tile lies outside the operands or acc is not M x N.
+// With threads > 1 a large tile's rows are split among threads (gemm_kernel.h,
+// gemm_block_parallel): the same values.
 void compute_tile(const GemmOperands& g, timing::Dataflow df, const timing::Tile& tile,
-                  Accumulators& acc);
+                  Accumulators& acc, int threads = 1);
 
 // Detailed mode: the same tile run cycle by cycle through an R x C systolic array (operands
 // and partial sums moving one PE per cycle, skewed injection, bypassed unused PEs); the result

@@ -5,8 +5,12 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <condition_variable>
 #include <cstdlib>
+#include <deque>
 #include <exception>
+#include <functional>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -299,48 +303,129 @@ void gemm_block(Kernel kernel, const GemmOperands& g, const Block& b, Accumulato
   }
 }
 
-void compute_gemm(const GemmOperands& g, Accumulators& acc, int threads) {
+namespace {
+
+// Worker threads kept for the process, grown on demand, each running one task at a time.
+class Pool {
+ public:
+  static Pool& instance() {
+    static Pool pool;
+    return pool;
+  }
+
+  // Runs tasks[1 ..] on workers and tasks[0] on the caller; returns when all are done, then
+  // rethrows the first exception (by task index) any of them threw. One call at a time.
+  void run(std::vector<std::function<void()>>& tasks) {
+    const std::lock_guard<std::mutex> one_at_a_time(run_mutex_);
+    std::vector<std::exception_ptr> errors(tasks.size());
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      while (workers_.size() + 1 < tasks.size()) {
+        workers_.emplace_back([this] { work(); });
+      }
+      pending_ = tasks.size() - 1;
+      for (size_t i = 1; i < tasks.size(); ++i) {
+        queue_.push_back([&tasks, &errors, i] {
+          try {
+            tasks[i]();
+          } catch (...) {
+            errors[i] = std::current_exception();
+          }
+        });
+      }
+    }
+    wake_.notify_all();
+    try {
+      tasks[0]();
+    } catch (...) {
+      errors[0] = std::current_exception();
+    }
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      done_.wait(lock, [this] { return pending_ == 0; });
+    }
+    for (const std::exception_ptr& e : errors) {
+      if (e) {
+        std::rethrow_exception(e);
+      }
+    }
+  }
+
+ private:
+  Pool() = default;
+  ~Pool() {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (std::thread& w : workers_) {
+      w.join();
+    }
+  }
+
+  void work() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+        if (queue_.empty()) {
+          return;
+        }
+        task = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      task();
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        --pending_;
+      }
+      done_.notify_all();
+    }
+  }
+
+  std::mutex run_mutex_;
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  std::deque<std::function<void()>> queue_;
+  std::vector<std::thread> workers_;
+  size_t pending_ = 0;
+  bool stop_ = false;
+};
+
+}  // namespace
+
+void gemm_block_parallel(Kernel kernel, const GemmOperands& g, const Block& b, Accumulators& acc,
+                         int threads) {
   if (threads < 1) {
     throw std::invalid_argument("datapath: threads must be at least 1");
   }
+  const int64_t parts = std::min<int64_t>(threads, b.m_len);
+  if (parts <= 1 || b.m_len * b.n_len * b.k_len < kParallelMacs) {
+    gemm_block(kernel, g, b, acc);
+    return;
+  }
+  std::vector<std::function<void()>> tasks;
+  for (int64_t t = 0; t < parts; ++t) {
+    Block part = b;
+    part.m0 = b.m0 + b.m_len * t / parts;
+    part.m_len = b.m0 + b.m_len * (t + 1) / parts - part.m0;
+    tasks.emplace_back([kernel, &g, part, &acc] { gemm_block(kernel, g, part, acc); });
+  }
+  Pool::instance().run(tasks);
+}
+
+void compute_gemm(const GemmOperands& g, Accumulators& acc, int threads) {
   if (acc.rows != g.a.rows || acc.cols != g.b.cols || g.a.cols != g.b.rows ||
       acc.values.size() != static_cast<size_t>(acc.rows * acc.cols)) {
     throw std::invalid_argument("datapath: accumulators and operands of different shapes");
   }
-  const Kernel kernel = active_kernel();
-  const int64_t rows = g.a.rows;
-  const auto block_of = [&](int64_t t, int64_t parts) {
-    Block b;
-    b.m0 = rows * t / parts;
-    b.m_len = rows * (t + 1) / parts - b.m0;
-    b.n_len = g.b.cols;
-    b.k_len = g.a.cols;
-    return b;
-  };
-  const int64_t parts = std::min<int64_t>(threads, std::max<int64_t>(rows, 1));
-  if (parts <= 1) {
-    gemm_block(kernel, g, block_of(0, 1), acc);
-    return;
-  }
-  std::vector<std::thread> workers;
-  std::vector<std::exception_ptr> errors(static_cast<size_t>(parts));
-  for (int64_t t = 0; t < parts; ++t) {
-    workers.emplace_back([&, t] {
-      try {
-        gemm_block(kernel, g, block_of(t, parts), acc);
-      } catch (...) {
-        errors[static_cast<size_t>(t)] = std::current_exception();
-      }
-    });
-  }
-  for (std::thread& w : workers) {
-    w.join();
-  }
-  for (const std::exception_ptr& e : errors) {
-    if (e) {
-      std::rethrow_exception(e);
-    }
-  }
+  Block b;
+  b.m_len = g.a.rows;
+  b.n_len = g.b.cols;
+  b.k_len = g.a.cols;
+  gemm_block_parallel(active_kernel(), g, b, acc, threads);
 }
 
 }  // namespace nibble::datapath

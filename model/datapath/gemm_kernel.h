@@ -46,8 +46,16 @@ void gemm_block(Kernel kernel, const GemmOperands& g, const Block& b, Accumulato
 void avx2_fp16_add(const uint16_t* a, const uint16_t* b, uint16_t* out, size_t n);
 void avx2_round_chunks(const int32_t* tree, int lsb_exp2, uint16_t* out, size_t n);
 
-// The whole GEMM, acc(m, n) = dot4_fp16(A[m][..], B[..][n], K, g.lanes, +0), on `threads`
-// threads (each a contiguous range of rows; >= 1): the same values for every thread count.
+// gemm_block on `threads` threads (>= 1): a block of at least kParallelMacs MACs is split into
+// `threads` contiguous ranges of rows, each computed by one thread (the caller's and workers of
+// a pool kept for the process); a smaller one runs on the caller's thread. Every output is
+// computed by one thread in the rule's order, so the values are the same for every count.
+inline constexpr int64_t kParallelMacs = int64_t{1} << 18;
+void gemm_block_parallel(Kernel kernel, const GemmOperands& g, const Block& b, Accumulators& acc,
+                         int threads);
+
+// The whole GEMM, acc(m, n) = dot4_fp16(A[m][..], B[..][n], K, g.lanes, +0), with
+// active_kernel() on `threads` threads: gemm_block_parallel over the whole output.
 void compute_gemm(const GemmOperands& g, Accumulators& acc, int threads);
 
 }  // namespace nibble::datapath

@@ -156,6 +156,11 @@ const Baseline* Comparison::find(PeKind kind, Fit fit) const {
 }
 
 JobTimings time_analytic(const std::vector<ArrayJob>& jobs) {
+  return time_analytic_reporting(jobs, {});
+}
+
+JobTimings time_analytic_reporting(const std::vector<ArrayJob>& jobs,
+                                   const std::function<void(int64_t macs)>& on_gemm_done) {
   JobTimings out;
   out.reserve(jobs.size());
   for (const ArrayJob& job : jobs) {
@@ -164,6 +169,9 @@ JobTimings time_analytic(const std::vector<ArrayJob>& jobs) {
     for (const workload::GemmSpec& g : job.workload->gemms) {
       try {
         timings.push_back(timing::time_gemm(g, job.arch));
+        if (on_gemm_done) {
+          on_gemm_done(g.macs() * g.repeat);
+        }
       } catch (const std::overflow_error& e) {
         throw std::overflow_error(workload::gemm_where(g) + " on the " +
                                   std::to_string(job.arch.array.rows) + "x" +

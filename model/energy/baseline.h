@@ -61,8 +61,12 @@ using JobTimings = std::vector<std::vector<timing::GemmTiming>>;  // [job][gemm]
 // Times a set of jobs; the result has one entry per job and GEMM, in order. time_analytic
 // (timing::time_gemm per GEMM) is the default; the CLI passes the SystemC engine (model/sc),
 // which simulates all jobs in one elaboration. An overflow names the GEMM's file:line.
+// time_analytic_reporting calls on_gemm_done after each GEMM with its MACs times its repeat
+// (progress).
 using WorkloadTimer = std::function<JobTimings(const std::vector<ArrayJob>&)>;
 JobTimings time_analytic(const std::vector<ArrayJob>& jobs);
+JobTimings time_analytic_reporting(const std::vector<ArrayJob>& jobs,
+                                   const std::function<void(int64_t macs)>& on_gemm_done);
 
 // Energy of one array's already-timed workload.
 ArrayRun price_array(const workload::Workload& w, const timing::ArchSpec& arch, PeKind kind,

@@ -4,7 +4,7 @@
 
 namespace nibble::sc {
 
-Accelerator::Accelerator(const sc_core::sc_module_name& name, const EngineJob& job,
+Accelerator::Accelerator(const sc_core::sc_module_name& name, const EngineJob& job, size_t index,
                          const EngineOptions& options, sc_core::sc_trace_file* trace)
     : sc_core::sc_module(name) {
   const bool waves = trace != nullptr;
@@ -22,7 +22,8 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name, const EngineJob& j
   dma_ = std::make_unique<Dma>("dma", ifmap_.get(), filter_.get());
   dma_->dma2dram.bind(dram_->dma2dram);
   array_ = std::make_unique<MacArray>("mac_array", arch, job.mode, ifmap_.get(), filter_.get(),
-                                      ofmap_.get(), array_busy_.get(), array_stall_.get());
+                                      ofmap_.get(), array_busy_.get(), array_stall_.get(),
+                                      options.threads);
   scale_ = std::make_unique<ScaleUnit>("scale_unit", scale_busy_.get());
   ControllerPorts ports;
   ports.dram = dram_.get();
@@ -33,7 +34,7 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name, const EngineJob& j
   ports.array = array_.get();
   ports.scale = scale_.get();
   ports.gemm_index = gemm_index_.get();
-  controller_ = std::make_unique<Controller>("controller", job, options.keep_outputs, ports);
+  controller_ = std::make_unique<Controller>("controller", job, options, index, ports);
   if (waves) {
     const std::string prefix = std::string(basename()) + ".";
     sc_core::sc_trace(trace, array_busy_->signal(), prefix + "array_busy");

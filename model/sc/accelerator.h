@@ -24,7 +24,8 @@ namespace nibble::sc {
 class Accelerator : public sc_core::sc_module {
  public:
   // trace: the VCD file, or nullptr for no waves (the wave signals are then never written).
-  Accelerator(const sc_core::sc_module_name& name, const EngineJob& job,
+  // index: the job's index in run_engine's list.
+  Accelerator(const sc_core::sc_module_name& name, const EngineJob& job, size_t index,
               const EngineOptions& options, sc_core::sc_trace_file* trace);
 
   const Controller& controller() const { return *controller_; }

@@ -40,12 +40,16 @@ void stop_simulation() {
   }
 }
 
-Controller::Controller(const sc_core::sc_module_name& name, const EngineJob& job, bool keep_outputs,
-                       ControllerPorts ports)
+Controller::Controller(const sc_core::sc_module_name& name, const EngineJob& job,
+                       const EngineOptions& options, size_t index, ControllerPorts ports)
     : sc_core::sc_module(name),
       job_(job),
       data_(job.mode != EngineMode::kTimingOnly),
-      keep_outputs_(keep_outputs),
+      keep_outputs_(options.keep_outputs),
+      on_gemm_done_(options.on_gemm_done
+                        ? std::function<void(int64_t)>(
+                              [f = options.on_gemm_done, index](int64_t macs) { f(index, macs); })
+                        : std::function<void(int64_t)>()),
       p_(ports) {
   SC_THREAD(run);
 }
@@ -56,6 +60,9 @@ void Controller::run() {
     results_.reserve(gemms.size());
     for (current_ = 0; current_ < gemms.size(); ++current_) {
       results_.push_back(run_gemm(gemms[current_], current_));
+      if (on_gemm_done_) {
+        on_gemm_done_(gemms[current_].macs() * gemms[current_].repeat);
+      }
     }
   } catch (...) {
     error_ = std::current_exception();

@@ -40,8 +40,9 @@ struct ControllerPorts {
 class Controller : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(Controller);
-  Controller(const sc_core::sc_module_name& name, const EngineJob& job, bool keep_outputs,
-             ControllerPorts ports);
+  // index: the job's index in run_engine's list (for EngineOptions::on_gemm_done).
+  Controller(const sc_core::sc_module_name& name, const EngineJob& job,
+             const EngineOptions& options, size_t index, ControllerPorts ports);
 
   bool finished() const { return finished_; }
   // The exception that ended the thread, if any (the simulation was stopped).
@@ -58,6 +59,7 @@ class Controller : public sc_core::sc_module {
   const EngineJob& job_;
   bool data_;  // functional or detailed: values move with the transfers
   bool keep_outputs_;
+  std::function<void(int64_t)> on_gemm_done_;  // bound to this job's index
   ControllerPorts p_;
   bool finished_ = false;
   std::exception_ptr error_;

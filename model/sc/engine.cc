@@ -203,6 +203,10 @@ std::vector<std::vector<GemmResult>> run_engine(const std::vector<EngineJob>& jo
                                   "' is taken by an earlier job");
     }
   }
+  if (options.threads < 1) {
+    throw std::invalid_argument("threads must be at least 1, got " +
+                                std::to_string(options.threads));
+  }
   called = true;
 
   // Before the first SystemC object: no banner on stdout, one cycle = one time unit.
@@ -219,7 +223,7 @@ std::vector<std::vector<GemmResult>> run_engine(const std::vector<EngineJob>& jo
     for (size_t j = 0; j < jobs.size(); ++j) {
       const std::string name = jobs[j].name.empty() ? "job" + std::to_string(j) : jobs[j].name;
       accelerators.push_back(
-          std::make_unique<Accelerator>(name.c_str(), jobs[j], options, vcd.get()));
+          std::make_unique<Accelerator>(name.c_str(), jobs[j], j, options, vcd.get()));
     }
     sc_core::sc_start();
     for (size_t j = 0; j < jobs.size(); ++j) {

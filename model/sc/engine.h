@@ -47,6 +47,12 @@ struct EngineOptions {
   std::string vcd_path;  // empty: no waves; else the VCD file to write (GTKWave)
   // Test hook: also return each GEMM's output elements (functional and detailed modes).
   bool keep_outputs = false;
+  // Threads that compute a tile's values in functional mode (>= 1; docs/systemc.md,
+  // "Threads"). Simulated time stays on the one SystemC thread; results do not depend on it.
+  int threads = 1;
+  // Called on the SystemC thread after each GEMM of any job (all its repeats) with the job's
+  // index and the GEMM's MACs times its repeat: the progress of a long run.
+  std::function<void(size_t job, int64_t macs)> on_gemm_done;
 };
 
 // Element accesses one scratchpad counted during a GEMM (all repeats; realistic mode).

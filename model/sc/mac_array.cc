@@ -11,10 +11,11 @@ namespace nibble::sc {
 
 MacArray::MacArray(const sc_core::sc_module_name& name, const timing::ArchSpec& arch,
                    EngineMode mode, Scratchpad* ifmap, Scratchpad* filter, Scratchpad* ofmap,
-                   TimedSignal<bool>* busy, TimedSignal<bool>* stall)
+                   TimedSignal<bool>* busy, TimedSignal<bool>* stall, int threads)
     : sc_core::sc_module(name),
       arch_(arch),
       mode_(mode),
+      threads_(threads),
       ifmap_(ifmap),
       filter_(filter),
       ofmap_(ofmap),
@@ -45,11 +46,10 @@ void MacArray::run_tile(const timing::Tile& t, int64_t preload) {
     const TileRegions r = tile_regions(arch_.array.dataflow, t);
     ifmap_->require(r.a);
     filter_->require(r.b);
-    const datapath::GemmOperands ops =
-        datapath::operands_for(*gemm_, ifmap_->view(), filter_->view(),
-                                static_cast<int>(arch_.pe.lanes));
+    const datapath::GemmOperands ops = datapath::operands_for(
+        *gemm_, ifmap_->view(), filter_->view(), static_cast<int>(arch_.pe.lanes));
     if (mode_ == EngineMode::kFunctional) {
-      datapath::compute_tile(ops, arch_.array.dataflow, t, ofmap_->accumulators());
+      datapath::compute_tile(ops, arch_.array.dataflow, t, ofmap_->accumulators(), threads_);
     } else {
       const datapath::DetailedStats s =
           datapath::run_tile_detailed(ops, arch_, plan_, t, preload, ofmap_->accumulators());

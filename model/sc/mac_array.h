@@ -23,9 +23,10 @@ namespace nibble::sc {
 
 class MacArray : public sc_core::sc_module {
  public:
+  // threads: the functional kernel's threads for a tile's values (EngineOptions::threads).
   MacArray(const sc_core::sc_module_name& name, const timing::ArchSpec& arch, EngineMode mode,
            Scratchpad* ifmap, Scratchpad* filter, Scratchpad* ofmap, TimedSignal<bool>* busy,
-           TimedSignal<bool>* stall);
+           TimedSignal<bool>* stall, int threads = 1);
 
   int64_t rows() const { return arch_.array.rows; }
   int64_t cols() const { return arch_.array.cols; }
@@ -47,6 +48,7 @@ class MacArray : public sc_core::sc_module {
 
   timing::ArchSpec arch_;
   EngineMode mode_;
+  int threads_;
   Scratchpad* ifmap_;
   Scratchpad* filter_;
   Scratchpad* ofmap_;

@@ -16,6 +16,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "model/report/progress.h"
+
 extern char** environ;
 
 namespace nibble::sweep {
@@ -23,53 +25,6 @@ namespace nibble::sweep {
 namespace fs = std::filesystem;
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-std::string clock_text(double seconds) {
-  const auto s = static_cast<long long>(seconds + 0.5);
-  char buf[32];
-  if (s >= 3600) {
-    std::snprintf(buf, sizeof buf, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
-  } else {
-    std::snprintf(buf, sizeof buf, "%lld:%02lld", s / 60, s % 60);
-  }
-  return buf;
-}
-
-// Progress on stderr: one line per update, at most one a second (and the last), rewritten in
-// place on a terminal.
-class Progress {
- public:
-  Progress(int64_t total, bool quiet) : total_(total), quiet_(quiet), tty_(isatty(2) != 0) {}
-
-  void update(int64_t done, int64_t failed, bool last) {
-    if (quiet_ || total_ == 0) {
-      return;
-    }
-    const Clock::time_point now = Clock::now();
-    if (!last && now - printed_ < std::chrono::seconds(1)) {
-      return;
-    }
-    printed_ = now;
-    const double elapsed = std::chrono::duration<double>(now - start_).count();
-    std::string line = "nibble sweep: " + std::to_string(done) + "/" + std::to_string(total_) +
-                       " points, " + std::to_string(failed) + " failed, " + clock_text(elapsed) +
-                       " elapsed";
-    if (!last && done > 0) {
-      line += ", ETA " +
-              clock_text(elapsed / static_cast<double>(done) * static_cast<double>(total_ - done));
-    }
-    std::cerr << (tty_ ? "\r\033[K" : "") << line << (tty_ && !last ? "" : "\n") << std::flush;
-  }
-
- private:
-  int64_t total_;
-  bool quiet_;
-  bool tty_;
-  Clock::time_point start_ = Clock::now();
-  Clock::time_point printed_{};
-};
 
 // Writes `text` to path whole: into a temporary file, then renamed.
 void write_whole(const fs::path& path, const std::string& text) {
@@ -155,7 +110,9 @@ RunSummary run_points(const Plan& plan, const fs::path& dir, const std::vector<s
   const fs::path logs = dir / "logs";
   fs::create_directories(logs);
 
-  Progress progress(static_cast<int64_t>(todo.size()), options.quiet);
+  report::Progress progress("nibble sweep", "points", static_cast<int64_t>(todo.size()), 0, "",
+                            options.quiet);
+  progress.always_print_last();
   std::map<pid_t, size_t> running;  // child -> point index
   size_t next = 0;
   int64_t done = 0;
@@ -224,7 +181,8 @@ RunSummary run_points(const Plan& plan, const fs::path& dir, const std::vector<s
     }
     fs::remove(err, ec);
     ++done;
-    progress.update(done, summary.failed, done == static_cast<int64_t>(todo.size()));
+    progress.update(done, 0, std::to_string(summary.failed) + " failed",
+                    done == static_cast<int64_t>(todo.size()));
   }
   // logs/ stays: array tasks of the same sweep may be writing into it now.
   return summary;

@@ -1,5 +1,6 @@
 #include "model/workload/gemm_spec.h"
 
+#include <limits>
 #include <stdexcept>
 
 #include "model/numerics/fp4.h"
@@ -94,6 +95,20 @@ std::optional<std::string> operand_pair_error(const FormatSpec& a, const FormatS
   }
   return "the array multiplies a 4-bit pair (int4/uint4 with int4/uint4/fp4, not fp4 x fp4), "
          "fp8 x fp8 or fp16 x fp16";
+}
+
+int64_t total_macs_saturated(const Workload& w) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  int64_t total = 0;
+  for (const GemmSpec& g : w.gemms) {
+    int64_t mn = 0, mnk = 0, macs = 0;
+    if (__builtin_mul_overflow(g.m, g.n, &mn) || __builtin_mul_overflow(mn, g.k, &mnk) ||
+        __builtin_mul_overflow(mnk, g.repeat, &macs) ||
+        __builtin_add_overflow(total, macs, &total)) {
+      return kMax;
+    }
+  }
+  return total;
 }
 
 }  // namespace nibble::workload

@@ -118,6 +118,10 @@ struct Workload {
   SourceLocation seed_where;
 };
 
+// The sum of m * n * k * repeat over w's GEMMs, or INT64_MAX when it exceeds int64: for progress
+// displays (the models report an overflow as an error, naming the GEMM).
+int64_t total_macs_saturated(const Workload& w);
+
 }  // namespace nibble::workload
 
 #endif  // NIBBLE_MODEL_WORKLOAD_GEMM_SPEC_H_

@@ -85,7 +85,8 @@ std::vector<uint16_t> rtl_outputs(RtlScaleUnit& unit, const workload::GemmSpec& 
 
 std::vector<CosimRow> run_cosim(const workload::Workload& w, const timing::ArchSpec& arch,
                                 const std::vector<fn::GemmTensors>& tensors,
-                                const RtlOptions& rtl_options) {
+                                const RtlOptions& rtl_options,
+                                const std::function<void(int64_t macs)>& on_rtl_gemm_done) {
   check_cosim_input(w, arch);
   if (tensors.size() != w.gemms.size()) {
     throw std::invalid_argument("run_cosim: " + std::to_string(tensors.size()) + " tensors for " +
@@ -141,6 +142,9 @@ std::vector<CosimRow> run_cosim(const workload::Workload& w, const timing::ArchS
     row.rtl_output = out;
     row.model_output = want;
     rows.push_back(std::move(row));
+    if (on_rtl_gemm_done) {
+      on_rtl_gemm_done(g.macs() * g.repeat);
+    }
   }
   array.finish_waves();
   return rows;

@@ -41,9 +41,12 @@ class RunEngines : public ::testing::Test {
   static size_t lines(const std::string& s) {
     return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
   }
-  static Json report(const fs::path& out) { return Json::parse(read_file((out / "report.json").string())); }
+  static Json report(const fs::path& out) {
+    return Json::parse(read_file((out / "report.json").string()));
+  }
   size_t entries() const {
-    return static_cast<size_t>(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()));
+    return static_cast<size_t>(
+        std::distance(fs::directory_iterator(dir_), fs::directory_iterator()));
   }
   fs::path dir_;
 };
@@ -52,9 +55,9 @@ class RunEngines : public ::testing::Test {
 void expect_same_reports(const fs::path& dir, const std::string& trace, const std::string& mode) {
   const fs::path a = dir / "analytic";
   const fs::path s = dir / "systemc";
-  const std::string common =
-      " run -q --no-plots --trace " + trace + " --set timing.mode=" + mode +
-      (mode == "compat" ? " --set pe.lanes=1" : "") + " -o ";  // compat: one MAC per PE
+  const std::string common = " run -q --no-plots --trace " + trace + " --set timing.mode=" + mode +
+                             (mode == "compat" ? " --set pe.lanes=1" : "") +
+                             " -o ";  // compat: one MAC per PE
   const auto ra = run_command(kNibble + common + a.string());
   const auto rs = run_command(kNibble + common + s.string() + " --engine systemc");
   ASSERT_EQ(ra.exit_code, 0) << ra.err;
@@ -89,7 +92,8 @@ INSTANTIATE_TEST_SUITE_P(
                        ::testing::Values("realistic", "compat")),
     [](const auto& case_info) {
       std::string name = std::get<0>(case_info.param) + "_" + std::get<1>(case_info.param);
-      std::replace_if(name.begin(), name.end(), [](char c) { return !std::isalnum(c); }, '_');
+      std::replace_if(
+          name.begin(), name.end(), [](char c) { return !std::isalnum(c); }, '_');
       return name;
     });
 
@@ -145,8 +149,8 @@ TEST_F(RunEngines, FunctionalReportsCrcsAndChecksExpect) {
   EXPECT_NE(report(dir_ / "out8").at("gemms")[0].at("output_crc"), crcs[0]);
 
   // expect: the right CRCs pass; a wrong one fails with exit 1 naming its line.
-  const std::string good =
-      write("good.trace", small_trace("expect g1 crc=" + crcs[0] + "\nexpect g3 crc=" + crcs[2] + "\n"));
+  const std::string good = write(
+      "good.trace", small_trace("expect g1 crc=" + crcs[0] + "\nexpect g3 crc=" + crcs[2] + "\n"));
   const auto rg = run_command(run + good + " --functional -o " + (dir_ / "good").string());
   EXPECT_EQ(rg.exit_code, 0) << rg.err;
   EXPECT_EQ(report(dir_ / "good").at("gemms")[0].at("crc_match"), true);
@@ -163,13 +167,47 @@ TEST_F(RunEngines, FunctionalReportsCrcsAndChecksExpect) {
   EXPECT_EQ(rt.exit_code, 0) << rt.err;
 }
 
+// --threads (docs/systemc.md, "Threads"): the values of a tile large enough to be split among
+// threads (32 columns x 128 k x up to 2048 rows on the default 32x32 array of 4 lanes), and so
+// every report byte, are the same on 1, 2 and 3 threads and with the portable kernel.
+TEST_F(RunEngines, FunctionalReportIsTheSameOnEveryThreadCountAndKernel) {
+  const std::string trace =
+      write("big.trace",
+            "nibble-trace 1\nseed 3\n"
+            "gemm f m=2048 n=64 k=256 a=uint4 b=int4 out=fp16 pass=fwd\n"
+            "gemm d m=2048 n=256 k=64 a=fp4:p0 b=int4 out=fp16 pass=dgrad\n"
+            "gemm w m=256 n=64 k=2048 a=uint4 b=fp4:p1 out=fp16 pass=wgrad\n");
+  std::string first;
+  for (const std::string threads : {"1", "2", "3"}) {
+    const fs::path out = dir_ / ("t" + threads);
+    const auto r = run_command(kNibble + " run --no-plots --engine systemc --functional --trace " +
+                               trace + " --threads " + threads + " -o " + out.string());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // Warned before the wait: 3 x 33.6 M MACs.
+    EXPECT_NE(r.err.find("functional: 101 M MACs of values to compute on " + threads + " thread"),
+              std::string::npos)
+        << r.err;
+    const std::string bytes = read_file((out / "report.json").string());
+    if (first.empty()) {
+      first = bytes;
+    }
+    EXPECT_EQ(bytes, first) << threads << " threads";
+  }
+  const fs::path out = dir_ / "portable";
+  const auto r = run_command("NIBBLE_KERNEL=portable " + kNibble +
+                             " run -q --no-plots --engine systemc --functional --trace " + trace +
+                             " --threads 2 -o " + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file((out / "report.json").string()), first);
+}
+
 TEST_F(RunEngines, BadCombinationsAreOneLineAndLeaveNothing) {
   const std::string trace = write("t.trace", small_trace());
   const std::string fp16 =
       write("fp16.trace", "nibble-trace 1\ngemm h m=4 n=4 k=4 a=fp16 b=fp16\n");
-  const std::string missing =
-      write("missing.trace", "nibble-trace 1\ngemm g m=4 n=4 k=4 a=int4 b=int4\n"
-                             "load g a=nowhere.bin\n");
+  const std::string missing = write("missing.trace",
+                                    "nibble-trace 1\ngemm g m=4 n=4 k=4 a=int4 b=int4\n"
+                                    "load g a=nowhere.bin\n");
   const fs::path out = dir_ / "out";
   const fs::path vcd = dir_ / "w.vcd";
   const std::string o = " -o " + out.string();
@@ -185,6 +223,8 @@ TEST_F(RunEngines, BadCombinationsAreOneLineAndLeaveNothing) {
       {"--engine systemc --functional --set timing.mode=compat --trace " + trace, "realistic"},
       {"--engine systemc --functional --vcd " + vcd.string() + " --trace " + missing,
        missing + ":3:"},
+      {"--engine systemc --functional --threads 0 --trace " + trace, "--threads"},
+      {"--engine systemc --functional --threads two --trace " + trace, "--threads"},
   };
   const size_t before = entries();
   for (const Case& c : cases) {
