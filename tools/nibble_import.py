@@ -13,15 +13,15 @@ Runs under Debian's /usr/bin/python3 (python3-onnx, python3-torch, python3-torch
 """
 
 import argparse
+import contextlib
 import importlib
+import io
 import math
 import os
 import re
 import sys
 import tempfile
 import warnings
-
-import nibble
 
 NAME_RE = re.compile(r"[^A-Za-z0-9_.:/+-]")
 
@@ -55,6 +55,12 @@ ONNX_KEEPS_SIGN = {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool
 
 class ImportError_(Exception):
     """A model this tool cannot import, with the reason (one line)."""
+
+
+def first_line(e):
+    """An exception's message, first line only (or its type when it has none)."""
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
 
 
 def trace_name(text):
@@ -120,7 +126,50 @@ def onnx_layers(path, batch, seq):
         raise ImportError_(f"{path}: not an ONNX model ({type(e).__name__}: "
                            f"{str(e).splitlines()[0] if str(e) else 'unreadable'})") from e
     graph = model.graph
-    initializers = {i.name: numpy_helper.to_array(i).shape for i in graph.initializer}
+    tensors = {i.name: i for i in graph.initializer}
+    initializers = {name: tuple(t.dims) for name, t in tensors.items()}
+    constant_nodes = {n.output[0]: n for n in graph.node if n.op_type == "Constant" and n.output}
+
+    def constant(name):
+        """The value of an initializer or a Constant node's output, or None."""
+        try:
+            if name in tensors:
+                return numpy_helper.to_array(tensors[name])
+            if name in constant_nodes and constant_nodes[name].attribute:
+                return onnx.helper.get_attribute_value(constant_nodes[name].attribute[0])
+        except Exception:  # a constant of a kind this tool does not read: unknown
+            return None
+        return None
+
+    def nonneg_constant(name):
+        import numpy as np
+        value = constant(name)
+        if value is None:
+            return False
+        if hasattr(value, "dims"):  # a TensorProto attribute
+            value = numpy_helper.to_array(value)
+        try:
+            return bool(np.all(np.asarray(value, dtype=float) >= 0))
+        except (TypeError, ValueError):
+            return False
+
+    def clip_min(node):
+        """The lower bound of a Clip (ReLU6 exports as Clip(x, 0, 6)), or None."""
+        if len(node.input) >= 2 and node.input[1]:
+            value = constant(node.input[1])
+            if value is None:
+                return None
+            if hasattr(value, "dims"):
+                value = numpy_helper.to_array(value)
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                return None
+        for a in node.attribute:
+            if a.name == "min":
+                return a.f
+        return None
+
     for value in graph.input:
         if value.name in initializers:
             continue
@@ -222,32 +271,17 @@ def onnx_layers(path, batch, seq):
                 batch_field.append("repeat" if len(y) > 2 else "m")
         else:
             out.skip(op, op in ONNX_NO_GEMM)
-        if op in ONNX_NONNEG or (op == "Clip" and _clip_min(node, initializers, graph) == 0.0):
+        if op in ONNX_NONNEG or (op == "Clip" and clip_min(node) == 0.0):
             nonneg.update(node.output)
         elif op in ONNX_KEEPS_SIGN:
-            data = [i for i in node.input[:1 if op not in ("Concat", "Add", "Mul") else None]
-                    if i and i not in initializers]
-            if data and all(i in nonneg for i in data):
+            # Sums, products and concatenations need every operand >= 0 (a constant too);
+            # the other operators keep their first input's sign.
+            inputs = [i for i in (node.input if op in ("Concat", "Add", "Mul")
+                                  else node.input[:1]) if i]
+            if inputs and all(i in nonneg or nonneg_constant(i) for i in inputs):
                 nonneg.update(node.output)
     out.scale_batch(batch, batch_field)
     return out
-
-
-def _clip_min(node, initializers, graph):
-    """The lower bound of a Clip (ReLU6 exports as Clip(x, 0, 6)), or None."""
-    from onnx import numpy_helper
-    if len(node.input) >= 2 and node.input[1]:
-        for i in graph.initializer:
-            if i.name == node.input[1]:
-                return float(numpy_helper.to_array(i))
-        for n in graph.node:
-            if n.op_type == "Constant" and n.output[0] == node.input[1]:
-                return float(numpy_helper.to_array(n.attribute[0].t))
-        return None
-    for a in node.attribute:
-        if a.name == "min":
-            return a.f
-    return None
 
 
 # ---- PyTorch ----------------------------------------------------------------------------------
@@ -258,20 +292,29 @@ def torch_model(spec):
         raise ImportError_(f"'{spec}': expected MODULE:FUNCTION or torchvision:NAME")
     module_name, function_name = spec.split(":", 1)
     if module_name == "torchvision":
-        import torchvision
+        try:
+            import torchvision
+        except ImportError as e:
+            raise ImportError_(f"python3-torchvision is not installed ({e}); "
+                               "tools/install-deps.sh installs it") from e
         builder = getattr(torchvision.models, function_name, None)
-        if builder is None or not callable(builder):
+        if builder is None or not callable(builder) or function_name.startswith("_"):
             raise ImportError_(f"torchvision has no model '{function_name}'")
-        return builder(), None
-    sys.path.insert(0, os.getcwd())
+    else:
+        sys.path.insert(0, os.getcwd())
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as e:
+            raise ImportError_(f"'{spec}': cannot import {module_name}: {first_line(e)}") from e
+        builder = getattr(module, function_name, None)
+        if builder is None or not callable(builder):
+            raise ImportError_(f"'{spec}': {module_name} has no function {function_name}")
     try:
-        module = importlib.import_module(module_name)
+        result = builder()
     except Exception as e:
-        raise ImportError_(f"'{spec}': cannot import {module_name}: {e}") from e
-    builder = getattr(module, function_name, None)
-    if builder is None or not callable(builder):
-        raise ImportError_(f"'{spec}': {module_name} has no function {function_name}")
-    result = builder()
+        raise ImportError_(f"'{spec}': building the model failed: {first_line(e)}") from e
+    if module_name == "torchvision":
+        return result, None
     if isinstance(result, tuple) and len(result) == 2:
         return result
     return result, None
@@ -297,16 +340,24 @@ def torch_layers(spec, batch, input_shape):
     elif not isinstance(inputs, tuple):
         inputs = (inputs,)
     for t in inputs:
+        if not isinstance(t, torch.Tensor) or t.dim() == 0:
+            raise ImportError_(f"'{spec}': the example inputs must be tensors with a batch "
+                               "dimension")
         if t.shape[0] != 1:
             raise ImportError_(f"'{spec}': the example inputs must have batch 1 (dim 0), "
                                f"got {tuple(t.shape)}; --batch sets the batch")
     try:
         graph_module = torch.fx.symbolic_trace(model)
     except Exception as e:
-        raise ImportError_(f"'{spec}': torch.fx cannot trace the model: "
-                           f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from e
-    with torch.no_grad():
-        ShapeProp(graph_module).propagate(*inputs)
+        raise ImportError_(f"'{spec}': torch.fx cannot trace the model: {first_line(e)}") from e
+    try:
+        # ShapeProp prints a failing node's traceback itself; the error line below says it all.
+        with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):
+            ShapeProp(graph_module).propagate(*inputs)
+    except Exception as e:
+        raise ImportError_(f"'{spec}': running the model on inputs of shape "
+                           f"{', '.join(str(tuple(t.shape)) for t in inputs)} failed: "
+                           f"{first_line(e)}") from e
     modules = dict(graph_module.named_modules())
 
     def shape(node):
@@ -360,20 +411,23 @@ def torch_layers(spec, batch, input_shape):
             if isinstance(module, nonneg_modules) or (
                     isinstance(module, keeps_sign_modules) and a_unsigned):
                 nonneg.add(node)
-        elif node.op == "call_function" and node.target in matmuls:
-            a, b = shape(args[0]), shape(args[1])
+        elif (node.op == "call_function" and node.target in matmuls) or (
+                node.op == "call_method" and node.target in ("matmul", "bmm")):
+            a = shape(args[0]) if len(args) > 0 else None
+            b = shape(args[1]) if len(args) > 1 else None
             y = shape(node)
-            out.add(node.name, m=a[-2], n=b[-1], k=a[-1], repeat=math.prod(y[:-2]),
-                    a_unsigned=a_unsigned, b_weight=False, b_unsigned=args[1] in nonneg)
-            batch_field.append("repeat" if len(y) > 2 else "m")
-        elif node.op == "call_method" and node.target in ("matmul", "bmm"):
-            a, b = shape(args[0]), shape(args[1])
-            y = shape(node)
+            if a is None or b is None or y is None or len(a) < 2 or len(b) < 2:
+                out.skip("matmul (vector or unknown operand)", False)
+                continue
             out.add(node.name, m=a[-2], n=b[-1], k=a[-1], repeat=math.prod(y[:-2]),
                     a_unsigned=a_unsigned, b_weight=False, b_unsigned=args[1] in nonneg)
             batch_field.append("repeat" if len(y) > 2 else "m")
         elif node.op == "call_function" and node.target is functional.linear:
-            x, w = shape(args[0]), shape(args[1])
+            x = shape(args[0]) if len(args) > 0 else None
+            w = shape(args[1]) if len(args) > 1 else None
+            if x is None or w is None or len(x) < 1 or len(w) != 2:
+                out.skip("linear (unknown operand)", False)
+                continue
             out.add(node.name, m=math.prod(x[:-1]), n=w[0], k=w[1], a_unsigned=a_unsigned)
             batch_field.append("m")
         elif node.op in ("call_function", "call_method"):
@@ -422,7 +476,10 @@ def write_atomically(path, text):
     """Writes text to path through a temporary file beside it, so that a failure leaves nothing."""
     folder = os.path.dirname(os.path.abspath(path))
     fd, staging = tempfile.mkstemp(prefix=".nibble-import-", dir=folder)
+    mask = os.umask(0)
+    os.umask(mask)
     try:
+        os.fchmod(fd, 0o666 & ~mask)  # as open() would create it, not mkstemp's 0600
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(staging, path)
@@ -443,7 +500,7 @@ def main(argv=None):
                         help="images or sequences per training step (default 32)")
     parser.add_argument("--seq", type=positive, default=None,
                         help="onnx: dimension 1 of the rank-2 and rank-3 inputs (tokens)")
-    parser.add_argument("--input-shape", type=shape_list, default=(3, 224, 224),
+    parser.add_argument("--input-shape", type=shape_list, default=None,
                         help="torch: one input's shape without the batch (default 3,224,224)")
     parser.add_argument("--recipe", choices=("all4", "sun2020", "fp16"), default="all4",
                         help="precision recipe (docs/trace-format.md)")
@@ -455,15 +512,23 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.kind == "torch" and args.seq is not None:
         parser.error("--seq is for onnx models; a torch model takes --input-shape")
-    if args.kind == "onnx" and "--input-shape" in (argv if argv is not None else sys.argv):
+    if args.kind == "onnx" and args.input_shape is not None:
         parser.error("--input-shape is for torch models; an onnx model has its own inputs")
+    input_shape = args.input_shape or (3, 224, 224)
+    global nibble  # the module of this build (PYTHONPATH), loaded once the options are read
+    try:
+        import nibble
+    except ImportError as e:
+        print(f"nibble import: error: the nibble Python module cannot be loaded ({first_line(e)});"
+              " PYTHONPATH must hold the build's python folder (docs/python.md)", file=sys.stderr)
+        return 2
 
     try:
         if args.kind == "onnx":
             found = onnx_layers(args.model, args.batch, args.seq)
             stem = os.path.splitext(os.path.basename(args.model))[0]
         else:
-            found = torch_layers(args.model, args.batch, args.input_shape)
+            found = torch_layers(args.model, args.batch, input_shape)
             module, function = args.model.split(":", 1)
             stem = function if module == "torchvision" else module.rsplit(".", 1)[-1]
         if not found.layers:
@@ -486,7 +551,7 @@ def main(argv=None):
     options = [f"--batch {args.batch}"]
     if args.seq is not None:
         options.append(f"--seq {args.seq}")
-    if args.kind == "torch" and args.input_shape != (3, 224, 224):
+    if args.input_shape is not None:
         options.append("--input-shape " + ",".join(map(str, args.input_shape)))
     if args.recipe != "all4":
         options.append(f"--recipe {args.recipe}")

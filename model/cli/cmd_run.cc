@@ -206,6 +206,9 @@ int run_run(const std::vector<std::string>& args) {
   if (threads < 1) {
     throw UsageError("--threads: expected at least 1, got " + std::to_string(threads));
   }
+  if (vm.count("threads") != 0 && !functional) {
+    throw UsageError("--threads needs --functional (threads compute the output values)");
+  }
   if (vm.count("dump") != 0 && !functional && !detailed) {
     throw UsageError("--dump needs --functional or --detailed (values to dump)");
   }
@@ -269,8 +272,10 @@ int run_run(const std::vector<std::string>& args) {
   const bool values = mode != sc::EngineMode::kTimingOnly;
   report::Progress progress(
       "nibble run", "GEMMs", arrays * static_cast<int64_t>(result.workload.gemms.size()),
-      values || macs > std::numeric_limits<int64_t>::max() / arrays ? macs : macs * arrays, "MACs",
-      quiet);
+      values                                                ? macs
+      : macs > std::numeric_limits<int64_t>::max() / arrays ? std::numeric_limits<int64_t>::max()
+                                                            : macs * arrays,
+      "MACs", quiet);
   const std::function<void(size_t, int64_t)> on_gemm_done =
       [&progress, values](size_t job, int64_t m) { progress.add(values && job != 0 ? 0 : m); };
   result.engine = engine;

@@ -14,7 +14,6 @@
 #include "model/report/progress.h"
 #include "model/report/scalesim_reports.h"
 #include "model/report/staged_dir.h"
-#include "model/timing/int_math.h"
 #include "model/timing/scalesim_compat.h"
 
 namespace nibble::cli {
@@ -65,10 +64,7 @@ int run_scalesim(const std::vector<std::string>& args) {
 
   std::vector<timing::CompatLayer> layers;
   layers.reserve(topology.gemms.size());
-  int64_t macs = 0;
-  for (const workload::GemmSpec& g : topology.gemms) {
-    macs = timing::checked_add(macs, g.macs());
-  }
+  const int64_t macs = workload::total_macs_saturated(topology);
   if (!quiet) {
     std::cerr << "nibble scalesim: " << topology.gemms.size() << " layers, "
               << report::si_text(static_cast<double>(macs)) << " MACs, on the " << arch.array.rows

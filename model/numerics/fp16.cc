@@ -27,6 +27,9 @@ Fp16 Fp16::from_double(double x, Rounding mode, Rng* rng, Overflow overflow) {
 
 void fp16_from_doubles(const double* x, size_t n, const ScaleSpan& scales, Rounding mode, Rng* rng,
                        uint16_t* out) {
+  if (n == 0) {
+    return;  // nothing to quantize, no scale read (an empty tensor)
+  }
   check_scales(scales, "fp16 quantizer");
   encode_doubles(kBinary16, x, n, scales, mode, Overflow::kInfinity, rng, out);
 }

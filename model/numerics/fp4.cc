@@ -89,6 +89,9 @@ Code4 quantize_fp4(double x, const Fp4Spec& spec, double scale, Rounding mode, R
 void quantize_fp4_many(const double* x, size_t n, const Fp4Spec& spec, const ScaleSpan& scales,
                        Rounding mode, Rng* rng, Code4* out) {
   validate(spec);
+  if (n == 0) {
+    return;  // nothing to quantize, no scale read (an empty tensor)
+  }
   check_scales(scales, "fp4 quantizer");
   const double top = fp4_max(spec);
   const double bottom = fp4_min(spec);

@@ -23,6 +23,9 @@ uint8_t fp8_quantize(Fp8Kind kind, double x, double scale, Rounding mode, Rng* r
 
 void fp8_quantize_many(Fp8Kind kind, const double* x, size_t n, const ScaleSpan& scales,
                        Rounding mode, Rng* rng, uint8_t* out, Overflow overflow) {
+  if (n == 0) {
+    return;  // nothing to quantize, no scale read (an empty tensor)
+  }
   check_scales(scales, "fp8 quantizer");
   encode_doubles(fp8_format(kind), x, n, scales, mode, overflow, rng, out);
 }

@@ -43,6 +43,9 @@ Code4 quantize_uint4(double x, double scale, Rounding mode, Rng* rng) {
 
 void quantize_int4_many(const double* x, size_t n, const ScaleSpan& scales, Rounding mode, Rng* rng,
                         Code4* out) {
+  if (n == 0) {
+    return;  // nothing to quantize, no scale read (an empty tensor)
+  }
   check_scales(scales, "int4 quantizer");
   for_each_scaled(x, n, scales, [&](size_t i, double v) {
     out[i] = int4_code(round_saturate(v, kInt4Min, kInt4Max, mode, rng));
@@ -51,6 +54,9 @@ void quantize_int4_many(const double* x, size_t n, const ScaleSpan& scales, Roun
 
 void quantize_uint4_many(const double* x, size_t n, const ScaleSpan& scales, Rounding mode,
                          Rng* rng, Code4* out) {
+  if (n == 0) {
+    return;  // nothing to quantize, no scale read (an empty tensor)
+  }
   check_scales(scales, "uint4 quantizer");
   for_each_scaled(x, n, scales, [&](size_t i, double v) {
     out[i] = uint4_code(round_saturate(v, 0, kUint4Max, mode, rng));

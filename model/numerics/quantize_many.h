@@ -22,7 +22,8 @@ namespace nibble::num {
 // The scales of n elements: element i has scale values[(i / inner) % count]: count == 1 is one
 // scale for all; a C-order tensor with one scale per index along an axis has inner = the
 // product of the dimensions after that axis. Every value must be finite and > 0 (the functions
-// below throw std::invalid_argument otherwise, before writing anything).
+// below throw std::invalid_argument otherwise, before writing anything; with n = 0 they do
+// nothing and read no scale).
 struct ScaleSpan {
   const double* values = nullptr;
   size_t count = 1;

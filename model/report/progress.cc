@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <iostream>
 #include <utility>
 
@@ -43,10 +44,11 @@ std::string si_text(double value) {
 Progress::Progress(std::string command, std::string unit, int64_t total, int64_t work_total,
                    std::string work_unit, bool quiet)
     : Progress(std::move(command), std::move(unit), total, work_total, std::move(work_unit), quiet,
-               std::cerr, isatty(2) != 0) {}
+               std::cerr, isatty(2) != 0, Clock::now) {}
 
 Progress::Progress(std::string command, std::string unit, int64_t total, int64_t work_total,
-                   std::string work_unit, bool quiet, std::ostream& out, bool tty)
+                   std::string work_unit, bool quiet, std::ostream& out, bool tty,
+                   std::function<Clock::time_point()> now)
     : command_(std::move(command)),
       unit_(std::move(unit)),
       work_unit_(std::move(work_unit)),
@@ -54,7 +56,10 @@ Progress::Progress(std::string command, std::string unit, int64_t total, int64_t
       work_total_(work_total),
       quiet_(quiet),
       out_(out),
-      tty_(tty) {}
+      tty_(tty),
+      now_(std::move(now)),
+      start_(now_()),
+      last_print_(start_) {}
 
 Progress::~Progress() { finish(); }
 
@@ -73,7 +78,7 @@ void Progress::update(int64_t done, int64_t work, const std::string& extra, bool
     finish();
     return;
   }
-  const Clock::time_point now = Clock::now();
+  const Clock::time_point now = now_();
   if (now - last_print_ >= std::chrono::seconds(1)) {
     last_print_ = now;
     print(false);
@@ -85,14 +90,15 @@ void Progress::finish() {
     return;
   }
   finished_ = true;
-  if (!quiet_ && (printed_ || always_last_)) {
+  // Nothing to count, or an exception on its way out (its error line follows): no last line.
+  if (!quiet_ && (printed_ || always_last_) && total_ > 0 && std::uncaught_exceptions() == 0) {
     print(true);
   }
 }
 
 void Progress::print(bool last) {
   printed_ = true;
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+  const double elapsed = std::chrono::duration<double>(now_() - start_).count();
   std::string line =
       command_ + ": " + std::to_string(done_) + "/" + std::to_string(total_) + " " + unit_;
   if (work_total_ > 0) {

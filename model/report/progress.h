@@ -4,13 +4,15 @@
 // at most one a second, redrawn in place on a terminal ("\r" and clear to the end of the line)
 // and as plain lines otherwise. The ETA comes from the work done (or the items done, without a
 // work total) at the mean rate so far. A command that ends within its first second prints
-// nothing (unless always_print_last); one that printed gets a last line when it ends. Nothing
-// with `quiet`.
+// nothing (unless always_print_last); one that printed gets a last line when it ends (not when
+// it ends by an exception, whose error line follows, nor with a total of 0). Nothing with
+// `quiet`.
 #ifndef NIBBLE_MODEL_REPORT_PROGRESS_H_
 #define NIBBLE_MODEL_REPORT_PROGRESS_H_
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <string>
 
@@ -23,12 +25,16 @@ std::string si_text(double value);
 
 class Progress {
  public:
-  // total: items (GEMMs, points); work_total: their work (MACs), 0 for none. out and tty are for
-  // tests; by default stderr, redrawn in place when it is a terminal.
+  using Clock = std::chrono::steady_clock;
+
+  // total: items (GEMMs, points); work_total: their work (MACs), 0 for none. Writes to stderr,
+  // redrawn in place when it is a terminal.
   Progress(std::string command, std::string unit, int64_t total, int64_t work_total,
            std::string work_unit, bool quiet);
+  // For tests: another stream, terminal or not, and another clock.
   Progress(std::string command, std::string unit, int64_t total, int64_t work_total,
-           std::string work_unit, bool quiet, std::ostream& out, bool tty);
+           std::string work_unit, bool quiet, std::ostream& out, bool tty,
+           std::function<Clock::time_point()> now);
   ~Progress();
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
@@ -44,7 +50,6 @@ class Progress {
   void always_print_last() { always_last_ = true; }
 
  private:
-  using Clock = std::chrono::steady_clock;
   void print(bool last);
 
   std::string command_, unit_, work_unit_;
@@ -55,8 +60,9 @@ class Progress {
   int64_t done_ = 0, work_ = 0;
   std::string extra_;
   bool printed_ = false, finished_ = false, always_last_ = false;
-  Clock::time_point start_ = Clock::now();
-  Clock::time_point last_print_ = Clock::now();
+  std::function<Clock::time_point()> now_;
+  Clock::time_point start_;
+  Clock::time_point last_print_;
 };
 
 }  // namespace nibble::report

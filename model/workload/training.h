@@ -2,7 +2,8 @@
 // and the operand formats a precision recipe gives each of them. docs/trace-format.md,
 // "Training lowering", is the specification; `nibble run --topology` and `nibble import`
 // (through the Python module) both call this code, and tools/gen_traces.py is proven equal to it
-// by tests/python/test_import.py.
+// for its CNN tables by tests/python/test_import.py (its BERT table writes the attention's dK as
+// dS^T Q, the transpose of this lowering's wgrad Q^T dS: the same MACs and formats swapped).
 #ifndef NIBBLE_MODEL_WORKLOAD_TRAINING_H_
 #define NIBBLE_MODEL_WORKLOAD_TRAINING_H_
 
@@ -47,7 +48,8 @@ struct Layer {
 // and "<layer>.wgrad" (dB = A^T * dC: K x N by M). Every GEMM keeps its layer's repeat; only the
 // forward GEMM keeps conv and where. Throws std::invalid_argument naming the layer (and its
 // file:line, if where is set) if a dimension or repeat is outside [1, 2^31 - 1], the limits of a
-// trace, or two layers share a name.
+// trace, if the GEMMs' total MACs (m * n * k * repeat) exceed int64, or if two layers share a
+// name.
 std::vector<GemmSpec> lower_layers(const std::vector<Layer>& layers, Recipe recipe, bool train);
 
 }  // namespace nibble::workload

@@ -225,6 +225,8 @@ TEST_F(RunEngines, BadCombinationsAreOneLineAndLeaveNothing) {
        missing + ":3:"},
       {"--engine systemc --functional --threads 0 --trace " + trace, "--threads"},
       {"--engine systemc --functional --threads two --trace " + trace, "--threads"},
+      {"--engine systemc --detailed --threads 2 --trace " + trace, "--threads needs --functional"},
+      {"--threads 2 --trace " + trace, "--threads needs --functional"},
   };
   const size_t before = entries();
   for (const Case& c : cases) {

@@ -39,6 +39,9 @@ def import_trace(tmp_path, *args, cwd=None):
     r = run("import", *args, "-o", str(out), "-q", cwd=cwd)
     assert r.returncode == 0, r.stderr
     assert r.stderr == ""
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(out).st_mode & 0o777 == 0o666 & ~umask
     return out.read_text()
 
 
@@ -232,9 +235,14 @@ def test_layers_without_a_lowering_are_listed(tmp_path):
     (["torch", "torchvision:resnet18", "--input-shape", "3,x"], "is not a list of integers"),
     (["torch", "torchvision:resnet18", "--recipe", "fp8"], "argument --recipe: invalid choice"),
     (["torch", "torchvision:resnet18", "-o", "no/such/folder/x.trace"], "No such file"),
+    (["torch", "torchvision:resnet18", "--input-shape", "1,224,224"],
+     "running the model on inputs of shape (1, 1, 224, 224) failed"),
+    (["torch", "raises:build"], "'raises:build': building the model failed: no such layer"),
+    (["onnx", "missing.onnx", "--input-shape", "3,8,8"], "--input-shape is for torch models"),
 ])
 def test_bad_input_is_one_line_exit_2_and_no_file(tmp_path, args, message):
     (tmp_path / "garbage.onnx").write_bytes(b"\x00\x01not a protobuf\xff" * 10)
+    (tmp_path / "raises.py").write_text("def build():\n    raise ValueError('no such layer')\n")
     before = sorted(os.listdir(tmp_path))
     if "-o" not in args:
         args = args + ["-o", "out.trace"]

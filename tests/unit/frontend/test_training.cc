@@ -180,6 +180,14 @@ TEST(TrainingLowering, RejectsShapesATraceCannotHoldAndDuplicateNames) {
   zero.repeat = 0;
   EXPECT_THROW(lower_layers({zero}, Recipe::kAll4, true), std::invalid_argument);
   EXPECT_NO_THROW(lower_layers({conv("max", 2147483647, 1, 1)}, Recipe::kAll4, true));
+  // Every dimension in range, but 3 x (2^31 - 1)^3 MACs do not fit int64.
+  try {
+    lower_layers({conv("huge", 2147483647, 2147483647, 2147483647)}, Recipe::kAll4, true);
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "layer 'huge': the GEMMs' total MACs (m * n * k * repeat) exceed int64 at huge.fwd");
+  }
   try {
     lower_layers({conv("a", 1, 1, 1), conv("a", 2, 2, 2)}, Recipe::kAll4, true);
     FAIL() << "no error";

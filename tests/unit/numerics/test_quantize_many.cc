@@ -121,9 +121,11 @@ std::vector<Quantizer> quantizers() {
 
 TEST(QuantizeMany, EqualsTheElementQuantizerOnEveryValueScaleAndMode) {
   const std::vector<double> x = test_values();
+  const std::vector<double> unit = {1.0};  // the ties listed above are ties at scale 1
   const std::vector<double> one = {0.375};
   const std::vector<double> channels = {1.0, 0.25, 3.0, 1e-3, 7.0};  // 5 channels of 7
-  const std::vector<ScaleSpan> spans = {{one.data(), 1, 1}, {channels.data(), 5, 7}};
+  const std::vector<ScaleSpan> spans = {
+      {unit.data(), 1, 1}, {one.data(), 1, 1}, {channels.data(), 5, 7}};
   for (const Quantizer& q : quantizers()) {
     for (const Rounding mode : {Rounding::kNearestEven, Rounding::kStochastic}) {
       for (const ScaleSpan& span : spans) {
@@ -165,6 +167,10 @@ TEST(QuantizeMany, RejectsBadScalesBeforeWriting) {
                std::invalid_argument);
   EXPECT_EQ(out[0], 0xAA);
   EXPECT_EQ(out[1], 0xAA);
+  // An empty tensor reads no scale (a per-channel axis of length 0 has none).
+  EXPECT_NO_THROW(quantize_int4_many(x, 0, {nullptr, 0, 0}, Rounding::kNearestEven, nullptr, out));
+  EXPECT_NO_THROW(
+      fp16_from_doubles(x, 0, {nullptr, 0, 0}, Rounding::kNearestEven, nullptr, nullptr));
 }
 
 }  // namespace
