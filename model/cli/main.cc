@@ -1,4 +1,5 @@
 // nibble: command-line entry point. Thin: picks a subcommand and maps errors to exit codes.
+#include <cstddef>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -30,6 +31,30 @@ constexpr Command kCommands[] = {
 };
 
 constexpr const char* kVersion = "0.1.0";
+
+// An error message as the one line on stderr: control bytes of the input it quotes (escape
+// sequences, CR, a newline in a file name) as \xNN, and at most kMaxErrorBytes of it.
+constexpr size_t kMaxErrorBytes = 2000;
+
+std::string one_line(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (out.size() >= kMaxErrorBytes) {
+      out += "... (" + std::to_string(text.size() - i) + " more bytes)";
+      break;
+    }
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7F) {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
 
 void print_help(std::ostream& out) {
   out << "nibble " << kVersion
@@ -68,17 +93,17 @@ int main(int argc, char** argv) {
       try {
         return c.run(std::vector<std::string>(all.begin() + 1, all.end()));
       } catch (const nibble::cli::UsageError& e) {
-        std::cerr << "nibble " << c.name << ": error: " << e.what() << "\n";
+        std::cerr << "nibble " << c.name << ": error: " << one_line(e.what()) << "\n";
         return 2;
       } catch (const nibble::frontend::InputError& e) {
-        std::cerr << "nibble " << c.name << ": error: " << e.what() << "\n";
+        std::cerr << "nibble " << c.name << ": error: " << one_line(e.what()) << "\n";
         return 2;
       } catch (const std::exception& e) {
-        std::cerr << "nibble " << c.name << ": internal error: " << e.what() << "\n";
+        std::cerr << "nibble " << c.name << ": internal error: " << one_line(e.what()) << "\n";
         return 1;
       }
     }
   }
-  std::cerr << "nibble: error: unknown command '" << first << "' (try 'nibble --help')\n";
+  std::cerr << "nibble: error: unknown command '" << one_line(first) << "' (try 'nibble --help')\n";
   return 2;
 }

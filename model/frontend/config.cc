@@ -1,5 +1,6 @@
 #include "model/frontend/config.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -447,6 +448,18 @@ ConfigValue parse_value(const ConfigKey& k, const YAML::Node& node) {
   throw ValueError(k.name + ": expected " + expected(k) + ", got " + describe(node));
 }
 
+}  // namespace
+
+std::string yaml_error_message(const YAML::Exception& e) {
+  if (const auto* deep = dynamic_cast<const YAML::DeepRecursion*>(&e)) {
+    // yaml-cpp's own message for this one is "bad file".
+    return "YAML nested too deeply (yaml-cpp stops at depth " + std::to_string(deep->depth()) + ")";
+  }
+  return "YAML syntax error: " + e.msg;
+}
+
+namespace {
+
 // Reads config text into an ArchSpec, throwing InputError at the first problem.
 class ConfigReader {
  public:
@@ -457,7 +470,7 @@ class ConfigReader {
     try {
       docs = YAML::LoadAll(text);
     } catch (const YAML::Exception& e) {
-      throw InputError(source_, line_of(e.mark), "YAML syntax error: " + e.msg);
+      throw InputError(source_, line_of(e.mark), yaml_error_message(e));
     }
     ArchSpec spec;
     // A trailing "---" makes an empty document; only one that holds something is an error.
@@ -679,7 +692,8 @@ void apply_override(ArchSpec& spec, const std::string& assignment) {
     node = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw InputError(kSetSource, 0,
-                     k->name + ": cannot read " + in_quotes(text) + " as a YAML scalar: " + e.msg);
+                     k->name + ": cannot read " + in_quotes(text) +
+                         " as a YAML scalar: " + yaml_error_message(e));
   }
   try {
     k->set(spec, parse_value(*k, node));

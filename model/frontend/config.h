@@ -19,6 +19,10 @@
 
 #include "model/timing/arch_spec.h"
 
+namespace YAML {
+class Exception;
+}  // namespace YAML
+
 namespace nibble::frontend {
 
 enum class ConfigType {
@@ -62,6 +66,11 @@ const std::vector<ConfigKey>& config_keys();
 // the first problem. An empty text (or one holding only comments) gives timing::ArchSpec{}; keys
 // that are absent keep their defaults.
 timing::ArchSpec parse_config(const std::string& text, const std::string& source);
+
+// The message of a YAML parse error, for an InputError (configs, --set, sweep specs):
+// "YAML syntax error: <yaml-cpp's message>", or, for input nested deeper than yaml-cpp reads
+// (whose own message is "bad file"), "YAML nested too deeply (...)".
+std::string yaml_error_message(const YAML::Exception& e);
 
 // Reads and parses the file at path. A file that cannot be read is InputError(path, 0, ...).
 timing::ArchSpec load_config_file(const std::string& path);

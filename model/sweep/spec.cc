@@ -157,7 +157,7 @@ class SpecReader {
     try {
       docs = YAML::LoadAll(text);
     } catch (const YAML::Exception& e) {
-      fail(e.mark.is_null() ? 0 : e.mark.line + 1, "YAML syntax error: " + e.msg);
+      fail(e.mark.is_null() ? 0 : e.mark.line + 1, frontend::yaml_error_message(e));
     }
     for (size_t d = 1; d < docs.size(); ++d) {
       if (!docs[d].IsNull()) {

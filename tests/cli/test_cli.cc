@@ -114,6 +114,36 @@ class TempFile {
   std::string path_;
 };
 
+// An error line quotes input: its control bytes come out as \xNN (an escape sequence must not
+// reach the terminal, a newline in a file name must not make two lines), and a huge value is
+// cut at 2000 bytes.
+TEST(Cli, ErrorLinesEscapeControlBytesAndStayShort) {
+  const TempFile esc("nibble-trace 1\ngemm g m=2 n=3 k=4 a=int4 b=int4 pass=\x1b[2J\n");
+  const auto r = run_command(kNibble + " run -q --no-plots --trace " + esc.path() + " -o /tmp/" +
+                             "nibble_cli_never_" + std::to_string(getpid()));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(lines(r.err), 1U) << r.err;
+  EXPECT_NE(r.err.find("got 'pass=\\x1b[2J'"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find('\x1b'), std::string::npos);
+
+  const TempFile huge(
+      "nibble-trace 1\ngemm g m=2 n=3 k=4 a=int4 b=int4 pass=" + std::string(1000000, 'x') + "\n");
+  const auto h = run_command(kNibble + " run -q --no-plots --trace " + huge.path());
+  EXPECT_EQ(h.exit_code, 2);
+  EXPECT_EQ(lines(h.err), 1U);
+  EXPECT_LT(h.err.size(), 2100U);
+  EXPECT_NE(h.err.find(" more bytes)\n"), std::string::npos) << h.err.substr(0, 200);
+
+  const std::string newline_name =
+      "/tmp/nibble_cli_" + std::to_string(getpid()) + "_new\nline.trace";
+  std::ofstream(newline_name) << "nibble-trace 1\n";
+  const auto n = run_command(kNibble + " run -q --no-plots --trace '" + newline_name + "'");
+  std::remove(newline_name.c_str());
+  EXPECT_EQ(n.exit_code, 2);
+  EXPECT_EQ(lines(n.err), 1U) << n.err;
+  EXPECT_NE(n.err.find("_new\\x0aline.trace"), std::string::npos) << n.err;
+}
+
 TEST(Cli, ConfigPrintsYamlThatReadsBack) {
   const auto plain = run_command(kNibble + " config");
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
