@@ -245,7 +245,7 @@ int run_run(const std::vector<std::string>& args) {
   std::optional<report::StagedDir> dir;
   claim_output_dir(dir, out_dir);
   std::optional<report::StagedFile> vcd;  // the waves, renamed into place when the run succeeds
-  claim_vcd(vcd, vcd_path);
+  claim_vcd(vcd, vcd_path, out_dir);
   std::optional<report::StagedDir> dump;  // the tensors, published with the rest
   if (!dump_path.empty()) {
     claim_output_dir(dump, dump_path);

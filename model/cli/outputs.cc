@@ -15,9 +15,18 @@ void claim_output_dir(std::optional<report::StagedDir>& dir, const fs::path& pat
 }
 
 void claim_vcd(std::optional<report::StagedFile>& vcd, const std::string& path,
-               const std::string& option) {
+               const fs::path& out_dir, const std::string& option) {
   if (path.empty()) {
     return;
+  }
+  if (same_path(path, out_dir)) {
+    throw UsageError(option + " " + path + ": the output folder (-o) itself; give a file");
+  }
+  const fs::file_status s = fs::symlink_status(path);
+  if (fs::exists(s) && !fs::is_regular_file(s) && !fs::is_directory(s)) {
+    throw UsageError(option + " " + path +
+                     ": exists and is not a regular file (a device, FIFO, socket or symbolic "
+                     "link), which a wave file would replace; give a new path or a file");
   }
   try {
     vcd.emplace(path);
@@ -37,7 +46,11 @@ void publish(report::StagedDir& dir) {
   try {
     dir.commit();
   } catch (const fs::filesystem_error& e) {
-    throw UsageError("cannot write " + dir.final_path().string() + ": " + e.code().message());
+    // The file in the way when the error names one inside the folder, else the folder.
+    const fs::path& at = e.path1();
+    const bool inside = !at.empty() && at.parent_path() == dir.final_path();
+    throw UsageError("cannot write " + (inside ? at : dir.final_path()).string() + ": " +
+                     e.code().message());
   }
 }
 

@@ -16,9 +16,10 @@ namespace nibble::cli {
 void claim_output_dir(std::optional<report::StagedDir>& dir, const std::filesystem::path& path);
 
 // Claims the wave file `path` into vcd, unless path is empty ("OPTION PATH: reason", the
-// option that named it: --vcd or --waves).
+// option that named it: --vcd or --waves). out_dir is the command's output folder (-o), which
+// the wave file may not be (it would be published as a folder first, then fail).
 void claim_vcd(std::optional<report::StagedFile>& vcd, const std::string& path,
-               const std::string& option = "--vcd");
+               const std::filesystem::path& out_dir, const std::string& option = "--vcd");
 
 // Whether two output paths name the same file or folder (as they would be once created).
 bool same_path(const std::filesystem::path& a, const std::filesystem::path& b);

@@ -60,6 +60,15 @@ void StagedDir::commit() {
       throw fs::filesystem_error("output path exists and is not a folder", final_,
                                  std::make_error_code(std::errc::not_a_directory));
     }
+    // All or nothing: a file that cannot replace what is there (a folder of its name) stops
+    // the commit before anything is moved.
+    for (const auto& entry : fs::directory_iterator(staging_)) {
+      const fs::path target = final_ / entry.path().filename();
+      if (fs::is_directory(fs::symlink_status(target))) {
+        throw fs::filesystem_error("a folder is in the way", target,
+                                   std::make_error_code(std::errc::is_a_directory));
+      }
+    }
     for (const auto& entry : fs::directory_iterator(staging_)) {
       fs::rename(entry.path(), final_ / entry.path().filename());
     }
@@ -69,9 +78,16 @@ void StagedDir::commit() {
 }
 
 StagedFile::StagedFile(fs::path final_path) : final_(std::move(final_path)) {
-  if (fs::is_directory(final_)) {
+  const fs::file_status s = fs::symlink_status(final_);
+  if (fs::is_directory(s)) {
     throw fs::filesystem_error("is a folder", final_,
                                std::make_error_code(std::errc::is_a_directory));
+  }
+  // Only a new path or a regular file is replaced: never a device, a FIFO, a socket or a
+  // symbolic link (the rename would put a file in place of /dev/null, or of the link).
+  if (fs::exists(s) && !fs::is_regular_file(s)) {
+    throw fs::filesystem_error("exists and is not a regular file", final_,
+                               std::make_error_code(std::errc::invalid_argument));
   }
   staging_ = final_;
   staging_ += ".partial";

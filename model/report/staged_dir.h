@@ -1,7 +1,7 @@
 // An output folder whose files appear together or not at all. Files are written into a hidden
 // sibling folder. commit() renames it to the final name when that does not exist yet, and
 // otherwise moves each file in, replacing files of the same name and leaving every other file
-// alone. If commit() is never reached, the destructor removes the hidden folder: a run that
+// alone; a folder in the place of one of the files stops it before any file is moved. If commit() is never reached, the destructor removes the hidden folder: a run that
 // fails, at any point, leaves no partial output behind.
 #ifndef NIBBLE_MODEL_REPORT_STAGED_DIR_H_
 #define NIBBLE_MODEL_REPORT_STAGED_DIR_H_
@@ -44,8 +44,9 @@ class StagedDir {
 // it. The file's parent folder must exist.
 class StagedFile {
  public:
-  // Throws std::filesystem::filesystem_error naming final_path when it is a folder or its
-  // staging file cannot be created.
+  // Throws std::filesystem::filesystem_error naming final_path when it is a folder, exists and
+  // is not a regular file (a device, a FIFO, a socket, a symbolic link), or its staging file
+  // cannot be created.
   explicit StagedFile(std::filesystem::path final_path);
   ~StagedFile();
   StagedFile(const StagedFile&) = delete;

@@ -6,6 +6,7 @@
 // errors (one stderr line, exit code 2, no output folder and no hidden staging folder).
 // Every run passes --no-plots: the plots are tested with tools/plot_report.py (tests/tools).
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cmath>
@@ -86,6 +87,46 @@ class RunCli : public ::testing::Test {
 
   fs::path tmp_;
 };
+
+// Issue 18, D2-D4: all or nothing when something is in the way of an output. A folder named as
+// one of the reports stops the run before any file is moved in; the waves may be neither the
+// output folder itself nor anything but a regular file or a new path (a FIFO, a symbolic link:
+// as root, a device such as /dev/null would be replaced too).
+TEST_F(RunCli, NothingIsWrittenWhenAnOutputCannotBe) {
+  const std::string run = kNibble + " run -q --no-plots --trace " + kExample;
+  fs::create_directories(tmp_ / "out" / "report.md");
+  const auto r = run_command(run + " -o " + path("out"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(lines(r.err), 1U) << r.err;
+  EXPECT_NE(r.err.find("report.md"), std::string::npos) << r.err;
+  EXPECT_EQ(listing(), std::set<std::string>{"out"});
+  std::set<std::string> inside;
+  for (const auto& e : fs::directory_iterator(tmp_ / "out")) {
+    inside.insert(e.path().filename().string());
+  }
+  EXPECT_EQ(inside, std::set<std::string>{"report.md"});  // no report.json, layers.csv, ...
+
+  const std::string sc = run + " --engine systemc";
+  const auto same = run_command(sc + " -o " + path("w") + " --vcd " + path("w"));
+  EXPECT_EQ(same.exit_code, 2);
+  EXPECT_EQ(lines(same.err), 1U) << same.err;
+  EXPECT_NE(same.err.find("the output folder (-o) itself"), std::string::npos) << same.err;
+
+  ASSERT_EQ(mkfifo(path("fifo").c_str(), 0644), 0);
+  write("target.txt", "keep me\n");
+  fs::create_symlink(path("target.txt"), path("link.vcd"));
+  const std::set<std::string> before = listing();
+  for (const std::string name : {"fifo", "link.vcd"}) {
+    const auto v = run_command(sc + " -o " + path("o2") + " --vcd " + path(name));
+    EXPECT_EQ(v.exit_code, 2) << name;
+    EXPECT_EQ(lines(v.err), 1U) << v.err;
+    EXPECT_NE(v.err.find("exists and is not a regular file"), std::string::npos) << v.err;
+    EXPECT_EQ(listing(), before) << name;  // no output folder, no staging file
+  }
+  EXPECT_TRUE(fs::is_fifo(path("fifo")));
+  EXPECT_TRUE(fs::is_symlink(path("link.vcd")));
+  EXPECT_EQ(read_file(path("target.txt")), "keep me\n");
+}
 
 // --- The trace, read independently of model/frontend ------------------------------------------
 

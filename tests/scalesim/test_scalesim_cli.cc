@@ -507,6 +507,16 @@ TEST(ScaleSimCliErrors, UnwritableOutputIsOneLineExit2) {
   EXPECT_EQ(read_bytes(out / "err_run"), "a file\n");
   EXPECT_EQ(entries(tmp.path()),
             (std::vector<std::string>{"good.cfg", "good.csv", "out", "plain"}));
+
+  // <path>/<run_name>/COMPUTE_REPORT.csv is a folder (issue 18, D2): no report is moved in.
+  fs::remove(out / "err_run");
+  fs::create_directories(out / "err_run" / "COMPUTE_REPORT.csv");
+  const CommandResult r3 = run_scalesim(cfg, topology, false, out, true);
+  EXPECT_EQ(r3.exit_code, 2);
+  EXPECT_EQ(count_lines(r3.err), 1U) << r3.err;
+  EXPECT_NE(r3.err.find("COMPUTE_REPORT.csv"), std::string::npos) << r3.err;
+  EXPECT_EQ(entries(out / "err_run"), std::vector<std::string>{"COMPUTE_REPORT.csv"});
+  EXPECT_EQ(entries(out), std::vector<std::string>{"err_run"});
 }
 
 // ---------------------------------------------------------------------------------------------
