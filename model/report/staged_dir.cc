@@ -1,15 +1,137 @@
 #include "model/report/staged_dir.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <cstring>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 
 namespace nibble::report {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// The staging folders of this process, for the SIGINT/SIGTERM handler: fixed buffers, so the
+// handler reads them without allocating. A slot is in use while its path is not empty.
+constexpr int kSlots = 8;
+constexpr size_t kPathBytes = 4096;
+char g_staging[kSlots][kPathBytes];
+volatile std::sig_atomic_t g_used[kSlots];
+
+// Removes a staging folder's files and the folder, with async-signal-safe calls only (the
+// folder holds files, no subfolders).
+void remove_flat_folder(const char* path) {
+  const int dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    alignas(8) char buf[4096];
+    for (;;) {
+      const long n = syscall(SYS_getdents64, dir, buf, sizeof buf);
+      if (n <= 0) {
+        break;
+      }
+      for (long off = 0; off < n;) {
+        struct Entry {
+          uint64_t ino;
+          int64_t off;
+          unsigned short reclen;
+          unsigned char type;
+          char name[1];
+        };
+        const auto* e = reinterpret_cast<const Entry*>(buf + off);
+        if (std::strcmp(e->name, ".") != 0 && std::strcmp(e->name, "..") != 0) {
+          unlinkat(dir, e->name, 0);
+        }
+        off += e->reclen;
+      }
+    }
+    close(dir);
+  }
+  rmdir(path);
+}
+
+extern "C" void on_terminate(int sig) {
+  for (int i = 0; i < kSlots; ++i) {
+    if (g_used[i] != 0) {
+      remove_flat_folder(g_staging[i]);
+    }
+  }
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+int register_staging(const fs::path& path) {
+  static const bool installed = [] {
+    for (const int sig : {SIGINT, SIGTERM}) {
+      struct sigaction sa {};
+      sa.sa_handler = on_terminate;
+      sigemptyset(&sa.sa_mask);
+      struct sigaction old {};
+      if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) {
+        sigaction(sig, &sa, nullptr);  // not where someone else (a test harness) handles it
+      }
+    }
+    return true;
+  }();
+  (void)installed;
+  const std::string s = path.string();
+  for (int i = 0; i < kSlots; ++i) {
+    if (g_used[i] == 0 && s.size() < kPathBytes) {
+      std::memcpy(g_staging[i], s.c_str(), s.size() + 1);
+      g_used[i] = 1;
+      return i;
+    }
+  }
+  return -1;  // more than kSlots at once: that one is left to the stale-folder sweep
+}
+
+void unregister_staging(int slot) {
+  if (slot >= 0) {
+    g_used[slot] = 0;
+  }
+}
+
+// Whether process pid runs: it exists (kill(pid, 0)) and is not a zombie waiting to be reaped.
+bool running(pid_t pid) {
+  if (kill(pid, 0) != 0 && errno == ESRCH) {
+    return false;
+  }
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const size_t paren = text.rfind(')');
+  return paren == std::string::npos || paren + 2 >= text.size() || text[paren + 2] != 'Z';
+}
+
+// Removes the staging folders of `final` that processes no longer running left behind (after
+// a SIGKILL): ".<name>.partial-<pid>" beside it, pid neither running nor a zombie.
+void remove_stale_staging(const fs::path& parent, const std::string& name) {
+  const std::string prefix = "." + name + ".partial-";
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(parent, ec)) {
+    const std::string file = entry.path().filename().string();
+    if (file.compare(0, prefix.size(), prefix) != 0 || file.size() == prefix.size() ||
+        file.find_first_not_of("0123456789", prefix.size()) != std::string::npos ||
+        file.size() - prefix.size() > 9) {
+      continue;
+    }
+    const auto pid = static_cast<pid_t>(std::stol(file.substr(prefix.size())));
+    if (pid != getpid() && !running(pid)) {
+      std::error_code ignored;
+      fs::remove_all(entry.path(), ignored);
+    }
+  }
+}
+
+}  // namespace
 
 StagedDir::StagedDir(fs::path final_dir) : final_(std::move(final_dir)) {
   if (final_.filename().empty()) {
@@ -27,12 +149,15 @@ StagedDir::StagedDir(fs::path final_dir) : final_(std::move(final_dir)) {
     }
   }
   fs::create_directories(parent);
+  remove_stale_staging(parent, final_.filename().string());
   staging_ = parent / ("." + final_.filename().string() + ".partial-" + std::to_string(getpid()));
   fs::remove_all(staging_);
   fs::create_directory(staging_);
+  slot_ = register_staging(staging_);
 }
 
 StagedDir::~StagedDir() {
+  unregister_staging(slot_);
   if (!committed_) {
     std::error_code ignored;  // best effort: a destructor must not throw
     fs::remove_all(staging_, ignored);
@@ -53,6 +178,8 @@ void StagedDir::write_file(const std::string& name, const std::string& content) 
 }
 
 void StagedDir::commit() {
+  unregister_staging(slot_);
+  slot_ = -1;
   if (!fs::exists(final_)) {
     fs::rename(staging_, final_);
   } else {

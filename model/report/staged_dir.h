@@ -1,8 +1,11 @@
 // An output folder whose files appear together or not at all. Files are written into a hidden
 // sibling folder. commit() renames it to the final name when that does not exist yet, and
 // otherwise moves each file in, replacing files of the same name and leaving every other file
-// alone; a folder in the place of one of the files stops it before any file is moved. If commit() is never reached, the destructor removes the hidden folder: a run that
-// fails, at any point, leaves no partial output behind.
+// alone; a folder in the place of one of the files stops it before any file is moved. If
+// commit() is never reached, the destructor removes the hidden folder: a run that fails, at
+// any point, leaves no partial output behind. SIGINT and SIGTERM remove it too (a handler
+// installed where the signal's action is the default); after a SIGKILL, the next StagedDir for
+// the same folder removes the hidden folders of processes no longer running.
 #ifndef NIBBLE_MODEL_REPORT_STAGED_DIR_H_
 #define NIBBLE_MODEL_REPORT_STAGED_DIR_H_
 
@@ -36,6 +39,7 @@ class StagedDir {
   std::filesystem::path staging_;
   std::vector<std::filesystem::path> created_;  // parent folders this made, deepest first
   bool committed_ = false;
+  int slot_ = -1;  // this staging folder's slot for the SIGINT/SIGTERM handler
 };
 
 // One output file that appears under its name only when commit() is called. It is written at
