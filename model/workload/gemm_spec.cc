@@ -97,15 +97,21 @@ std::optional<std::string> operand_pair_error(const FormatSpec& a, const FormatS
          "fp8 x fp8 or fp16 x fp16";
 }
 
+std::optional<int64_t> checked_total_macs(const GemmSpec& g) {
+  int64_t mn = 0, mnk = 0, macs = 0;
+  if (__builtin_mul_overflow(g.m, g.n, &mn) || __builtin_mul_overflow(mn, g.k, &mnk) ||
+      __builtin_mul_overflow(mnk, g.repeat, &macs)) {
+    return std::nullopt;
+  }
+  return macs;
+}
+
 int64_t total_macs_saturated(const Workload& w) {
-  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   int64_t total = 0;
   for (const GemmSpec& g : w.gemms) {
-    int64_t mn = 0, mnk = 0, macs = 0;
-    if (__builtin_mul_overflow(g.m, g.n, &mn) || __builtin_mul_overflow(mn, g.k, &mnk) ||
-        __builtin_mul_overflow(mnk, g.repeat, &macs) ||
-        __builtin_add_overflow(total, macs, &total)) {
-      return kMax;
+    const std::optional<int64_t> macs = checked_total_macs(g);
+    if (!macs || __builtin_add_overflow(total, *macs, &total)) {
+      return std::numeric_limits<int64_t>::max();
     }
   }
   return total;

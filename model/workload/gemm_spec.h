@@ -118,6 +118,9 @@ struct Workload {
   SourceLocation seed_where;
 };
 
+// m * n * k * repeat of g, or nullopt when it exceeds int64.
+std::optional<int64_t> checked_total_macs(const GemmSpec& g);
+
 // The sum of m * n * k * repeat over w's GEMMs, or INT64_MAX when it exceeds int64: for progress
 // displays (the models report an overflow as an error, naming the GEMM).
 int64_t total_macs_saturated(const Workload& w);

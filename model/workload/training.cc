@@ -1,6 +1,5 @@
 #include "model/workload/training.h"
 
-#include <algorithm>
 #include <set>
 #include <stdexcept>
 
@@ -129,32 +128,27 @@ std::vector<GemmSpec> lower_layers(const std::vector<Layer>& layers, Recipe reci
     }
   }
   std::vector<GemmSpec> gemms;
+  int64_t total = 0;
+  // Adds layer l's GEMM of pass p. A trace's total must fit int64 (every model counts it so);
+  // each GEMM's three 31-bit dimensions and repeat may not.
+  const auto add = [&](const Layer& l, Pass p, bool edge) {
+    const GemmSpec& g = gemms.emplace_back(gemm_of(l, p, recipe, edge));
+    const std::optional<int64_t> macs = checked_total_macs(g);
+    if (!macs || __builtin_add_overflow(total, *macs, &total)) {
+      throw std::invalid_argument(layer_where(l) +
+                                  ": the GEMMs' total MACs (m * n * k * repeat) exceed int64 at " +
+                                  g.name);
+    }
+  };
   const size_t count = layers.size();
   for (size_t i = 0; i < count; ++i) {
-    gemms.push_back(gemm_of(layers[i], Pass::kFwd, recipe, i == 0 || i + 1 == count));
+    add(layers[i], Pass::kFwd, i == 0 || i + 1 == count);
   }
   if (train) {
     for (size_t i = count; i-- > 0;) {
       const bool edge = i == 0 || i + 1 == count;
-      gemms.push_back(gemm_of(layers[i], Pass::kDgrad, recipe, edge));
-      gemms.push_back(gemm_of(layers[i], Pass::kWgrad, recipe, edge));
-    }
-  }
-  // A trace's total must fit int64 (every model counts it so); each GEMM's three 31-bit
-  // dimensions and repeat may not.
-  int64_t total = 0;
-  for (const GemmSpec& g : gemms) {
-    int64_t mn = 0, mnk = 0, macs = 0;
-    if (__builtin_mul_overflow(g.m, g.n, &mn) || __builtin_mul_overflow(mn, g.k, &mnk) ||
-        __builtin_mul_overflow(mnk, g.repeat, &macs) ||
-        __builtin_add_overflow(total, macs, &total)) {
-      const Layer& l = *std::find_if(layers.begin(), layers.end(), [&](const Layer& x) {
-        return g.name == x.name + "." + pass_name(g.pass);
-      });
-      throw std::invalid_argument(layer_where(l) +
-                                  ": the GEMMs' total MACs (m * n * k * repeat) "
-                                  "exceed int64 at " +
-                                  g.name);
+      add(layers[i], Pass::kDgrad, edge);
+      add(layers[i], Pass::kWgrad, edge);
     }
   }
   return gemms;
