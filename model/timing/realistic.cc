@@ -113,7 +113,10 @@ int64_t ArrayIssue::issue(const Tile& t, int64_t loaded) {
 int ArrayIssue::times(int64_t* out) const {
   out[0] = first_;
   out[1] = done_;
-  if (drained_any_) {
+  // The last drain bounds a later tile's first wave by drained + R - compute_cycles, while the
+  // previous done bounds it by done; once drained + R <= done the drain can no longer matter
+  // (done only grows until the next completing tile replaces it), so it is not state.
+  if (drained_any_ && drained_ > done_ - rows_) {
     out[2] = drained_;
     return 3;
   }
@@ -518,6 +521,9 @@ struct Snapshot {
   ActionCounts actions;
 };
 
+// The longest period, in groups, a steady state is looked for with.
+constexpr int kSteadyPeriods = 8;
+
 // d such that after[i] = before[i] + d for each of the n values.
 bool common_shift(const int64_t* before, const int64_t* after, int n, int64_t& d) {
   if (n == 0) {
@@ -607,25 +613,27 @@ GemmTiming time_plan(const workload::GemmSpec& g, const ArchSpec& arch, const Ti
     s.actions = run.actions;
   };
   // Per level (for_each_tile's group_run_left, inner_run_left): the states before the last
-  // three groups of that level, the newest in buf[level][at[level]]. Steady states repeat
-  // after one group or, with double buffering, after two (the loads alternate halves).
-  Snapshot buf[3][3];
+  // kSteadyPeriods + 1 groups of that level, the newest in buf[level][at[level]]. A steady
+  // state repeats after `period` groups: one, or more where the channel's loads and stores
+  // interleave in a longer pattern (with double buffering the loads alternate halves).
+  Snapshot buf[3][kSteadyPeriods + 1];
   int at[3] = {0, 0, 0};
+  constexpr int kRing = kSteadyPeriods + 1;
   const auto at_group = [&](int level, int64_t run_left) -> int64_t {
     if (!fast_forward) {
       return 0;
     }
-    at[level] = (at[level] + 1) % 3;
+    at[level] = (at[level] + 1) % kRing;
     Snapshot& now = buf[level][at[level]];
     snapshot(run_left, now);
-    for (int period = 1; period <= 2; ++period) {
-      const Snapshot& before = buf[level][(at[level] + 3 - period) % 3];
+    for (int period = 1; period <= kSteadyPeriods && period <= run_left; ++period) {
+      const Snapshot& before = buf[level][(at[level] + kRing - period) % kRing];
       int64_t d = 0;
       int64_t d_ideal = 0;
       bool steady = before.run_left == run_left + period && before.tiles > depth &&
-                    run_left >= period && before.drained[0] == now.drained[0] &&
-                    before.drained[1] == now.drained[1] && before.n_pending == now.n_pending &&
-                    before.n_real == now.n_real && before.n_ideal == now.n_ideal &&
+                    before.drained[0] == now.drained[0] && before.drained[1] == now.drained[1] &&
+                    before.n_pending == now.n_pending && before.n_real == now.n_real &&
+                    before.n_ideal == now.n_ideal &&
                     common_shift(before.real, now.real, now.n_real, d) &&
                     common_shift(before.ideal, now.ideal, now.n_ideal, d_ideal);
       for (int i = 0; steady && i < now.n_pending; ++i) {

@@ -137,7 +137,8 @@ class ArrayIssue {
   int64_t first() const { return first_; }  // the last issued tile's first wave (0 before any)
   int64_t done() const { return done_; }    // the last issued tile's done (0 before any)
   // For time_realistic's fast-forward: the cycles the state holds (first, done, and the last
-  // drain when there was one), written to out[0..] (at most 3), their number returned; and the
+  // drain while it can still delay a tile), written to out[0..] (at most 3), their number
+  // returned; and the
   // same state `cycles` later, after `tiles` more tiles.
   int times(int64_t* out) const;
   bool drained_any() const { return drained_any_; }

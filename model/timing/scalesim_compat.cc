@@ -14,6 +14,8 @@ namespace {
 
 using workload::ConvShape;
 
+int64_t mul3(int64_t a, int64_t b, int64_t c) { return checked_mul(checked_mul(a, b), c); }
+
 // Whether im2col entry (pixel p, window index j) of the ifmap lies inside the image.
 // SCALE-Sim orders j as (filter row, filter col, channel), channel fastest.
 bool ifmap_entry_valid(const ConvShape& s, int64_t p, int64_t j) {
@@ -84,8 +86,25 @@ std::optional<int64_t> ifmap_edge_row(const ConvShape& s, const ArraySpec& a,
     const int64_t fold = from_front ? i : g.folds - 1 - i;
     const int64_t fc = fold / g.fr;
     const int64_t fr = fold % g.fr;
-    for (int64_t step = 0; step < g.rows_per_fold; ++step) {
-      const int64_t r = from_front ? step : g.rows_per_fold - 1 - step;
+    // Only the demand rows [lo, hi] of the fold read the ifmap (visit_ifmap_row's ranges):
+    // os 0 <= r - c < K, ws 0 <= r - R - c < M (for some c < ru), is R - ru <= r < R.
+    const int64_t ru = std::min(a.rows, g.sr - fr * a.rows);
+    int64_t lo = 0;
+    int64_t hi = 0;
+    switch (a.dataflow) {
+      case Dataflow::kOs:
+        lo = 0, hi = s.gemm_k() + ru - 2;
+        break;
+      case Dataflow::kWs:
+        lo = a.rows, hi = a.rows + s.gemm_m() + ru - 2;
+        break;
+      case Dataflow::kIs:
+        lo = a.rows - ru, hi = a.rows - 1;
+        break;
+    }
+    hi = std::min(hi, g.rows_per_fold - 1);
+    for (int64_t step = 0; step <= hi - lo; ++step) {
+      const int64_t r = from_front ? lo + step : hi - step;
       const bool found = visit_ifmap_row(
           s, a, g, fr, fc, r, [&](int64_t p, int64_t j) { return ifmap_entry_valid(s, p, j); });
       if (found) {
@@ -108,20 +127,20 @@ CompatGeometry compat_geometry(const ConvShape& layer, const ArraySpec& array) {
   switch (array.dataflow) {
     case Dataflow::kOs:
       g.sr = m, g.sc = n, g.t = k;
-      g.rows_per_fold = k + r + c - 2;
+      g.rows_per_fold = checked_add(checked_add(k, r), c - 2);
       break;
     case Dataflow::kWs:
       g.sr = k, g.sc = n, g.t = m;
-      g.rows_per_fold = 2 * r + c + m - 2;
+      g.rows_per_fold = checked_add(checked_add(checked_mul(2, r), c), m - 2);
       break;
     case Dataflow::kIs:
       g.sr = k, g.sc = m, g.t = n;
-      g.rows_per_fold = 2 * r + c + n - 2;
+      g.rows_per_fold = checked_add(checked_add(checked_mul(2, r), c), n - 2);
       break;
   }
   g.fr = ceil_div(g.sr, r);
   g.fc = ceil_div(g.sc, c);
-  g.folds = g.fr * g.fc;
+  g.folds = checked_mul(g.fr, g.fc);
   g.ru_last = g.sr - (g.fr - 1) * r;
   g.cu_last = g.sc - (g.fc - 1) * c;
   return g;
@@ -138,30 +157,40 @@ CompatLayer compat_compute_and_sram(const ConvShape& layer, const ArchSpec& arch
   const int64_t r = a.rows;
   const int64_t c = a.cols;
   const int64_t p = g.rows_per_fold;
-  const int64_t last_fold_start = (g.folds - 1) * p;
+  const int64_t last_fold_start = checked_mul(g.folds - 1, p);
 
   CompatLayer out;
   // Each demand row takes one cycle and nothing stalls in CALC mode; the layer ends when the
   // last row's ofmap write is serviced, at its row index.
-  out.total_cycles = compat_total_cycles(g.folds * p);
+  out.total_cycles = compat_total_cycles(checked_mul(g.folds, p));
   out.stall_cycles = 0;
   out.overall_util_pct = exact_ratio(static_cast<Uint128>(m) * n * k * 100,
                                      static_cast<Uint128>(out.total_cycles) * r * c);
 
   // Per-fold averages, summed left to right in fold order as SCALE-Sim does (its sum() of a
   // Python list); the fold-cycle denominator of ws/is counts C - 1 more rows than the fold has.
-  const int64_t util_cycles = a.dataflow == Dataflow::kOs ? p : p + c - 1;
-  double mapping_sum = 0;
-  double compute_sum = 0;
-  for (int64_t fc = 0; fc < g.fc; ++fc) {
-    const int64_t cu = std::min(c, g.sc - fc * c);
-    for (int64_t fr = 0; fr < g.fr; ++fr) {
-      const int64_t used = std::min(r, g.sr - fr * r) * cu;
-      mapping_sum += exact_ratio(static_cast<Uint128>(used), static_cast<Uint128>(r * c));
-      compute_sum +=
-          exact_ratio(static_cast<Uint128>(used) * g.t, static_cast<Uint128>(r * c) * util_cycles);
-    }
-  }
+  // A fold's value depends only on whether it is the last row fold and the last column fold,
+  // so the sum is repeated runs of one value: repeat_units adds them at a cost per binade.
+  const int64_t util_cycles = a.dataflow == Dataflow::kOs ? p : checked_add(p, c - 1);
+  const auto fold_sum = [&](auto value) {  // value(used PEs) of one fold
+    const auto column_fold = [&](int64_t cu) {
+      const double full = value(r * cu);
+      const double last = value(g.ru_last * cu);
+      return [=](double sum) {
+        sum = repeat_units(sum, g.fr - 1, [full](double v) { return v + full; });
+        return sum + last;
+      };
+    };
+    const double sum = repeat_units(0.0, g.fc - 1, column_fold(c));
+    return column_fold(g.cu_last)(sum);
+  };
+  const double mapping_sum = fold_sum([&](int64_t used) {
+    return exact_ratio(static_cast<Uint128>(used), static_cast<Uint128>(r) * c);
+  });
+  const double compute_sum = fold_sum([&](int64_t used) {
+    return exact_ratio(static_cast<Uint128>(used) * g.t,
+                       static_cast<Uint128>(r) * c * static_cast<Uint128>(util_cycles));
+  });
   out.mapping_efficiency_pct = mapping_sum / static_cast<double>(g.folds) * 100;
   out.compute_util_pct = compute_sum / static_cast<double>(g.folds) * 100;
 
@@ -169,19 +198,19 @@ CompatLayer compat_compute_and_sram(const ConvShape& layer, const ArchSpec& arch
   // entries included. Its os ofmap count adds rows + cols of each fold's padded block once more.
   switch (a.dataflow) {
     case Dataflow::kOs:
-      out.sram_ifmap.count = g.fc * m * k;
-      out.sram_filter.count = g.fr * k * n;
-      out.sram_ofmap.count = m * n + g.folds * (r + c);
+      out.sram_ifmap.count = mul3(g.fc, m, k);
+      out.sram_filter.count = mul3(g.fr, k, n);
+      out.sram_ofmap.count = checked_add(checked_mul(m, n), checked_mul(g.folds, r + c));
       break;
     case Dataflow::kWs:
-      out.sram_ifmap.count = g.fc * m * k;
-      out.sram_filter.count = k * n;
-      out.sram_ofmap.count = g.fr * m * n;
+      out.sram_ifmap.count = mul3(g.fc, m, k);
+      out.sram_filter.count = checked_mul(k, n);
+      out.sram_ofmap.count = mul3(g.fr, m, n);
       break;
     case Dataflow::kIs:
-      out.sram_ifmap.count = k * m;
-      out.sram_filter.count = g.fc * k * n;
-      out.sram_ofmap.count = g.fr * m * n;
+      out.sram_ifmap.count = checked_mul(k, m);
+      out.sram_filter.count = mul3(g.fc, k, n);
+      out.sram_ofmap.count = mul3(g.fr, m, n);
       break;
   }
 

@@ -21,9 +21,11 @@
 #include <limits>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "model/timing/realistic.h"
 #include "model/timing/scalesim_compat.h"
 
 namespace {
@@ -645,6 +647,45 @@ TEST(ScaleSimCompatBruteForce, ZeroCycleLayer) {
   expect_matches_brute_force(s, arch, b);
   EXPECT_EQ(nibble::timing::compat_compute_and_sram(s, arch).overall_util_pct,
             std::numeric_limits<double>::infinity());
+}
+
+// Issue 18, D1: M = K = 2147483647, N = 1 in compat mode; on ws its 67,108,864 row folds of
+// 2R + C + M - 2 rows each leave 64 bits. The count is refused (std::overflow_error), never
+// wrapped (signed overflow, which the sanitizer build reports, was the old behaviour).
+TEST(ScaleSimCompatLimits, CountsBeyond64BitsAreRefused) {
+  nibble::workload::GemmSpec g;
+  g.name = "g";
+  g.m = 2147483647, g.n = 1, g.k = 2147483647;
+  for (int df = 0; df < 3; ++df) {
+    ArchSpec arch;
+    arch.mode = nibble::timing::TimingMode::kCompat;
+    arch.pe.lanes = 1;
+    arch.array.dataflow = static_cast<Dataflow>(df);
+    SCOPED_TRACE(df);
+    EXPECT_THROW(nibble::timing::time_compat(g, arch), std::overflow_error);
+  }
+}
+
+// Arrays and fold counts far beyond anything SCALE-Sim could simulate cost no more than small
+// ones (the fold means are runs of repeated terms, the ifmap edges are found in the rows that
+// read). Total Cycles by hand: one fold (ws) of P = 2R + C + M - 2 rows gives P - 1; on a
+// 1x1 os array, M * N folds of P = K rows give M * N * K - 1. A fold's mapping efficiency on
+// the huge array is 64 * 64 / (R * C) (one fold), and on the 1x1 array every fold's is 1.
+TEST(ScaleSimCompatLimits, HugeArraysAndFoldCountsInClosedForm) {
+  ArchSpec big;
+  big.array = {2147483647, 2147483647, Dataflow::kWs};
+  const ConvShape s = ConvShape::from_gemm(64, 64, 64);
+  const nibble::timing::CompatLayer a = nibble::timing::compat_compute_and_sram(s, big);
+  const int64_t r = 2147483647;
+  EXPECT_EQ(a.total_cycles, 2 * r + r + 64 - 2 - 1);
+  EXPECT_EQ(a.mapping_efficiency_pct, 64.0 * 64 / (static_cast<double>(r) * r) * 100);
+
+  ArchSpec one;
+  one.array = {1, 1, Dataflow::kOs};
+  const ConvShape wide = ConvShape::from_gemm(1 << 20, 1 << 20, 3);  // 2^40 folds
+  const nibble::timing::CompatLayer b = nibble::timing::compat_compute_and_sram(wide, one);
+  EXPECT_EQ(b.total_cycles, (int64_t{1} << 40) * 3 - 1);
+  EXPECT_EQ(b.mapping_efficiency_pct, 100.0);  // 2^40 ones summed exactly, over 2^40 folds
 }
 
 }  // namespace
