@@ -13,6 +13,7 @@ packages=(
   python3-matplotlib python3-numpy
   python3-dev pybind11-dev python3-pybind11 python3-pytest
   python3-onnx python3-torch python3-torchvision python3-sklearn
+  clang libfuzzer-14-dev libclang-rt-14-dev
   slurm-wlm munge
 )
 

@@ -15,6 +15,7 @@
 #include "model/cli/command.h"
 #include "model/cli/options.h"
 #include "model/cli/outputs.h"
+#include "model/cli/work_limit.h"
 #include "model/energy/tables.h"
 #include "model/frontend/config.h"
 #include "model/frontend/trace.h"
@@ -64,12 +65,14 @@ int run_cosim(const std::vector<std::string>& args) {
       ("dump", po::value(&dump_path),
        "write each GEMM's A, B, model output and RTL output as NumPy .npy files into this "
        "folder")  //
+      ("allow-long",
+       "run even when the estimated work is above the limits (docs/cli.md, \"Work limits\")")  //
       ("quiet,q", "no progress on stderr");
   po::variables_map vm;
   if (!parse_options("cosim",
                      "--trace FILE [--config FILE] [--set KEY=VALUE]... [--energy FILE] "
                      "[--area FILE] [-o OUTDIR] [--waves FILE.vcd|FILE.fst] [--waves-from CYCLE] "
-                     "[--waves-to CYCLE] [--waves-gemm NAME] [--dump DIR] [-q]",
+                     "[--waves-to CYCLE] [--waves-gemm NAME] [--dump DIR] [--allow-long] [-q]",
                      desc, args, vm)) {
     return 0;
   }
@@ -135,6 +138,12 @@ int run_cosim(const std::vector<std::string>& args) {
       std::none_of(w.gemms.begin(), w.gemms.end(),
                    [&](const workload::GemmSpec& g) { return g.name == waves_gemm; })) {
     throw UsageError("--waves-gemm " + waves_gemm + ": no GEMM of that name in " + trace_path);
+  }
+  // The RTL simulates every cycle: its work is checked against the limits before it starts.
+  try {
+    check_work(estimate_cosim(w, arch), "the co-simulation", vm.count("allow-long") != 0);
+  } catch (const std::overflow_error& e) {
+    throw UsageError(e.what());
   }
   // The operands (a `load` file that cannot be read is bad input, found here).
   std::vector<fn::GemmTensors> tensors;

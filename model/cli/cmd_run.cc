@@ -16,6 +16,7 @@
 #include "model/cli/options.h"
 #include "model/cli/outputs.h"
 #include "model/cli/plots.h"
+#include "model/cli/work_limit.h"
 #include "model/energy/baseline.h"
 #include "model/energy/tables.h"
 #include "model/frontend/config.h"
@@ -38,10 +39,14 @@ namespace {
 // The SystemC engine as the comparison's timer: jobs[0] (the 4-bit array) runs in `mode`, the
 // baselines timing-only; the 4-bit array's output CRCs go to `crcs`, and with
 // options.keep_outputs its outputs to `outputs`.
+// Before the simulation starts, its work is estimated from the analytic timing of the same
+// jobs and checked against the limits (work_limit.h) unless allow_long.
 energy::WorkloadTimer systemc_timer(sc::EngineMode mode, const sc::EngineOptions& options,
-                                    std::vector<std::optional<uint32_t>>& crcs,
+                                    bool allow_long, std::vector<std::optional<uint32_t>>& crcs,
                                     std::vector<std::vector<uint16_t>>& outputs) {
-  return [mode, options, &crcs, &outputs](const std::vector<energy::ArrayJob>& jobs) {
+  return [mode, options, allow_long, &crcs, &outputs](const std::vector<energy::ArrayJob>& jobs) {
+    check_work(estimate_systemc(jobs, energy::time_analytic(jobs), mode),
+               std::string("the systemc engine (") + sc::engine_mode_name(mode) + ")", allow_long);
     std::vector<sc::EngineJob> sc_jobs;
     for (size_t j = 0; j < jobs.size(); ++j) {
       sc::EngineJob e;
@@ -100,6 +105,11 @@ workload::Workload topology_workload(const std::string& path, frontend::Topology
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
+  if (static_cast<int64_t>(w.gemms.size()) > workload::kMaxGemms) {
+    throw UsageError(path + ": " + std::to_string(w.gemms.size()) +
+                     " GEMMs with the training lowering, more than the " +
+                     std::to_string(workload::kMaxGemms) + " a workload may hold");
+  }
   return w;
 }
 
@@ -152,15 +162,19 @@ int run_run(const std::vector<std::string>& args) {
        "files into this folder")  //
       ("threads", po::value(&threads),
        "systemc engine, --functional: threads that compute the values (default: the cores)")  //
-      ("no-plots", "skip the PNG plots (tools/plot_report.py, needs python3-matplotlib)")     //
+      ("allow-long",
+       "systemc engine: run even when the estimated work is above the limits (docs/cli.md, "
+       "\"Work limits\")")                                                                 //
+      ("no-plots", "skip the PNG plots (tools/plot_report.py, needs python3-matplotlib)")  //
       ("quiet,q", "no progress on stderr");
   po::variables_map vm;
-  if (!parse_options("run",
-                     "[--trace FILE | --topology FILE [-i conv|gemm] [--train] [--recipe R]] "
-                     "[--config FILE] [--set KEY=VALUE]... [--energy FILE] "
-                     "[--area FILE] [-o OUTDIR] [--engine analytic|systemc] [--functional | "
-                     "--detailed] [--threads N] [--vcd FILE] [--dump DIR] [--no-plots] [-q]",
-                     desc, args, vm)) {
+  if (!parse_options(
+          "run",
+          "[--trace FILE | --topology FILE [-i conv|gemm] [--train] [--recipe R]] "
+          "[--config FILE] [--set KEY=VALUE]... [--energy FILE] "
+          "[--area FILE] [-o OUTDIR] [--engine analytic|systemc] [--functional | "
+          "--detailed] [--threads N] [--vcd FILE] [--dump DIR] [--allow-long] [--no-plots] [-q]",
+          desc, args, vm)) {
     return 0;
   }
   const bool quiet = vm.count("quiet") != 0;
@@ -205,6 +219,9 @@ int run_run(const std::vector<std::string>& args) {
   }
   if (threads < 1) {
     throw UsageError("--threads: expected at least 1, got " + std::to_string(threads));
+  }
+  if (vm.count("allow-long") != 0 && engine != "systemc") {
+    throw UsageError("--allow-long needs --engine systemc (the analytic engine has no limit)");
   }
   if (vm.count("threads") != 0 && !functional) {
     throw UsageError("--threads needs --functional (threads compute the output values)");
@@ -291,7 +308,8 @@ int run_run(const std::vector<std::string>& args) {
       options.keep_outputs = dump.has_value();
       options.threads = threads;
       options.on_gemm_done = on_gemm_done;
-      timer = systemc_timer(mode, options, result.output_crcs, outputs);
+      timer =
+          systemc_timer(mode, options, vm.count("allow-long") != 0, result.output_crcs, outputs);
     }
     result.comparison =
         energy::compare_with_baselines(result.workload, arch, tables.energy, tables.area, timer);

@@ -2,13 +2,16 @@
 // reports, with the same cycle counts (compat mode, docs/timing.md).
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "model/cli/command.h"
 #include "model/cli/options.h"
 #include "model/cli/outputs.h"
+#include "model/cli/work_limit.h"
 #include "model/frontend/input_error.h"
 #include "model/frontend/scalesim_input.h"
 #include "model/report/progress.h"
@@ -33,10 +36,13 @@ int run_scalesim(const std::vector<std::string>& args) {
        "topology form: conv (layer rows) or gemm (name, M, N, K rows)")  //
       ("path,p", po::value(&out_dir)->required(),
        "output folder; the reports go to <path>/<run_name>/")  //
+      ("allow-long",
+       "stream the DRAM columns even when the estimated work is above the limits (docs/cli.md, "
+       "\"Work limits\")")  //
       ("quiet,q", "no progress on stderr");
   po::variables_map vm;
-  if (!parse_options("scalesim", "-c CFG -t TOPOLOGY [-i conv|gemm] -p OUTDIR [-q]", desc, args,
-                     vm)) {
+  if (!parse_options("scalesim", "-c CFG -t TOPOLOGY [-i conv|gemm] -p OUTDIR [--allow-long] [-q]",
+                     desc, args, vm)) {
     return 0;
   }
   frontend::TopologyForm form = frontend::TopologyForm::kConv;
@@ -56,14 +62,26 @@ int run_scalesim(const std::vector<std::string>& args) {
   }
   const workload::Workload topology = frontend::read_scalesim_topology(topology_path, form);
 
+  // The compute and SRAM columns are closed forms; the DRAM columns stream every SRAM access,
+  // so their work is checked against the limits before anything starts.
+  std::vector<timing::CompatLayer> layers;
+  layers.reserve(topology.gemms.size());
+  for (const workload::GemmSpec& g : topology.gemms) {
+    try {
+      layers.push_back(timing::compat_compute_and_sram(*g.conv, arch));
+    } catch (const std::overflow_error& e) {
+      throw UsageError(workload::gemm_where(g) + ": " + e.what());
+    }
+  }
+  check_work(estimate_scalesim_dram(topology, layers), "the stream of the DRAM columns",
+             vm.count("allow-long") != 0);
+
   // Claim the output folder before the (possibly long) simulation, so an unwritable path fails
   // at once; nothing is visible there until commit().
   const std::filesystem::path run_dir = std::filesystem::path(out_dir) / arch.scalesim.run_name;
   std::optional<report::StagedDir> dir;
   claim_output_dir(dir, run_dir);
 
-  std::vector<timing::CompatLayer> layers;
-  layers.reserve(topology.gemms.size());
   const int64_t macs = workload::total_macs_saturated(topology);
   if (!quiet) {
     std::cerr << "nibble scalesim: " << topology.gemms.size() << " layers, "
@@ -73,9 +91,15 @@ int run_scalesim(const std::vector<std::string>& args) {
   }
   report::Progress progress("nibble scalesim", "layers",
                             static_cast<int64_t>(topology.gemms.size()), macs, "MACs", quiet);
-  for (const workload::GemmSpec& g : topology.gemms) {
-    layers.push_back(timing::simulate_compat(*g.conv, arch));
-    progress.add(g.macs(), g.name);
+  for (size_t i = 0; i < topology.gemms.size(); ++i) {
+    const workload::GemmSpec& g = topology.gemms[i];
+    try {
+      timing::compat_dram(*g.conv, arch, layers[i]);
+    } catch (const std::overflow_error& e) {
+      throw UsageError(workload::gemm_where(g) + ": " + e.what());
+    }
+    progress.add(workload::checked_total_macs(g).value_or(std::numeric_limits<int64_t>::max()),
+                 g.name);
   }
   progress.finish();
 

@@ -51,6 +51,8 @@ void write_whole(const fs::path& path, const std::string& content) {
       }
     }
     file.commit();
+  } catch (const report::OutputBusy& e) {
+    throw UsageError(e.what());  // another sweep merging into the same folder now
   } catch (const fs::filesystem_error& e) {
     throw UsageError("cannot write " + path.string() + ": " + e.code().message());
   }
@@ -88,13 +90,15 @@ int merge_into(const sweep::Plan& plan, const fs::path& dir, bool plots, bool qu
   }
   write_whole(dir / "sweep.csv", m.csv);
   write_whole(dir / "sweep.json", m.json);
-  // Every point has run: what runs killed mid-way left (hidden staging folders of `nibble
-  // run`, stderr files) is removed now, when no run of this sweep should be going on.
+  // Every point has run: what runs killed mid-way left (hidden staging folders and lock files
+  // of `nibble run`, stderr files) is removed now, when no run of this sweep should be going on.
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir / "points", ec)) {
     const std::string name = entry.path().filename().string();
     if (name.rfind('.', 0) == 0 && name.find(".partial-") != std::string::npos) {
       fs::remove_all(entry.path(), ec);
+    } else if (name.rfind('.', 0) == 0 && entry.path().extension() == ".lock") {
+      report::OutputClaim::remove_if_stale(entry.path());  // a killed run's claim
     }
   }
   for (const auto& entry : fs::directory_iterator(dir / "logs", ec)) {

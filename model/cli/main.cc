@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,12 @@ int main(int argc, char** argv) {
       } catch (const nibble::frontend::InputError& e) {
         std::cerr << "nibble " << c.name << ": error: " << one_line(e.what()) << "\n";
         return 2;
+      } catch (const std::bad_alloc&) {
+        // Past the work limits' memory estimate (--allow-long) or beyond what it counts.
+        std::cerr << "nibble " << c.name
+                  << ": error: out of memory (docs/cli.md, \"Work limits\", estimates what a run "
+                     "holds)\n";
+        return 1;
       } catch (const std::exception& e) {
         std::cerr << "nibble " << c.name << ": internal error: " << one_line(e.what()) << "\n";
         return 1;

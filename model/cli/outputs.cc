@@ -9,6 +9,8 @@ namespace fs = std::filesystem;
 void claim_output_dir(std::optional<report::StagedDir>& dir, const fs::path& path) {
   try {
     dir.emplace(path);
+  } catch (const report::OutputBusy& e) {
+    throw UsageError(e.what());  // another run writes it: this one stops before any work
   } catch (const fs::filesystem_error& e) {
     throw UsageError("cannot write " + path.string() + ": " + e.code().message());
   }
@@ -30,6 +32,8 @@ void claim_vcd(std::optional<report::StagedFile>& vcd, const std::string& path,
   }
   try {
     vcd.emplace(path);
+  } catch (const report::OutputBusy& e) {
+    throw UsageError(option + " " + e.what());
   } catch (const fs::filesystem_error& e) {
     throw UsageError(option + " " + path + ": " + e.code().message());
   }

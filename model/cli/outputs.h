@@ -1,6 +1,8 @@
 // The outputs of a subcommand, claimed before its work and published when it succeeds
-// (report::StagedDir, report::StagedFile): an unusable path fails at once as a UsageError (one
-// line naming the path, exit code 2), and a failed run leaves nothing behind.
+// (report::StagedDir, report::StagedFile): an unusable path, or one another nibble process is
+// writing (it holds the path's claim, report::OutputClaim, until it has published or failed),
+// fails at once as a UsageError (one line naming the path, exit code 2), and a failed run
+// leaves nothing behind.
 #ifndef NIBBLE_MODEL_CLI_OUTPUTS_H_
 #define NIBBLE_MODEL_CLI_OUTPUTS_H_
 

@@ -1,19 +1,16 @@
 #include "model/energy/energy.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <string_view>
-#include <system_error>
 
 #include "model/frontend/input_error.h"
+#include "model/frontend/input_file.h"
 #include "model/numerics/lanes.h"
 
 namespace nibble::energy {
@@ -275,23 +272,6 @@ double number(const std::string& field, const char* what, bool positive, const R
   return v;
 }
 
-std::string read_whole_file(const std::string& path, const char* what) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    throw InputError(path, 0, std::string("is a directory, not ") + what);
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw InputError(path, 0, std::string("cannot open ") + what + ": " + std::strerror(errno));
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) {
-    throw InputError(path, 0, std::string("cannot read ") + what);
-  }
-  return ss.str();
-}
-
 // "sram@<KiB>": the capacity, a positive number; checked like a table's numbers.
 double sram_capacity(const std::string& component, const Record& r, const std::string& source) {
   return number(component.substr(kSramAt.size()), "the KiB of sram@<KiB>", true, r, source);
@@ -328,7 +308,7 @@ bool is_required(const std::string& component, const std::string& action) {
 }  // namespace
 
 EnergyTable EnergyTable::read_file(const std::string& path) {
-  return parse(read_whole_file(path, "an energy table"), path);
+  return parse(frontend::read_input_file(path, "an energy table"), path);
 }
 
 EnergyTable EnergyTable::parse(const std::string& text, const std::string& source) {
@@ -451,7 +431,7 @@ std::vector<EnergyRow> EnergyTable::unused_rows() const {
 }
 
 AreaTable AreaTable::read_file(const std::string& path) {
-  return parse(read_whole_file(path, "an area table"), path);
+  return parse(frontend::read_input_file(path, "an area table"), path);
 }
 
 AreaTable AreaTable::parse(const std::string& text, const std::string& source) {

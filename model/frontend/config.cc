@@ -1,26 +1,24 @@
 #include "model/frontend/config.h"
 
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <initializer_list>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "model/frontend/input_error.h"
+#include "model/frontend/input_file.h"
 #include "model/numerics/lanes.h"
 
 namespace nibble::frontend {
@@ -460,6 +458,51 @@ std::string yaml_error_message(const YAML::Exception& e) {
 
 namespace {
 
+// The start of each document the parser reads; nothing else.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  YAML::Mark last;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { last = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+}  // namespace
+
+std::vector<YAML::Node> load_yaml_documents(const std::string& text) {
+  // A document that starts where the one before it started consumed nothing: yaml-cpp 0.7 is
+  // stuck on a token it cannot place (its issue 1040), and LoadAll would add empty documents
+  // until memory runs out. Walk the documents first without building them, and stop there.
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  bool first = true;
+  int previous_pos = 0;
+  while (parser.HandleNextDocument(starts)) {
+    if (!first && starts.last.pos == previous_pos) {
+      const auto pos = static_cast<size_t>(starts.last.pos);
+      const std::string what =
+          pos < text.size() ? "'" + text.substr(pos, 1) + "'" : std::string("end of input");
+      throw YAML::ParserException(starts.last, "unexpected " + what);
+    }
+    first = false;
+    previous_pos = starts.last.pos;
+  }
+  return YAML::LoadAll(text);
+}
+
+namespace {
+
 // Reads config text into an ArchSpec, throwing InputError at the first problem.
 class ConfigReader {
  public:
@@ -468,7 +511,7 @@ class ConfigReader {
   ArchSpec read(const std::string& text) {
     std::vector<YAML::Node> docs;
     try {
-      docs = YAML::LoadAll(text);
+      docs = load_yaml_documents(text);
     } catch (const YAML::Exception& e) {
       throw InputError(source_, line_of(e.mark), yaml_error_message(e));
     }
@@ -657,21 +700,7 @@ ArchSpec parse_config(const std::string& text, const std::string& source) {
 }
 
 ArchSpec load_config_file(const std::string& path) {
-  // A directory opens as an empty stream on Linux; it must not read as "all defaults".
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    throw InputError(path, 0, "is a directory, not a config file");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw InputError(path, 0, std::string("cannot open the config file: ") + std::strerror(errno));
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) {
-    throw InputError(path, 0, "cannot read the config file");
-  }
-  return parse_config(ss.str(), path);
+  return parse_config(read_input_file(path, "the config file"), path);
 }
 
 void apply_override(ArchSpec& spec, const std::string& assignment) {

@@ -21,6 +21,7 @@
 
 namespace YAML {
 class Exception;
+class Node;
 }  // namespace YAML
 
 namespace nibble::frontend {
@@ -71,6 +72,12 @@ timing::ArchSpec parse_config(const std::string& text, const std::string& source
 // "YAML syntax error: <yaml-cpp's message>", or, for input nested deeper than yaml-cpp reads
 // (whose own message is "bad file"), "YAML nested too deeply (...)".
 std::string yaml_error_message(const YAML::Exception& e);
+
+// The documents of a YAML text, as YAML::LoadAll reads them, for configs and sweep specs. Where
+// yaml-cpp 0.7 (Debian 12's) cannot consume a token (a ',' outside a flow collection, its issue
+// 1040), LoadAll adds empty documents without end until memory runs out; this throws
+// YAML::ParserException("unexpected ','") at the token instead. Other errors as LoadAll.
+std::vector<YAML::Node> load_yaml_documents(const std::string& text);
 
 // Reads and parses the file at path. A file that cannot be read is InputError(path, 0, ...).
 timing::ArchSpec load_config_file(const std::string& path);

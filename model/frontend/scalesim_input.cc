@@ -4,7 +4,6 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <istream>
 #include <limits>
 #include <optional>
@@ -14,6 +13,7 @@
 #include <vector>
 
 #include "model/frontend/input_error.h"
+#include "model/frontend/input_file.h"
 
 namespace nibble::frontend {
 
@@ -727,11 +727,10 @@ ArchSpec parse_scalesim_cfg(std::istream& in, const std::string& source) {
 }
 
 ArchSpec read_scalesim_cfg(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw InputError(path, 0, "cannot open SCALE-Sim config file");
-  }
-  return parse_scalesim_cfg(in, path);
+  ArchSpec spec;
+  parse_input_file(path, "the SCALE-Sim config file",
+                   [&](std::istream& in) { spec = parse_scalesim_cfg(in, path); });
+  return spec;
 }
 
 Workload parse_scalesim_topology(std::istream& in, const std::string& source, TopologyForm form) {
@@ -739,11 +738,10 @@ Workload parse_scalesim_topology(std::istream& in, const std::string& source, To
 }
 
 Workload read_scalesim_topology(const std::string& path, TopologyForm form) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw InputError(path, 0, "cannot open SCALE-Sim topology file");
-  }
-  return parse_scalesim_topology(in, path, form);
+  Workload w;
+  parse_input_file(path, "the SCALE-Sim topology file",
+                   [&](std::istream& in) { w = parse_scalesim_topology(in, path, form); });
+  return w;
 }
 
 }  // namespace nibble::frontend

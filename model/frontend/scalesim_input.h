@@ -17,9 +17,9 @@ namespace nibble::frontend {
 
 // Limits of the topology reader: every integer field of a row lies in [1, kScaleSimMaxField]
 // (int32, as SCALE-Sim's address matrices); a workload holds at most kScaleSimMaxLayers layers
-// after depthwise expansion.
+// after depthwise expansion (workload::kMaxGemms).
 inline constexpr int64_t kScaleSimMaxField = 2147483647;  // 2^31 - 1
-inline constexpr int64_t kScaleSimMaxLayers = int64_t{1} << 20;
+inline constexpr int64_t kScaleSimMaxLayers = workload::kMaxGemms;
 
 // Reads a SCALE-Sim .cfg. source names the text in errors. Sets the array (rows, cols,
 // dataflow), the SRAM sizes and banks, the scalesim block (run_name, offsets, bandwidth,

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <initializer_list>
 #include <istream>
 #include <iterator>
@@ -22,6 +21,7 @@
 #include <vector>
 
 #include "model/frontend/input_error.h"
+#include "model/frontend/input_file.h"
 #include "model/numerics/format.h"
 #include "model/numerics/fp16.h"
 
@@ -528,6 +528,10 @@ class TraceParser {
     if (!add_macs(total_macs_, *checked_macs(g))) {
       fail(prefix + "the workload's total MACs (sum of m*n*k*repeat) overflow int64");
     }
+    if (static_cast<int64_t>(workload_.gemms.size()) >= workload::kMaxGemms) {
+      fail(prefix + "more than " + std::to_string(workload::kMaxGemms) +
+           " GEMMs, the most a trace may hold (docs/trace-format.md)");
+    }
     gemm_lines_.emplace(g.name, line_);
     gemm_index_.emplace(g.name, workload_.gemms.size());
     workload_.gemms.push_back(std::move(g));
@@ -738,11 +742,11 @@ Workload parse_trace(std::istream& in, const std::string& filename) {
 }
 
 Workload read_trace_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw InputError(path, 0, "cannot open trace file");
-  }
-  return TraceParser(path, std::filesystem::path(path).parent_path().string()).parse(in);
+  Workload w;
+  parse_input_file(path, "the trace file", [&](std::istream& in) {
+    w = TraceParser(path, std::filesystem::path(path).parent_path().string()).parse(in);
+  });
+  return w;
 }
 
 namespace {

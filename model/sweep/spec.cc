@@ -9,11 +9,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <unordered_map>
 #include <utility>
 
@@ -21,6 +19,7 @@
 #include "model/energy/energy.h"
 #include "model/frontend/config.h"
 #include "model/frontend/input_error.h"
+#include "model/frontend/input_file.h"
 #include "model/frontend/trace.h"
 
 namespace nibble::sweep {
@@ -67,17 +66,7 @@ bool is_extra_key(const std::string& name) {
 }
 
 std::string read_text(const fs::path& path, const std::string& what) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    throw InputError(path.string(), 0, "is a directory, not " + what);
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw InputError(path.string(), 0, "cannot open " + what + ": " + std::strerror(errno));
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return frontend::read_input_file(path.string(), what);
 }
 
 // One value of an axis: its text (a `--set` value, an engine name or a table path) and the
@@ -155,7 +144,7 @@ class SpecReader {
   YAML::Node load(const std::string& text) const {
     std::vector<YAML::Node> docs;
     try {
-      docs = YAML::LoadAll(text);
+      docs = frontend::load_yaml_documents(text);
     } catch (const YAML::Exception& e) {
       fail(e.mark.is_null() ? 0 : e.mark.line + 1, frontend::yaml_error_message(e));
     }

@@ -111,6 +111,11 @@ struct GemmSpec {
 // "file:line: gemm 'name'", the prefix of every error message about one GEMM.
 std::string gemm_where(const GemmSpec& g);
 
+// The most GEMMs one workload may hold (a trace's GEMM lines, a topology's layers after depthwise
+// expansion, a lowering's GEMMs). Reports keep every GEMM of every array in memory, about 35 KB
+// each with the six baselines, so this bounds a run to about 3.5 GB (docs/trace-format.md).
+inline constexpr int64_t kMaxGemms = 100000;
+
 struct Workload {
   std::string name;
   std::vector<GemmSpec> gemms;

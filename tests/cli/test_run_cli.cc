@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -128,10 +129,10 @@ TEST_F(RunCli, NothingIsWrittenWhenAnOutputCannotBe) {
   EXPECT_EQ(read_file(path("target.txt")), "keep me\n");
 }
 
-// Issue 18, D12: a run stopped by SIGTERM or SIGINT removes its hidden staging folder; one
-// stopped by SIGKILL cannot, and the next run into the same folder removes it (its process is
-// gone). The run is the built-in functional job (about a minute and a half); the shell waits
-// for the staging folder to appear (at most 20 s), then signals.
+// Issue 18, D12: a run stopped by SIGTERM or SIGINT removes its hidden staging folder (and its
+// claim's lock file); one stopped by SIGKILL cannot, and the next run into the same folder
+// removes them (its process is gone). The run is the built-in functional job (about a minute
+// and a half); the shell waits for the staging folder to appear (at most 20 s), then signals.
 TEST_F(RunCli, SignalsLeaveNoStagingFolder) {
   // SIGINT has the same handler, but a shell starts a background job with SIGINT ignored (and
   // a run where it is ignored keeps it so), so this test sends SIGTERM and SIGKILL.
@@ -152,9 +153,11 @@ TEST_F(RunCli, SignalsLeaveNoStagingFolder) {
       EXPECT_EQ(listing(), std::set<std::string>{}) << sig;
       continue;
     }
-    // SIGKILL: the folder stays, until the next run into "sig" sweeps it.
-    ASSERT_EQ(listing().size(), 1U);
-    EXPECT_EQ(listing().begin()->rfind(".sig.partial-", 0), 0U);
+    // SIGKILL: the folder and the claim's lock file stay (the lock itself died with the
+    // process), until the next run into "sig" sweeps the one and reuses and removes the other.
+    ASSERT_EQ(listing().size(), 2U);
+    EXPECT_EQ(listing().begin()->rfind(".sig.lock", 0), 0U);
+    EXPECT_EQ(std::next(listing().begin())->rfind(".sig.partial-", 0), 0U);
     const auto next = run_command(kRun + " -q --trace " + kExample + " -o " + path("sig"));
     ASSERT_EQ(next.exit_code, 0) << next.err;
     EXPECT_EQ(listing(), std::set<std::string>{"sig"});

@@ -164,6 +164,10 @@ TEST_F(SweepCli, AKilledSweepResumes) {
   const fs::path stale = out / "points" / ("." + points[0].filename().string() + ".partial-99999");
   fs::create_directories(stale);
   std::ofstream(stale / "report.json") << "{";
+  // The lock file a run killed just after publishing a finished point leaves (its claim, which
+  // died with it): blocks nothing, and is removed with the rest.
+  const fs::path stale_lock = out / "points" / ("." + points[5].filename().string() + ".lock");
+  std::ofstream(stale_lock) << "99999\n";
   fs::remove(out / "sweep.csv");
   fs::remove(out / "sweep.json");
   const auto merge = sweep("merge " + out.string() + " --no-plots");
@@ -178,6 +182,7 @@ TEST_F(SweepCli, AKilledSweepResumes) {
       << again.err;
   EXPECT_EQ(read_file((out / "sweep.csv").string()), csv);
   EXPECT_FALSE(fs::exists(stale));
+  EXPECT_FALSE(fs::exists(stale_lock));
   const auto merged = sweep("merge " + out.string() + " --no-plots -q");
   EXPECT_EQ(merged.exit_code, 0) << merged.err;
   EXPECT_EQ(read_file((out / "sweep.csv").string()), csv);

@@ -348,6 +348,11 @@ TEST(ConfigFile, ErrorsNameFileLineAndKey) {
       {"array:\n  dataflow: \"w\\ts\"\n", 2, {"array.dataflow", "'w\\x09s'"}},
       // Nested deeper than yaml-cpp reads: its own message would be "bad file".
       {deep.c_str(), 2, {"YAML nested too deeply (yaml-cpp stops at depth"}},
+      // A ',' outside a flow collection: yaml-cpp 0.7's LoadAll looped, adding empty documents
+      // until memory ran out (found by tests/fuzz/fuzz_config).
+      {",", 1, {"YAML syntax error: unexpected ','"}},
+      {",a", 1, {"YAML syntax error: unexpected ','"}},
+      {"clock_ghz: 1\n...\n,\n", 3, {"YAML syntax error: unexpected ','"}},
   };
   for (const ErrorCase& c : cases) {
     SCOPED_TRACE(c.yaml);

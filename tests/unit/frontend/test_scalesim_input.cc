@@ -638,8 +638,8 @@ TEST(ScaleSimTopology, ConvRowErrors) {
                "dir/t.csv:2:", {"layer 'c'", "H*W*C overflows int64"});
   expect_error(row("c,2147483647,4,1,1,1,2147483647,1,"),
                "dir/t.csv:2:", {"layer 'c'", "M*N*K overflows int64"});
-  expect_error(row("bigDP,2,2,1,1,1048577,1,1,"),
-               "dir/t.csv:2:", {"Channels '1048577'", "'bigDP'", "1048576"});
+  expect_error(row("bigDP,2,2,1,1,100001,1,1,"),
+               "dir/t.csv:2:", {"Channels '100001'", "'bigDP'", "100000"});
 }
 
 TEST(ScaleSimTopology, GemmRowErrors) {

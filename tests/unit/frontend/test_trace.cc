@@ -23,16 +23,16 @@
 
 namespace {
 
+using nibble::frontend::InputError;
+using nibble::num::Format;
 using nibble::workload::format_spec_name;
 using nibble::workload::FormatSpec;
 using nibble::workload::GemmSpec;
-using nibble::frontend::InputError;
 using nibble::workload::parse_format_spec;
 using nibble::workload::parse_pass;
 using nibble::workload::Pass;
 using nibble::workload::pass_name;
 using nibble::workload::Workload;
-using nibble::num::Format;
 
 constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 
@@ -308,7 +308,8 @@ TEST(TraceParse, ReadTraceFileMissing) {
   } catch (const InputError& e) {
     EXPECT_EQ(e.file(), path);
     EXPECT_EQ(e.line(), 0);
-    EXPECT_EQ(std::string(e.what()), path + ": cannot open trace file");
+    EXPECT_EQ(std::string(e.what()),
+              path + ": cannot open the trace file: No such file or directory");
   }
 }
 
@@ -588,6 +589,16 @@ std::vector<ErrorCase> error_cases() {
        gemm_with("m=454279 n=31252369 k=649657 a=int4 b=int4 repeat=2"),
        2,
        {"overflows int64"}},
+      {"too_many_gemms",
+       [] {
+         std::string t = "nibble-trace 1\n";
+         for (int i = 0; i <= 100000; ++i) {
+           t += "gemm g" + std::to_string(i) + " m=1 n=1 k=1 a=int4 b=int4\n";
+         }
+         return t;
+       }(),
+       100002,
+       {"gemm 'g100000'", "more than 100000 GEMMs"}},
       {"total_macs_overflow",
        kHead + "gemm x m=1048576 n=1048576 k=1048576 a=int4 b=int4 repeat=7\n" +
            "gemm y m=1048576 n=1048576 k=1048576 a=int4 b=int4 repeat=7\n",
@@ -1176,9 +1187,8 @@ TEST(TraceShipped, ExpectedFilesArePresent) {
   }
   for (const char* expected :
        {"example.trace", "resnet18_train_b32.trace", "resnet50_train_b32.trace",
-        "alexnet_train_b32.trace", "bert_base_train_s128.trace",
-        "resnet18_train_b32_sun2020.trace", "resnet50_train_b32_sun2020.trace",
-        "alexnet_train_b32_sun2020.trace"}) {
+        "alexnet_train_b32.trace", "bert_base_train_s128.trace", "resnet18_train_b32_sun2020.trace",
+        "resnet50_train_b32_sun2020.trace", "alexnet_train_b32_sun2020.trace"}) {
     EXPECT_EQ(names.count(expected), 1U) << expected;
   }
 }
@@ -1190,7 +1200,8 @@ TEST(TraceShipped, ExpectedFilesArePresent) {
 // all-4-bit trace; and the same GEMMs, shapes and total as that trace.
 TEST(TraceShipped, Sun2020RecipeOnResNet50) {
   const auto dir = std::filesystem::path(NIBBLE_SOURCE_DIR) / "traces";
-  const Workload all4 = nibble::frontend::read_trace_file((dir / "resnet50_train_b32.trace").string());
+  const Workload all4 =
+      nibble::frontend::read_trace_file((dir / "resnet50_train_b32.trace").string());
   const Workload sun =
       nibble::frontend::read_trace_file((dir / "resnet50_train_b32_sun2020.trace").string());
   ASSERT_EQ(sun.gemms.size(), all4.gemms.size());

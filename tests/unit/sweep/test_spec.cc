@@ -242,6 +242,8 @@ const BadSpec kBadSpecs[] = {
     {"bad point_plots", "workloads: [builtin]\npoint_plots: maybe\n", 2, "true or false"},
     {"missing table", "workloads: [builtin]\ntables: {energy: no/such.csv}\n", 2, "cannot open"},
     {"YAML syntax", "workloads: [builtin\n", 2, "YAML"},
+    // yaml-cpp 0.7's LoadAll looped on it, growing memory (found by tests/fuzz/fuzz_sweep_spec).
+    {"comma after the mapping", "workloads: [builtin]\n...\n,\n", 3, "unexpected ','"},
     {"duplicate top key", "workloads: [builtin]\nengine: analytic\nengine: systemc\n", 3,
      "duplicate key"},
     {"too many points",
