@@ -143,8 +143,8 @@ void parse_input_file(const std::string& path, const std::string& what,
   std::istream in(&buf);
   try {
     parse(in);
-  } catch (const InputError&) {
-    check_finished(buf, path, what);
+  } catch (...) {
+    check_finished(buf, path, what);  // a file cut at the limit: its size is the error
     throw;
   }
   check_finished(buf, path, what);

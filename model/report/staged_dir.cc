@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
@@ -101,6 +102,7 @@ int register_staging(const fs::path& path, Kind kind = kFolder) {
   for (int i = 0; i < kSlots; ++i) {
     if (g_used[i] == 0 && s.size() < kPathBytes) {
       std::memcpy(g_staging[i], s.c_str(), s.size() + 1);
+      std::atomic_signal_fence(std::memory_order_release);  // the path before the handler sees it
       g_used[i] = kind;
       return i;
     }

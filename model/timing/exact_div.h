@@ -43,15 +43,15 @@ double repeat_units(double s, int64_t times, Unit&& unit) {
   while (times >= 2) {
     const double next = unit(unit(s));
     times -= 2;
+    if (next == s) {
+      times &= 1;  // unit is a function of s alone: every later pair leaves s as it is too
+      break;
+    }
     const int e = binade(s);
-    const bool steady = have_prev && prev >= DBL_MIN && binade(prev) == e && binade(next) == e;
+    const bool steady = have_prev && prev >= DBL_MIN && std::isfinite(next) && binade(prev) == e &&
+                        binade(next) == e;
     if (steady) {
-      const int64_t step = in_ulps(next, e) - in_ulps(s, e);
-      if (step == 0) {
-        s = next;
-        times &= 1;  // every later pair adds nothing
-        break;
-      }
+      const int64_t step = in_ulps(next, e) - in_ulps(s, e);  // > 0: next != s
       const int64_t at = in_ulps(next, e);
       const int64_t end = int64_t{1} << 53;  // 2^e in ulps
       const int64_t jumps = std::min((end - 1 - at) / step, times / 2);

@@ -704,21 +704,24 @@ GemmTiming time_compat(const workload::GemmSpec& g, const ArchSpec& arch) {
   const workload::ConvShape shape =
       g.conv ? *g.conv : workload::ConvShape::from_gemm(g.m, g.n, g.k);
   const CompatLayer c = compat_compute_and_sram(shape, arch);
+  // Cycles may leave 64 bits where the MACs do not (a fold's rows are R + C more than its
+  // MACs need): every product is checked.
+  const int64_t macs = checked_mul(checked_mul(g.m, g.n), g.k);
   GemmTiming out;
-  out.cycles = c.total_cycles * g.repeat;
+  out.cycles = checked_mul(c.total_cycles, g.repeat);
   out.compute_cycles = out.cycles;
-  out.macs = g.macs() * g.repeat;
+  out.macs = checked_mul(macs, g.repeat);
   out.tiles = compat_geometry(shape, arch.array).folds;
   // SCALE-Sim's SRAM counts (words) at the GEMM's element widths; every PE busy for each MAC,
   // as SCALE-Sim's utilization assumes.
   ActionCounts& a = out.actions;
-  a.ifmap_read_bits = c.sram_ifmap.count * detail::element_bits(g.a);
-  a.filter_read_bits = c.sram_filter.count * detail::element_bits(g.b);
-  a.ofmap_write_bits = c.sram_ofmap.count * detail::accumulator_bits(g);
-  a.pe_busy_cycles = g.macs();
-  (detail::accumulator_bits(g) == 32 ? a.acc_adds_fp32 : a.acc_adds_fp16) = g.macs();
+  a.ifmap_read_bits = checked_mul(c.sram_ifmap.count, detail::element_bits(g.a));
+  a.filter_read_bits = checked_mul(c.sram_filter.count, detail::element_bits(g.b));
+  a.ofmap_write_bits = checked_mul(c.sram_ofmap.count, detail::accumulator_bits(g));
+  a.pe_busy_cycles = macs;
+  (detail::accumulator_bits(g) == 32 ? a.acc_adds_fp32 : a.acc_adds_fp16) = macs;
   if (num::is_4bit(g.a.format) && num::is_4bit(g.b.format)) {
-    a.chunk_sums = g.macs();
+    a.chunk_sums = macs;
   }
   finish_counts(g, out.macs, out.cycles, arch.array.rows * arch.array.cols, g.repeat, a);
   out.utilization = c.overall_util_pct / 100;

@@ -169,4 +169,19 @@ TEST_F(RunLimits, ScalesimRefusesDramStreamsAboveTheLimits) {
   }
 }
 
+// nibble cosim estimates the RTL's cycles from the analytic timing (whose cost does not grow
+// with the GEMM) and refuses 10^6 x 10^6 x 64 on the 8x8 array (about 1.6e10 tiles) at once.
+TEST_F(RunLimits, CosimRefusesWorkAboveTheLimits) {
+  const std::string trace = write_trace("gemm g m=1000000 n=1000000 k=64 a=int4 b=int4");
+  const fs::path out = dir_ / "out";
+  const auto r = run_command(kNibble + " cosim -q --set array.rows=8 --set array.cols=8 " +
+                             "--set pe.lanes=1 --trace " + trace + " -o " + out.string());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(lines(r.err), 1U) << r.err;
+  EXPECT_NE(r.err.find("the co-simulation would take about"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("RTL cycles"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--allow-long"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
 }  // namespace

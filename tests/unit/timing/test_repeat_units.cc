@@ -89,6 +89,18 @@ TEST(RepeatUnits, LongRunsCostCallsPerBinadeNotPerUnit) {
   // Past 2^53 an addend of 1 is a tie at every step and rounds to even: the sum stays at 2^53.
   const double stuck = repeat_units(std::ldexp(1.0, 53), 1000000, [](double s) { return s + 1; });
   EXPECT_EQ(stuck, std::ldexp(1.0, 53));
+  // A unit that leaves the sum alone, at zero: one pair tells, whatever the count.
+  calls = 0;
+  EXPECT_EQ(repeat_units(0.0, int64_t{1} << 62,
+                         [&](double s) {
+                           ++calls;
+                           return s + 0.0;
+                         }),
+            0.0);
+  EXPECT_LE(calls, 2);
+  // A sum that overflows to infinity stays there, as the loop's does.
+  EXPECT_EQ(repeat_units(1e308, 1000, [](double s) { return s + 1e308; }),
+            naive(1e308, 1000, {1e308}));
 }
 
 }  // namespace

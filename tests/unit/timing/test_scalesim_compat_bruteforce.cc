@@ -664,6 +664,14 @@ TEST(ScaleSimCompatLimits, CountsBeyond64BitsAreRefused) {
     SCOPED_TRACE(df);
     EXPECT_THROW(nibble::timing::time_compat(g, arch), std::overflow_error);
   }
+  // Cycles beyond 64 bits where the MACs fit: 67,108,864 folds of 95 rows, 2^31 - 1 times.
+  nibble::workload::GemmSpec tall;
+  tall.name = "tall";
+  tall.m = 1, tall.n = 1, tall.k = 2147483647, tall.repeat = 2147483647;
+  ArchSpec arch;
+  arch.mode = nibble::timing::TimingMode::kCompat;
+  arch.pe.lanes = 1;
+  EXPECT_THROW(nibble::timing::time_compat(tall, arch), std::overflow_error);
 }
 
 // Arrays and fold counts far beyond anything SCALE-Sim could simulate cost no more than small
