@@ -39,6 +39,13 @@ std::string dims(const char* what, int64_t rows, int64_t cols) {
 // `expected` bytes are read: a longer file is reported by its size without reading it.
 std::string read_data_file(const std::string& path, const workload::SourceLocation& where,
                            const std::string& what, int64_t expected, const std::string& shape) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
+    throw frontend::InputError(where.file, where.line,
+                               what +
+                                   ": not a regular file (a folder, device, FIFO or socket): "
+                                   "data files are checked by their size");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw frontend::InputError(where.file, where.line, what + ": cannot open file");
@@ -74,6 +81,9 @@ std::string read_operand_file(const std::string& path, const workload::SourceLoc
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     fail("is a directory, not a file");
+  }
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
+    fail("not a regular file (a device, FIFO or socket): operand files are checked by their size");
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
