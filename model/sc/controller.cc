@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "model/functional/tensors.h"
+#include "model/sc/asan_stacks.h"
 #include "model/sc/cycles.h"
 #include "model/sc/gather_scatter.h"
 #include "model/timing/int_math.h"
@@ -55,6 +56,7 @@ Controller::Controller(const sc_core::sc_module_name& name, const EngineJob& job
 }
 
 void Controller::run() {
+  const ProcessStackForLsan lsan_root;  // this stack holds the locals while suspended
   try {
     const std::vector<workload::GemmSpec>& gemms = job_.workload->gemms;
     results_.reserve(gemms.size());

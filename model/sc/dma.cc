@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "model/sc/asan_stacks.h"
 #include "model/sc/controller.h"
 #include "model/sc/cycles.h"
 #include "model/timing/int_math.h"
@@ -66,6 +67,7 @@ void Dma::close() {
 }
 
 void Dma::run() {
+  const ProcessStackForLsan lsan_root;  // this stack holds the locals while suspended
   try {
     serve();
   } catch (...) {

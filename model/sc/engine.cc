@@ -15,6 +15,7 @@
 #include "model/numerics/product.h"
 #include "model/numerics/scale_unit.h"
 #include "model/sc/accelerator.h"
+#include "model/sc/asan_stacks.h"
 #include "model/sc/cycles.h"
 #include "model/sc/scale_unit.h"
 
@@ -225,7 +226,10 @@ std::vector<std::vector<GemmResult>> run_engine(const std::vector<EngineJob>& jo
       accelerators.push_back(
           std::make_unique<Accelerator>(name.c_str(), jobs[j], j, options, vcd.get()));
     }
-    sc_core::sc_start();
+    {
+      MainStackForAsan main_stack;  // ASan's bounds of this stack, lost in the kernel (D8)
+      sc_core::sc_start();
+    }
     for (size_t j = 0; j < jobs.size(); ++j) {
       const Controller& c = accelerators[j]->controller();
       if (c.error()) {
