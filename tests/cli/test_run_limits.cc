@@ -169,6 +169,29 @@ TEST_F(RunLimits, ScalesimRefusesDramStreamsAboveTheLimits) {
   }
 }
 
+// D6: a 2147483647 x 2147483647 array, which SCALE-Sim's fold walk could never finish, is one
+// fold of closed forms: Total Cycles by hand, P - 1 with P = 2R + C + M - 2 (ws, M = 64).
+TEST_F(RunLimits, ScalesimOnTheLargestArrayIsImmediate) {
+  const fs::path cfg = dir_ / "big.cfg";
+  std::ofstream(cfg) << "[general]\nrun_name = run\n[architecture_presets]\n"
+                        "ArrayHeight: 2147483647\nArrayWidth: 2147483647\nIfmapSramSzkB: 64\n"
+                        "FilterSramSzkB: 64\nOfmapSramSzkB: 64\nIfmapOffset: 0\n"
+                        "FilterOffset: 10000000\nOfmapOffset: 20000000\nBandwidth: 10\n"
+                        "Dataflow: ws\nMemoryBanks: 1\n[run_presets]\nInterfaceBandwidth: CALC\n";
+  const fs::path topo = dir_ / "t.csv";
+  std::ofstream(topo) << "Layer, M, N, K,\nsq, 64, 64, 64,\n";
+  const fs::path out = dir_ / "out";
+  const auto r = run_command(kNibble + " scalesim -q -i gemm -c " + cfg.string() + " -t " +
+                             topo.string() + " -p " + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(out / "run" / "COMPUTE_REPORT.csv");
+  std::string header, row;
+  std::getline(in, header);
+  std::getline(in, row);
+  const int64_t r_ = 2147483647;
+  EXPECT_EQ(row.rfind("0, " + std::to_string(2 * r_ + r_ + 64 - 2 - 1) + ",", 0), 0U) << row;
+}
+
 // nibble cosim estimates the RTL's cycles from the analytic timing (whose cost does not grow
 // with the GEMM) and refuses 10^6 x 10^6 x 64 on the 8x8 array (about 1.6e10 tiles) at once.
 TEST_F(RunLimits, CosimRefusesWorkAboveTheLimits) {
