@@ -40,16 +40,6 @@ struct Heaviest {
   }
 };
 
-std::string count_text(double v) {
-  char buf[32];
-  if (v < 1e6) {
-    std::snprintf(buf, sizeof buf, "%.0f", v);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.2g", v);
-  }
-  return buf;
-}
-
 std::string bytes_text(double b) {
   char buf[32];
   if (b >= 1 << 30) {
@@ -113,11 +103,12 @@ WorkEstimate estimate_systemc(const std::vector<energy::ArrayJob>& jobs,
       heaviest.offer(s, workload::gemm_where(g));
     }
   }
-  e.what = count_text(tiles) + " tiles";
+  e.what = report::si_text(tiles) + " tiles";
   if (mode == sc::EngineMode::kFunctional) {
-    e.what += ", " + count_text(macs) + " MACs and " + count_text(elements) + " elements of values";
+    e.what += ", " + report::si_text(macs) + " MACs and " + report::si_text(elements) +
+              " elements of values";
   } else if (mode == sc::EngineMode::kDetailed) {
-    e.what += ", " + count_text(pe_steps) + " PE-cycles one by one";
+    e.what += ", " + report::si_text(pe_steps) + " PE-cycles one by one";
   }
   e.heaviest = heaviest.where;
   return e;
@@ -145,7 +136,7 @@ WorkEstimate estimate_cosim(const workload::Workload& w, const timing::ArchSpec&
     heaviest.offer(s, workload::gemm_where(g));
   }
   e.bytes += out_bytes;
-  e.what = count_text(cycles) + " RTL cycles on " + count_text(pes) + " PE lanes";
+  e.what = report::si_text(cycles) + " RTL cycles on " + report::si_text(pes) + " PE lanes";
   e.heaviest = heaviest.where;
   return e;
 }
@@ -165,7 +156,7 @@ WorkEstimate estimate_scalesim_dram(const workload::Workload& w,
     e.bytes = std::max(e.bytes, (d(g.m) + d(g.k)) * kScalesimBytesPerTableEntry);
     heaviest.offer(s, workload::gemm_where(g));
   }
-  e.what = count_text(accesses) + " SRAM accesses streamed for the DRAM columns";
+  e.what = report::si_text(accesses) + " SRAM accesses streamed for the DRAM columns";
   e.heaviest = heaviest.where;
   return e;
 }

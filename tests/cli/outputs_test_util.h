@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -32,6 +33,12 @@ namespace fs = std::filesystem;
 // rename_delay_ms >= 0, the preload library `preload` delaying each staging rename (or only the
 // first delay_count ones, when that is >= 0) by that many milliseconds. Returns the child's
 // pid; the caller waits for it (wait_for).
+// The seed of the crash and race tests' random delays: NIBBLE_CRASH_SEED, else 18.
+inline uint64_t crash_seed() {
+  const char* s = std::getenv("NIBBLE_CRASH_SEED");
+  return s != nullptr ? std::strtoull(s, nullptr, 10) : 18;
+}
+
 inline pid_t start(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err,
                    const std::string& preload = "", int rename_delay_ms = -1,
                    int delay_count = -1) {

@@ -27,6 +27,7 @@
 namespace {
 
 namespace fs = std::filesystem;
+using nibble::test::crash_seed;
 using nibble::test::Folder;
 using nibble::test::read_folder;
 using nibble::test::run_to_end;
@@ -39,11 +40,6 @@ using nibble::test::which;
 const std::string kNibble = NIBBLE_BINARY;
 const std::string kSource = NIBBLE_SOURCE_DIR;
 const std::string kPreload = NIBBLE_RENAME_DELAY_LIB;
-
-uint64_t seed() {
-  const char* s = std::getenv("NIBBLE_CRASH_SEED");
-  return s != nullptr ? std::strtoull(s, nullptr, 10) : 18;
-}
 
 class OutputsCrash : public ::testing::Test {
  protected:
@@ -97,9 +93,9 @@ class OutputsCrash : public ::testing::Test {
     ASSERT_NE(ref_new, ref_old);
     ASSERT_TRUE(ref_new.count(job.last_file));
 
-    std::mt19937_64 rng(seed());
+    std::mt19937_64 rng(crash_seed());
     std::ostringstream log;
-    log << "seed " << seed() << " (NIBBLE_CRASH_SEED), reference run " << seconds << " s\n";
+    log << "seed " << crash_seed() << " (NIBBLE_CRASH_SEED), reference run " << seconds << " s\n";
     int killed = 0;
     std::map<std::string, int> outcomes;
     fs::remove_all(job.out);

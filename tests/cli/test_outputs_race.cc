@@ -26,6 +26,7 @@
 namespace {
 
 namespace fs = std::filesystem;
+using nibble::test::crash_seed;
 using nibble::test::Folder;
 using nibble::test::read_file;
 using nibble::test::read_folder;
@@ -40,11 +41,6 @@ const std::string kNibble = NIBBLE_BINARY;
 const std::string kSource = NIBBLE_SOURCE_DIR;
 const std::string kPreload = NIBBLE_RENAME_DELAY_LIB;
 constexpr int kHoldMs = 500;  // the holder's first staging rename is delayed this long
-
-uint64_t seed() {
-  const char* s = std::getenv("NIBBLE_CRASH_SEED");
-  return s != nullptr ? std::strtoull(s, nullptr, 10) : 18;
-}
 
 // Waits (at most 30 s) until `path` exists or process pid has ended; returns whether it exists.
 bool wait_until_exists(const fs::path& path, pid_t pid) {
@@ -134,10 +130,10 @@ TEST_F(OutputsRace, SecondRunIntoAClaimedFolderFailsAndTheFirstWinsWhole) {
   }
   ASSERT_FALSE(HasFailure());
 
-  std::mt19937_64 rng(seed());
+  std::mt19937_64 rng(crash_seed());
   std::uniform_int_distribution<int> stagger(0, 250);
   std::ostringstream log;
-  log << "seed " << seed() << " (NIBBLE_CRASH_SEED)\n";
+  log << "seed " << crash_seed() << " (NIBBLE_CRASH_SEED)\n";
   const fs::path out = tmp_ / "out";
   const std::string notes = "not nibble's\n";
   for (const std::string start_state : {"absent", "earlier output", "earlier output + notes"}) {

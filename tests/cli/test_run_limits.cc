@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -31,6 +32,17 @@ class RunLimits : public ::testing::Test {
     const fs::path p = dir_ / "t.trace";
     std::ofstream(p) << "nibble-trace 1\n" << gemm_line << "\n";
     return p.string();
+  }
+  // A SCALE-Sim .cfg of a side x side ws array, 64 KiB buffers, CALC mode.
+  fs::path write_cfg(int64_t side) {
+    const fs::path p = dir_ / ("a" + std::to_string(side) + ".cfg");
+    std::ofstream(p) << "[general]\nrun_name = run\n[architecture_presets]\nArrayHeight: " << side
+                     << "\nArrayWidth: " << side
+                     << "\nIfmapSramSzkB: 64\nFilterSramSzkB: 64\nOfmapSramSzkB: 64\n"
+                        "IfmapOffset: 0\nFilterOffset: 10000000\nOfmapOffset: 20000000\n"
+                        "Bandwidth: 10\nDataflow: ws\nMemoryBanks: 1\n[run_presets]\n"
+                        "InterfaceBandwidth: CALC\n";
+    return p;
   }
   static size_t lines(const std::string& s) {
     return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
@@ -148,12 +160,7 @@ TEST_F(RunLimits, HugeGemmsAreTimedAnalytically) {
 // anything runs: 64 x 1073741825 x 64 (3.4e11 accesses), and the row x, 2147483647, 1, 1,
 // whose im2col tables would take 48 GiB.
 TEST_F(RunLimits, ScalesimRefusesDramStreamsAboveTheLimits) {
-  const fs::path cfg = dir_ / "a.cfg";
-  std::ofstream(cfg) << "[general]\nrun_name = run\n[architecture_presets]\nArrayHeight: 32\n"
-                        "ArrayWidth: 32\nIfmapSramSzkB: 64\nFilterSramSzkB: 64\n"
-                        "OfmapSramSzkB: 64\nIfmapOffset: 0\nFilterOffset: 10000000\n"
-                        "OfmapOffset: 20000000\nBandwidth: 10\nDataflow: ws\n"
-                        "MemoryBanks: 1\n[run_presets]\nInterfaceBandwidth: CALC\n";
+  const fs::path cfg = write_cfg(32);
   for (const char* row : {"wide, 64, 1073741825, 64,", "x, 2147483647, 1, 1,"}) {
     SCOPED_TRACE(row);
     const fs::path topo = dir_ / "t.csv";
@@ -172,12 +179,7 @@ TEST_F(RunLimits, ScalesimRefusesDramStreamsAboveTheLimits) {
 // D6: a 2147483647 x 2147483647 array, which SCALE-Sim's fold walk could never finish, is one
 // fold of closed forms: Total Cycles by hand, P - 1 with P = 2R + C + M - 2 (ws, M = 64).
 TEST_F(RunLimits, ScalesimOnTheLargestArrayIsImmediate) {
-  const fs::path cfg = dir_ / "big.cfg";
-  std::ofstream(cfg) << "[general]\nrun_name = run\n[architecture_presets]\n"
-                        "ArrayHeight: 2147483647\nArrayWidth: 2147483647\nIfmapSramSzkB: 64\n"
-                        "FilterSramSzkB: 64\nOfmapSramSzkB: 64\nIfmapOffset: 0\n"
-                        "FilterOffset: 10000000\nOfmapOffset: 20000000\nBandwidth: 10\n"
-                        "Dataflow: ws\nMemoryBanks: 1\n[run_presets]\nInterfaceBandwidth: CALC\n";
+  const fs::path cfg = write_cfg(2147483647);
   const fs::path topo = dir_ / "t.csv";
   std::ofstream(topo) << "Layer, M, N, K,\nsq, 64, 64, 64,\n";
   const fs::path out = dir_ / "out";
