@@ -78,31 +78,41 @@ module nibble_mac_array #(
   end
 
   logic en;
+  logic ws_or_is;  // the configured dataflow is ws or is
 
-  // Lane wires between PEs. x_*[i][j] is the row lane into PE(i, j), x_*[i][NumCols] leaves the
-  // east edge; the north-south lanes likewise, [NumRows] leaving the south edge.
-  // split_var (Verilator only; a comment elsewhere): each element becomes a net of its own.
-  // Without it, Verilator sees one array fed by the edge inputs, so every PE's logic that
-  // reads a lane was re-evaluated whenever any input changed (twice a cycle); with it, only
-  // the edge PEs' is (docs/cosim.md, "Speed").
-  logic              x_valid [NumRows][NumCols+1] /* verilator split_var */;
-  logic              x_data  [NumRows][NumCols+1] /* verilator split_var */;
-  logic              x_first [NumRows][NumCols+1] /* verilator split_var */;
-  logic              x_last  [NumRows][NumCols+1] /* verilator split_var */;
-  logic [Lanes-1:0][3:0] x_code [NumRows][NumCols+1] /* verilator split_var */;
-  logic [Lanes-1:0]  x_en    [NumRows][NumCols+1] /* verilator split_var */;
-  logic              b_valid [NumRows+1][NumCols] /* verilator split_var */;
-  logic              b_data  [NumRows+1][NumCols] /* verilator split_var */;
-  logic [Lanes-1:0][3:0] b_code [NumRows+1][NumCols] /* verilator split_var */;
-  logic [Lanes-1:0]  b_en    [NumRows+1][NumCols] /* verilator split_var */;
-  logic              p_valid [NumRows+1][NumCols] /* verilator split_var */;
-  logic              p_data  [NumRows+1][NumCols] /* verilator split_var */;
-  logic [15:0]       p_value [NumRows+1][NumCols] /* verilator split_var */;
-  logic              w_valid [NumRows+1][NumCols] /* verilator split_var */;
-  logic              w_data  [NumRows+1][NumCols] /* verilator split_var */;
-  logic [RowWidth-1:0] w_row [NumRows+1][NumCols] /* verilator split_var */;
-  logic [Lanes-1:0][3:0] w_code [NumRows+1][NumCols] /* verilator split_var */;
-  logic [Lanes-1:0]  w_en    [NumRows+1][NumCols] /* verilator split_var */;
+  // ---- The PEs' registers ---------------------------------------------------------------
+  // One array per register, [i][j] being PE(i, j)'s. The four paths' registers are what the PE
+  // passes on: x_* (row path) to PE(i, j + 1), b_*, p_* and w_* (column, partial-sum and
+  // preload paths) to PE(i + 1, j); the last row's p_* are the results.
+  logic                  x_valid_q     [NumRows][NumCols];  // row path: a wave's token
+  logic                  x_data_q      [NumRows][NumCols];  // it carries elements
+  logic                  x_first_q     [NumRows][NumCols];  // the tile's first wave
+  logic                  x_last_q      [NumRows][NumCols];  // os: an output-completing last step
+  logic [Lanes-1:0][3:0] x_code_q      [NumRows][NumCols];  // the chunk's codes, lane l = [l]
+  logic [Lanes-1:0]      x_en_q        [NumRows][NumCols];  // its lane enables
+  logic                  b_valid_q     [NumRows][NumCols];  // column path (os: B)
+  logic                  b_data_q      [NumRows][NumCols];
+  logic [Lanes-1:0][3:0] b_code_q      [NumRows][NumCols];
+  logic [Lanes-1:0]      b_en_q        [NumRows][NumCols];
+  logic                  p_valid_q     [NumRows][NumCols];  // partial-sum path / os drain chain
+  logic                  p_data_q      [NumRows][NumCols];  // an output element (else a bubble)
+  logic [15:0]           p_value_q     [NumRows][NumCols];  // binary16
+  logic                  w_valid_q     [NumRows][NumCols];  // preload path (ws/is)
+  logic                  w_data_q      [NumRows][NumCols];
+  logic [RowWidth-1:0]   w_row_q       [NumRows][NumCols];  // the row the token is for
+  logic [Lanes-1:0][3:0] w_code_q      [NumRows][NumCols];
+  logic [Lanes-1:0]      w_en_q        [NumRows][NumCols];
+  logic                  shadow_full_q [NumRows][NumCols];  // ws/is: shadow loaded, not swapped in
+  logic                  shadow_data_q [NumRows][NumCols];
+  logic [Lanes-1:0][3:0] shadow_code_q [NumRows][NumCols];
+  logic [Lanes-1:0]      shadow_en_q   [NumRows][NumCols];
+  logic                  stat_data_q   [NumRows][NumCols];  // ws/is: the stationary chunk in use
+  logic [Lanes-1:0][3:0] stat_code_q   [NumRows][NumCols];
+  logic [Lanes-1:0]      stat_en_q     [NumRows][NumCols];
+  logic [15:0]           acc_q         [NumRows][NumCols];  // os: the accumulator
+  logic                  out_full_q    [NumRows][NumCols];  // os: a result waits to drain
+  logic                  out_data_q    [NumRows][NumCols];
+  logic [15:0]           out_value_q   [NumRows][NumCols];
 
   // os: the bottom PE of column j did the last step of an output-completing tile in the
   // previous cycle, so every PE of the column holds its result: the column's drain starts.
@@ -122,101 +132,265 @@ module nibble_mac_array #(
     end
   end
 
-  for (genvar i = 0; i < NumRows; i++) begin : gen_west
-    assign x_valid[i][0] = row_valid_i[i];
-    assign x_data[i][0] = row_data_i[i];
-    assign x_first[i][0] = row_first_i[i];
-    assign x_last[i][0] = row_last_i[i];
-    assign x_code[i][0] = row_code_i[4*Lanes*i +: 4*Lanes];
-    assign x_en[i][0] = row_en_i[Lanes*i +: Lanes];
-  end
+  assign ws_or_is = dataflow_q != nibble_pkg::DfOs;
 
-  for (genvar j = 0; j < NumCols; j++) begin : gen_north
-    assign b_valid[0][j] = col_valid_i[j];
-    assign b_data[0][j] = col_data_i[j];
-    assign b_code[0][j] = col_code_i[4*Lanes*j +: 4*Lanes];
-    assign b_en[0][j] = col_en_i[Lanes*j +: Lanes];
-    // os: the drain chain enters empty from the north.
-    assign p_valid[0][j] = (dataflow_q != nibble_pkg::DfOs) && psum_valid_i[j];
-    assign p_data[0][j] = psum_data_i[j];
-    assign p_value[0][j] = psum_i[16*j +: 16];
-    assign w_valid[0][j] = w_valid_i[j];
-    assign w_data[0][j] = w_data_i[j];
-    assign w_row[0][j] = w_row_i[RowWidth*j +: RowWidth];
-    assign w_code[0][j] = w_code_i[4*Lanes*j +: 4*Lanes];
-    assign w_en[0][j] = w_en_i[Lanes*j +: Lanes];
-  end
-
-  for (genvar i = 0; i < NumRows; i++) begin : gen_rows
-    for (genvar j = 0; j < NumCols; j++) begin : gen_cols
-      nibble_pe #(
-        .RowWidth(RowWidth),
-        .Lanes   (Lanes),
-        .Fp4Bias (Fp4Bias)
-      ) u_pe (
-        .clk_i       (clk_i),
-        .rst_ni      (rst_ni),
-        .row_i       (RowWidth'(i)),
-        .en_i        (en),
-        .dataflow_i  (dataflow_q),
-        .fmt_a_i     (fmt_a_q),
-        .fmt_b_i     (fmt_b_q),
-        .x_valid_i   (x_valid[i][j]),
-        .x_data_i    (x_data[i][j]),
-        .x_first_i   (x_first[i][j]),
-        .x_last_i    (x_last[i][j]),
-        .x_code_i    (x_code[i][j]),
-        .x_en_i      (x_en[i][j]),
-        .x_valid_o   (x_valid[i][j+1]),
-        .x_data_o    (x_data[i][j+1]),
-        .x_first_o   (x_first[i][j+1]),
-        .x_last_o    (x_last[i][j+1]),
-        .x_code_o    (x_code[i][j+1]),
-        .x_en_o      (x_en[i][j+1]),
-        .b_valid_i   (b_valid[i][j]),
-        .b_data_i    (b_data[i][j]),
-        .b_code_i    (b_code[i][j]),
-        .b_en_i      (b_en[i][j]),
-        .b_valid_o   (b_valid[i+1][j]),
-        .b_data_o    (b_data[i+1][j]),
-        .b_code_o    (b_code[i+1][j]),
-        .b_en_o      (b_en[i+1][j]),
-        .p_valid_i   (p_valid[i][j]),
-        .p_data_i    (p_data[i][j]),
-        .p_value_i   (p_value[i][j]),
-        .p_valid_o   (p_valid[i+1][j]),
-        .p_data_o    (p_data[i+1][j]),
-        .p_value_o   (p_value[i+1][j]),
-        .w_valid_i   (w_valid[i][j]),
-        .w_data_i    (w_data[i][j]),
-        .w_row_i     (w_row[i][j]),
-        .w_code_i    (w_code[i][j]),
-        .w_en_i      (w_en[i][j]),
-        .w_valid_o   (w_valid[i+1][j]),
-        .w_data_o    (w_data[i+1][j]),
-        .w_row_o     (w_row[i+1][j]),
-        .w_code_o    (w_code[i+1][j]),
-        .w_en_o      (w_en[i+1][j]),
-        .drain_load_i(drain_load_q[j])
-      );
-    end
-  end
-
-  for (genvar j = 0; j < NumCols; j++) begin : gen_drain_load
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        drain_load_q[j] <= 1'b0;
-      end else if (en) begin
-        drain_load_q[j] <= (dataflow_q == nibble_pkg::DfOs) && x_valid[NumRows-1][j] &&
-                           x_last[NumRows-1][j];
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      drain_load_q <= '0;
+    end else if (en) begin
+      for (int j = 0; j < int'(NumCols); j++) begin
+        drain_load_q[j] <= !ws_or_is && x_valid_q[NumRows-1][j] && x_last_q[NumRows-1][j];
       end
     end
   end
 
+  // ---- The PEs ---------------------------------------------------------------------------
+  // One clock edge of every PE. PE(i, j) reads the registers of its west and north neighbours
+  // (or the array's edge inputs) and its own, and writes its own. The loop visits the PEs from
+  // the last row and column back to the first, so a PE's neighbours are read before their
+  // own step overwrites them: each register takes, at the edge, the value computed from the
+  // registers' values before it, as one nonblocking assignment per register would. (Written
+  // as one loop, so that a simulator has one copy of the PE's code for the whole array, not one
+  // per instance; docs/cosim.md, "Speed".)
+  //
+  // ws/is: the PE multiplies the passing operand's L codes by its L stationary codes and adds
+  // the chunk's sum to the passing partial sum (datapath::pe_step; is swaps the roles: A
+  // stationary, B passing); the stationary mask enables the lanes, as the model takes the
+  // stationary chunk's length. The stationary register takes the shadow register's value when
+  // the first wave of a tile passes (swap), in the same cycle the PE computes that wave with
+  // it. A preload token may be captured in the swap cycle (the swap takes the old value) but
+  // not while the shadow holds a tile not yet swapped in.
+  // os: the PE accumulates the chunk of A x B into its own register, from +0 at a first step;
+  // A's mask enables the lanes (B's must equal it). At the last step of an output-completing
+  // tile it also copies the result into its output register; drain_load_q then makes the
+  // column's partial-sum registers load the results and shift them out, bottom row first.
+  // A PE whose chunk is empty (mask 0) does not MAC: its partial sum passes unchanged, as the
+  // model's bypass (adding +0 would turn a -0 partial sum into +0).
+  // The assertions check the schedule's rules (the controller's contract; docs/rtl.md).
+  always_ff @(posedge clk_i or negedge rst_ni) begin : pes
+    // The loop's variables and temporaries (PE(i, j)'s inputs and step) are not in the waves:
+    // after the loop they hold PE(0, 0)'s; every PE's registers are there. Tracing is back on
+    // after this block.
+    // verilator tracing_off
+    // PE(i, j)'s inputs: its west neighbour's row path, its north neighbour's column paths.
+    logic                  x_valid, x_data, x_first, x_last;
+    logic [Lanes-1:0][3:0] x_code;
+    logic [Lanes-1:0]      x_en;
+    logic                  b_valid, b_data;
+    logic [Lanes-1:0][3:0] b_code;
+    logic [Lanes-1:0]      b_en;
+    logic                  p_valid, p_data;
+    logic [15:0]           p_value;
+    logic                  w_valid, w_data;
+    logic [RowWidth-1:0]   w_row;
+    logic [Lanes-1:0][3:0] w_code;
+    logic [Lanes-1:0]      w_en;
+    // Its step.
+    logic                  swap;      // ws/is: the first wave of a tile passes
+    logic                  capture;   // ws/is: a preload token for this row arrives
+    logic                  stat_data; // the stationary chunk this cycle (after a swap)
+    logic [Lanes-1:0][3:0] stat_code;
+    logic [Lanes-1:0]      stat_en;
+    logic                  mac_en;
+    logic [Lanes-1:0][3:0] mac_a, mac_b;
+    logic [Lanes-1:0]      mac_lane_en;
+    logic [15:0]           mac_psum, mac_out;
+    if (!rst_ni) begin
+      for (int i = 0; i < int'(NumRows); i++) begin
+        for (int j = 0; j < int'(NumCols); j++) begin
+          x_valid_q[i][j] = 1'b0;
+          x_data_q[i][j] = 1'b0;
+          x_first_q[i][j] = 1'b0;
+          x_last_q[i][j] = 1'b0;
+          x_code_q[i][j] = '0;
+          x_en_q[i][j] = '0;
+          b_valid_q[i][j] = 1'b0;
+          b_data_q[i][j] = 1'b0;
+          b_code_q[i][j] = '0;
+          b_en_q[i][j] = '0;
+          p_valid_q[i][j] = 1'b0;
+          p_data_q[i][j] = 1'b0;
+          p_value_q[i][j] = '0;
+          w_valid_q[i][j] = 1'b0;
+          w_data_q[i][j] = 1'b0;
+          w_row_q[i][j] = '0;
+          w_code_q[i][j] = '0;
+          w_en_q[i][j] = '0;
+          shadow_full_q[i][j] = 1'b0;
+          shadow_data_q[i][j] = 1'b0;
+          shadow_code_q[i][j] = '0;
+          shadow_en_q[i][j] = '0;
+          stat_data_q[i][j] = 1'b0;
+          stat_code_q[i][j] = '0;
+          stat_en_q[i][j] = '0;
+          acc_q[i][j] = nibble_pkg::Fp16PosZero;
+          out_full_q[i][j] = 1'b0;
+          out_data_q[i][j] = 1'b0;
+          out_value_q[i][j] = '0;
+        end
+      end
+    end else if (en) begin
+      for (int i = int'(NumRows) - 1; i >= 0; i--) begin
+        for (int j = int'(NumCols) - 1; j >= 0; j--) begin
+          // ---- Inputs
+          if (j == 0) begin
+            x_valid = row_valid_i[i];
+            x_data  = row_data_i[i];
+            x_first = row_first_i[i];
+            x_last  = row_last_i[i];
+            x_code  = row_code_i[4*Lanes*i +: 4*Lanes];
+            x_en    = row_en_i[Lanes*i +: Lanes];
+          end else begin
+            x_valid = x_valid_q[i][j-1];
+            x_data  = x_data_q[i][j-1];
+            x_first = x_first_q[i][j-1];
+            x_last  = x_last_q[i][j-1];
+            x_code  = x_code_q[i][j-1];
+            x_en    = x_en_q[i][j-1];
+          end
+          if (i == 0) begin
+            b_valid = col_valid_i[j];
+            b_data  = col_data_i[j];
+            b_code  = col_code_i[4*Lanes*j +: 4*Lanes];
+            b_en    = col_en_i[Lanes*j +: Lanes];
+            p_valid = ws_or_is && psum_valid_i[j];  // os: the drain chain enters empty
+            p_data  = psum_data_i[j];
+            p_value = psum_i[16*j +: 16];
+            w_valid = w_valid_i[j];
+            w_data  = w_data_i[j];
+            w_row   = w_row_i[RowWidth*j +: RowWidth];
+            w_code  = w_code_i[4*Lanes*j +: 4*Lanes];
+            w_en    = w_en_i[Lanes*j +: Lanes];
+          end else begin
+            b_valid = b_valid_q[i-1][j];
+            b_data  = b_data_q[i-1][j];
+            b_code  = b_code_q[i-1][j];
+            b_en    = b_en_q[i-1][j];
+            p_valid = p_valid_q[i-1][j];
+            p_data  = p_data_q[i-1][j];
+            p_value = p_value_q[i-1][j];
+            w_valid = w_valid_q[i-1][j];
+            w_data  = w_data_q[i-1][j];
+            w_row   = w_row_q[i-1][j];
+            w_code  = w_code_q[i-1][j];
+            w_en    = w_en_q[i-1][j];
+          end
+
+          // ---- The MAC
+          swap      = ws_or_is && x_valid && x_first;
+          capture   = ws_or_is && w_valid && (w_row == RowWidth'(i));
+          stat_data = swap ? shadow_data_q[i][j] : stat_data_q[i][j];
+          stat_code = swap ? shadow_code_q[i][j] : stat_code_q[i][j];
+          stat_en   = swap ? shadow_en_q[i][j] : stat_en_q[i][j];
+          if (ws_or_is) begin
+            mac_en      = x_valid && x_data && stat_data && p_valid && p_data && (|stat_en);
+            mac_a       = (dataflow_q == nibble_pkg::DfIs) ? stat_code : x_code;
+            mac_b       = (dataflow_q == nibble_pkg::DfIs) ? x_code : stat_code;
+            mac_lane_en = stat_en;
+            mac_psum    = p_value;
+          end else begin
+            mac_en      = x_valid && x_data && b_valid && b_data && (|x_en);
+            mac_a       = x_code;
+            mac_b       = b_code;
+            mac_lane_en = x_en;
+            mac_psum    = x_first ? nibble_pkg::Fp16PosZero : acc_q[i][j];
+          end
+          mac_out = nibble_arith_pkg::lanes#(Lanes, Fp4Bias)::step(
+              fmt_a_q, fmt_b_q, mac_a, mac_b, mac_lane_en, mac_en, mac_psum);
+
+          // ---- Schedule assertions (verilator --assert)
+          assert (dataflow_q inside {nibble_pkg::DfOs, nibble_pkg::DfWs, nibble_pkg::DfIs})
+            else $error("nibble_mac_array: dataflow %0d is not os, ws or is", dataflow_q);
+          if (ws_or_is) begin
+            assert (x_valid == p_valid)
+              else $error("nibble_mac_array: PE(%0d, %0d): operand and partial sum out of step",
+                          i, j);
+            assert (!(capture && shadow_full_q[i][j] && !swap))
+              else $error("nibble_mac_array: PE(%0d, %0d): preload overwrote a tile not yet swapped in",
+                          i, j);
+            assert (!(swap && !shadow_full_q[i][j]))
+              else $error("nibble_mac_array: PE(%0d, %0d): first wave with no preloaded tile",
+                          i, j);
+            assert (!(mac_en && x_en != stat_en))
+              else $error("nibble_mac_array: PE(%0d, %0d): operand and stationary chunks of different lanes",
+                          i, j);
+          end else begin
+            assert (x_valid == b_valid)
+              else $error("nibble_mac_array: PE(%0d, %0d): A and B out of step", i, j);
+            assert (!(mac_en && x_en != b_en))
+              else $error("nibble_mac_array: PE(%0d, %0d): A and B chunks of different lanes",
+                          i, j);
+            assert (!(x_valid && x_last && out_full_q[i][j] && !drain_load_q[j]))
+              else $error("nibble_mac_array: PE(%0d, %0d): a result overwrote one not yet drained",
+                          i, j);
+            assert (!(drain_load_q[j] && p_valid))
+              else $error("nibble_mac_array: PE(%0d, %0d): drain started before the previous one left",
+                          i, j);
+          end
+
+          // ---- The PE's registers
+          // The partial-sum path: ws/is the MAC's result; os the drain chain's value from the
+          // north or, on drain_load_q, this PE's result.
+          if (!ws_or_is && drain_load_q[j]) begin
+            p_valid_q[i][j] = out_full_q[i][j];
+            p_data_q[i][j]  = out_data_q[i][j];
+            p_value_q[i][j] = out_value_q[i][j];
+          end else begin
+            p_valid_q[i][j] = p_valid;
+            p_data_q[i][j]  = p_data;
+            p_value_q[i][j] = ws_or_is ? mac_out : p_value;
+          end
+          if (!ws_or_is) begin
+            if (drain_load_q[j]) begin
+              out_full_q[i][j] = 1'b0;
+            end
+            if (x_valid) begin
+              acc_q[i][j] = mac_out;
+              if (x_last) begin
+                out_full_q[i][j]  = 1'b1;
+                out_data_q[i][j]  = x_data && b_data;
+                out_value_q[i][j] = mac_out;
+              end
+            end
+          end
+          if (swap) begin
+            stat_data_q[i][j]   = shadow_data_q[i][j];
+            stat_code_q[i][j]   = shadow_code_q[i][j];
+            stat_en_q[i][j]     = shadow_en_q[i][j];
+            shadow_full_q[i][j] = 1'b0;
+          end
+          if (capture) begin
+            shadow_data_q[i][j] = w_data;
+            shadow_code_q[i][j] = w_code;
+            shadow_en_q[i][j]   = w_en;
+            shadow_full_q[i][j] = 1'b1;
+          end
+          // The paths pass their tokens on; the preload path drops the one captured here.
+          x_valid_q[i][j] = x_valid;
+          x_data_q[i][j]  = x_data;
+          x_first_q[i][j] = x_first;
+          x_last_q[i][j]  = x_last;
+          x_code_q[i][j]  = x_code;
+          x_en_q[i][j]    = x_en;
+          b_valid_q[i][j] = b_valid;
+          b_data_q[i][j]  = b_data;
+          b_code_q[i][j]  = b_code;
+          b_en_q[i][j]    = b_en;
+          w_valid_q[i][j] = w_valid && !capture;
+          w_data_q[i][j]  = w_data;
+          w_row_q[i][j]   = w_row;
+          w_code_q[i][j]  = w_code;
+          w_en_q[i][j]    = w_en;
+        end
+      end
+    end
+  end
+  // verilator tracing_on
+
   // Results: the bottom row's partial-sum registers, real outputs only.
   for (genvar j = 0; j < NumCols; j++) begin : gen_south
-    assign res_valid_o[j] = p_valid[NumRows][j] && p_data[NumRows][j];
-    assign res_o[16*j +: 16] = p_value[NumRows][j];
+    assign res_valid_o[j] = p_valid_q[NumRows-1][j] && p_data_q[NumRows-1][j];
+    assign res_o[16*j +: 16] = p_value_q[NumRows-1][j];
   end
 
   assign en = !(|res_valid_o) || res_ready_i;

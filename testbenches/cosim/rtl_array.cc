@@ -687,10 +687,13 @@ bool rtl_array_built(int64_t rows, int64_t cols, int64_t lanes) {
   return find_built(rows, cols, lanes) != nullptr;
 }
 
-std::string rtl_array_sizes() {
+namespace {
+
+// The built arrays as text, rows x cols [x lanes, when not 1], joined by `separator`.
+std::string join_sizes(const char* separator) {
   std::string text;
   for (const BuiltArray& b : kBuiltArrays) {
-    text += (text.empty() ? "" : ", ") + std::to_string(b.rows) + "x" + std::to_string(b.cols);
+    text += (text.empty() ? "" : separator) + std::to_string(b.rows) + "x" + std::to_string(b.cols);
     if (b.lanes != 1) {
       text += "x" + std::to_string(b.lanes);
     }
@@ -698,14 +701,17 @@ std::string rtl_array_sizes() {
   return text;
 }
 
+}  // namespace
+
+std::string rtl_array_sizes() { return join_sizes(", "); }
+
 std::string rtl_array_not_built(int64_t rows, int64_t cols, int64_t lanes) {
-  return "array.rows x array.cols x pe.lanes = " + std::to_string(rows) + "x" +
-         std::to_string(cols) + "x" + std::to_string(lanes) +
+  const std::string size = std::to_string(rows) + "x" + std::to_string(cols);
+  return "array.rows x array.cols x pe.lanes = " + size + "x" + std::to_string(lanes) +
          ": no RTL array of this size is built in (built: " + rtl_array_sizes() +
-         "); to build one, add " + std::to_string(rows) + "x" + std::to_string(cols) +
-         (lanes == 1 ? "" : "x" + std::to_string(lanes)) +
-         " to NIBBLE_RTL_ARRAYS (testbenches/cosim/CMakeLists.txt, or cmake "
-         "-DNIBBLE_RTL_ARRAYS=...) and rebuild";
+         "); to build it, reconfigure the build folder with cmake -DNIBBLE_RTL_ARRAYS=\"" +
+         join_sizes(";") + ";" + size + (lanes == 1 ? "" : "x" + std::to_string(lanes)) +
+         "\" and rebuild (docs/cosim.md, \"Built arrays\")";
 }
 
 RtlArray::RtlArray(int64_t rows, int64_t cols, int64_t lanes, const RtlOptions& options)

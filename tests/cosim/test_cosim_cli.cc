@@ -193,13 +193,20 @@ TEST(Cosim, BadInputIsOneLineAndExitCodeTwo) {
                   "array.rows x array.cols x pe.lanes = 4x4x1: no RTL array of this size is built "
                   "in (built: " +
                       built_arrays() + ")");
+  // The command that builds it: the built list (NIBBLE_RTL_ARRAYS, ';'-separated) plus this size.
+  std::string cmake_list = built_arrays();
+  for (size_t at = cmake_list.find(", "); at != std::string::npos; at = cmake_list.find(", ")) {
+    cmake_list.replace(at, 2, ";");
+  }
   expect_rejected("--trace " + kSuite + " --set array.rows=4 --set array.cols=4 --set pe.lanes=1",
-                  "); to build one, add 4x4 to NIBBLE_RTL_ARRAYS (testbenches/cosim/"
-                  "CMakeLists.txt, or cmake -DNIBBLE_RTL_ARRAYS=...) and rebuild");
+                  "); to build it, reconfigure the build folder with cmake -DNIBBLE_RTL_ARRAYS=\"" +
+                      cmake_list + ";4x4\" and rebuild (docs/cosim.md, \"Built arrays\")");
   // The default PE has 4 lanes.
   expect_rejected("--trace " + kSuite + " --set array.rows=4 --set array.cols=4",
                   "4x4x4: no RTL array of this size is built in (built: " + built_arrays() +
-                      "); to build one, add 4x4x4 to NIBBLE_RTL_ARRAYS");
+                      "); to build it, reconfigure the build folder with cmake "
+                      "-DNIBBLE_RTL_ARRAYS=\"" +
+                      cmake_list + ";4x4x4\" and rebuild");
   expect_rejected("--trace " + kSuite + " --set array.rows=8 --set array.cols=8 --set pe.lanes=2",
                   "8x8x2: no RTL array of this size is built in");
   expect_rejected("--trace " + kSuite +

@@ -171,12 +171,14 @@ std::vector<std::string> rtl_interface(const std::string& module) {
 TEST(Docs, EveryRtlParameterAndPortIsDocumented) {
   const std::string rtl_doc = doc("rtl.md");
   size_t checked = 0;
-  // Every module file in rtl/ (the package is a table, documented as one).
+  // Every module file in rtl/ (the packages, *_pkg.sv, have no ports: a table and functions).
   std::vector<std::string> modules;
   for (const auto& entry :
        std::filesystem::directory_iterator(std::string(NIBBLE_SOURCE_DIR) + "/rtl")) {
     const std::filesystem::path& path = entry.path();
-    if (path.extension() == ".sv" && path.stem() != "nibble_pkg") {
+    const std::string stem = path.stem().string();
+    if (path.extension() == ".sv" && stem.size() >= 4 &&
+        stem.compare(stem.size() - 4, 4, "_pkg") != 0) {
       modules.push_back(path.stem().string());
     }
   }
@@ -193,7 +195,7 @@ TEST(Docs, EveryRtlParameterAndPortIsDocumented) {
       ++checked;
     }
   }
-  EXPECT_GE(checked, 80U);
+  EXPECT_GE(checked, 60U);
 }
 
 // Long options (--name) printed by a help text.
