@@ -146,13 +146,14 @@ package nibble_arith_pkg;
     return fp16_round#(AddFixWidth + 1, nibble_pkg::Fp16FixFracBits)::round(neg, mag);
   endfunction
 
+  // Two's complement bits of the widest lane product (num::kProductBits): FP4 x UINT4 reaches
+  // +-15 * 2^12.
+  localparam int unsigned LaneProductBits = 17;
+
   // One lane's product in units of 2^lsb (num::product_fixed), as a LaneProductBits two's
   // complement integer (the rules: lanes below). fp4_pair: one operand is FP4 (a_fp4: it is
   // A); a_signed / b_signed: INT4 rather than UINT4. A function of the package rather than of
   // the class lanes, so that a simulator inlines it into the step.
-  // Two's complement bits of the widest lane product (num::kProductBits): FP4 x UINT4 reaches
-  // +-15 * 2^12.
-  localparam int unsigned LaneProductBits = 17;
 
   function automatic logic [LaneProductBits-1:0] lane_product(logic fp4_pair, logic a_fp4,
                                                                logic a_signed, logic b_signed,

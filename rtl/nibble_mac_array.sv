@@ -60,7 +60,7 @@ module nibble_mac_array #(
   // Preload lanes (north edge), ws/is.
   input  logic [NumCols-1:0]          w_valid_i,       // a preload token enters column j
   input  logic [NumCols-1:0]          w_data_i,        // it carries an element
-  input  logic [RowWidth*NumCols-1:0] w_row_i,         // its row, column j in [RowWidth*j +: RowWidth]
+  input  logic [RowWidth*NumCols-1:0] w_row_i,         // its row, column j at RowWidth*j +: RowWidth
   input  logic [4*Lanes*NumCols-1:0]  w_code_i,        // codes, column j lane l at 4*(L*j+l) +: 4
   input  logic [Lanes*NumCols-1:0]    w_en_i,          // lane enables, column j lane l at L*j+l
   output logic                        in_ready_o,      // 1: the array takes this cycle's inputs
@@ -75,6 +75,9 @@ module nibble_mac_array #(
   end
   if (Lanes < 1 || Lanes > 64) begin : gen_lanes_err
     $error("nibble_mac_array: Lanes outside the admitted range [1, 64]");
+  end
+  if (Fp4Bias < nibble_pkg::Fp4MinBias || Fp4Bias > nibble_pkg::Fp4MaxBias) begin : gen_bias_err
+    $error("nibble_mac_array: Fp4Bias outside the admitted range [2, 13]");
   end
 
   logic en;
@@ -116,6 +119,7 @@ module nibble_mac_array #(
 
   // os: the bottom PE of column j did the last step of an output-completing tile in the
   // previous cycle, so every PE of the column holds its result: the column's drain starts.
+  // Written by the PE loop (nonblocking), from the bottom PE's inputs.
   logic [NumCols-1:0] drain_load_q;
 
   nibble_pkg::dataflow_e    dataflow_q;
@@ -134,16 +138,6 @@ module nibble_mac_array #(
 
   assign ws_or_is = dataflow_q != nibble_pkg::DfOs;
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      drain_load_q <= '0;
-    end else if (en) begin
-      for (int j = 0; j < int'(NumCols); j++) begin
-        drain_load_q[j] <= !ws_or_is && x_valid_q[NumRows-1][j] && x_last_q[NumRows-1][j];
-      end
-    end
-  end
-
   // ---- The PEs ---------------------------------------------------------------------------
   // One clock edge of every PE. PE(i, j) reads the registers of its west and north neighbours
   // (or the array's edge inputs) and its own, and writes its own. The loop visits the PEs from
@@ -151,7 +145,9 @@ module nibble_mac_array #(
   // own step overwrites them: each register takes, at the edge, the value computed from the
   // registers' values before it, as one nonblocking assignment per register would. (Written
   // as one loop, so that a simulator has one copy of the PE's code for the whole array, not one
-  // per instance; docs/cosim.md, "Speed".)
+  // per instance; docs/cosim.md, "Speed".) Outside this block only continuous assignments read
+  // the PE registers (the results, in_ready_o): no other clocked process may, since the
+  // registers change during the block's execution at the edge.
   //
   // ws/is: the PE multiplies the passing operand's L codes by its L stationary codes and adds
   // the chunk's sum to the passing partial sum (datapath::pe_step; is swaps the roles: A
@@ -196,6 +192,7 @@ module nibble_mac_array #(
     logic [Lanes-1:0]      mac_lane_en;
     logic [15:0]           mac_psum, mac_out;
     if (!rst_ni) begin
+      drain_load_q <= '0;
       for (int i = 0; i < int'(NumRows); i++) begin
         for (int j = 0; j < int'(NumCols); j++) begin
           x_valid_q[i][j] = 1'b0;
@@ -230,6 +227,8 @@ module nibble_mac_array #(
         end
       end
     end else if (en) begin
+      assert (dataflow_q inside {nibble_pkg::DfOs, nibble_pkg::DfWs, nibble_pkg::DfIs})
+        else $error("nibble_mac_array: dataflow %0d is not os, ws or is", dataflow_q);
       for (int i = int'(NumRows) - 1; i >= 0; i--) begin
         for (int j = int'(NumCols) - 1; j >= 0; j--) begin
           // ---- Inputs
@@ -282,38 +281,49 @@ module nibble_mac_array #(
           stat_data = swap ? shadow_data_q[i][j] : stat_data_q[i][j];
           stat_code = swap ? shadow_code_q[i][j] : stat_code_q[i][j];
           stat_en   = swap ? shadow_en_q[i][j] : stat_en_q[i][j];
-          if (ws_or_is) begin
-            mac_en      = x_valid && x_data && stat_data && p_valid && p_data && (|stat_en);
-            mac_a       = (dataflow_q == nibble_pkg::DfIs) ? stat_code : x_code;
-            mac_b       = (dataflow_q == nibble_pkg::DfIs) ? x_code : stat_code;
-            mac_lane_en = stat_en;
-            mac_psum    = p_value;
-          end else begin
-            mac_en      = x_valid && x_data && b_valid && b_data && (|x_en);
-            mac_a       = x_code;
-            mac_b       = b_code;
-            mac_lane_en = x_en;
-            mac_psum    = x_first ? nibble_pkg::Fp16PosZero : acc_q[i][j];
-          end
+          mac_en      = 1'b0;
+          mac_a       = x_code;
+          mac_b       = stat_code;
+          mac_lane_en = stat_en;
+          mac_psum    = p_value;
+          unique case (dataflow_q)
+            nibble_pkg::DfWs: begin
+              mac_en = x_valid && x_data && stat_data && p_valid && p_data && (|stat_en);
+            end
+            nibble_pkg::DfIs: begin
+              mac_en = x_valid && x_data && stat_data && p_valid && p_data && (|stat_en);
+              mac_a  = stat_code;
+              mac_b  = x_code;
+            end
+            nibble_pkg::DfOs: begin
+              mac_en      = x_valid && x_data && b_valid && b_data && (|x_en);
+              mac_b       = b_code;
+              mac_lane_en = x_en;
+              mac_psum    = x_first ? nibble_pkg::Fp16PosZero : acc_q[i][j];
+            end
+            default: begin
+              mac_en = 1'b0;
+            end
+          endcase
           mac_out = nibble_arith_pkg::lanes#(Lanes, Fp4Bias)::step(
               fmt_a_q, fmt_b_q, mac_a, mac_b, mac_lane_en, mac_en, mac_psum);
 
           // ---- Schedule assertions (verilator --assert)
-          assert (dataflow_q inside {nibble_pkg::DfOs, nibble_pkg::DfWs, nibble_pkg::DfIs})
-            else $error("nibble_mac_array: dataflow %0d is not os, ws or is", dataflow_q);
           if (ws_or_is) begin
             assert (x_valid == p_valid)
               else $error("nibble_mac_array: PE(%0d, %0d): operand and partial sum out of step",
                           i, j);
             assert (!(capture && shadow_full_q[i][j] && !swap))
-              else $error("nibble_mac_array: PE(%0d, %0d): preload overwrote a tile not yet swapped in",
-                          i, j);
+              else $error(
+                  "nibble_mac_array: PE(%0d, %0d): preload overwrote a tile not yet swapped in",
+                  i, j);
             assert (!(swap && !shadow_full_q[i][j]))
               else $error("nibble_mac_array: PE(%0d, %0d): first wave with no preloaded tile",
                           i, j);
             assert (!(mac_en && x_en != stat_en))
-              else $error("nibble_mac_array: PE(%0d, %0d): operand and stationary chunks of different lanes",
-                          i, j);
+              else $error(
+                  "nibble_mac_array: PE(%0d, %0d): streamed and stationary chunks' lanes differ",
+                  i, j);
           end else begin
             assert (x_valid == b_valid)
               else $error("nibble_mac_array: PE(%0d, %0d): A and B out of step", i, j);
@@ -321,14 +331,21 @@ module nibble_mac_array #(
               else $error("nibble_mac_array: PE(%0d, %0d): A and B chunks of different lanes",
                           i, j);
             assert (!(x_valid && x_last && out_full_q[i][j] && !drain_load_q[j]))
-              else $error("nibble_mac_array: PE(%0d, %0d): a result overwrote one not yet drained",
-                          i, j);
+              else $error(
+                  "nibble_mac_array: PE(%0d, %0d): a result overwrote one not yet drained",
+                  i, j);
             assert (!(drain_load_q[j] && p_valid))
-              else $error("nibble_mac_array: PE(%0d, %0d): drain started before the previous one left",
-                          i, j);
+              else $error(
+                  "nibble_mac_array: PE(%0d, %0d): drain started before the previous one left",
+                  i, j);
           end
 
           // ---- The PE's registers
+          // os: the bottom PE's last step of an output-completing tile starts the column's
+          // drain in the next cycle.
+          if (i == int'(NumRows) - 1) begin
+            drain_load_q[j] <= !ws_or_is && x_valid && x_last;
+          end
           // The partial-sum path: ws/is the MAC's result; os the drain chain's value from the
           // north or, on drain_load_q, this PE's result.
           if (!ws_or_is && drain_load_q[j]) begin

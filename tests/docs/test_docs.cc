@@ -177,8 +177,8 @@ TEST(Docs, EveryRtlParameterAndPortIsDocumented) {
        std::filesystem::directory_iterator(std::string(NIBBLE_SOURCE_DIR) + "/rtl")) {
     const std::filesystem::path& path = entry.path();
     const std::string stem = path.stem().string();
-    if (path.extension() == ".sv" && stem.size() >= 4 &&
-        stem.compare(stem.size() - 4, 4, "_pkg") != 0) {
+    const bool package = stem.size() >= 4 && stem.compare(stem.size() - 4, 4, "_pkg") == 0;
+    if (path.extension() == ".sv" && !package) {
       modules.push_back(path.stem().string());
     }
   }
