@@ -161,9 +161,10 @@ int run_cosim(const std::vector<std::string>& args) {
     claim_output_dir(dump, dump_path);
   }
   if (!quiet) {
-    std::cerr << "nibble cosim: " << w.gemms.size() << " GEMMs on the " << arch.array.rows << "x"
-              << arch.array.cols << " " << timing::dataflow_name(arch.array.dataflow)
-              << " array: RTL (Verilator) and SystemC model\n";
+    std::cerr << "nibble cosim: " << w.gemms.size() << (w.gemms.size() == 1 ? " GEMM" : " GEMMs")
+              << " on the " << arch.array.rows << "x" << arch.array.cols << " "
+              << timing::dataflow_name(arch.array.dataflow) << " array of " << arch.pe.lanes
+              << "-lane PEs: RTL (Verilator) and SystemC model\n";
   }
   cosim::RtlOptions options;
   if (vcd) {
@@ -176,8 +177,9 @@ int run_cosim(const std::vector<std::string>& args) {
   const int64_t macs = workload::total_macs_saturated(w);
   report::Progress progress("nibble cosim", "GEMMs through the RTL",
                             static_cast<int64_t>(w.gemms.size()), macs, "MACs", quiet);
-  const std::vector<cosim::CosimRow> rows =
-      cosim::run_cosim(w, arch, tensors, options, [&progress](int64_t m) { progress.add(m); });
+  const std::vector<cosim::CosimRow> rows = cosim::run_cosim(
+      w, arch, tensors, options,
+      [&progress](int64_t gemms, int64_t m) { progress.update(gemms, m, "", false); });
   progress.finish();
   dir->write_file("cosim.csv", cosim::cosim_csv(rows, arch));
   dir->write_file("mismatch.txt", cosim::mismatch_text(rows));

@@ -18,7 +18,7 @@ constexpr double kTilesPerSecond = 2.0e6;             // SystemC: tiles replayed
 constexpr double kValueMacsPerSecond = 2.0e9;         // functional: MACs of values
 constexpr double kValueElementsPerSecond = 5.0e7;     // functional: A, B and output elements
 constexpr double kDetailedPeStepsPerSecond = 1.5e7;   // detailed: PE-cycles
-constexpr double kRtlPeLaneCyclesPerSecond = 4.0e6;   // cosim: RTL cycles x PEs x lanes
+constexpr double kRtlPeLaneCyclesPerSecond = 1.2e7;   // cosim: RTL cycles x PEs x lanes
 constexpr double kScalesimAccessesPerSecond = 3.0e8;  // scalesim: SRAM accesses streamed
 // Memory per element held: an A or B code (the tensor, its copies in DRAM and a scratchpad)
 // and an output (FP16 accumulator, output and staging copies); scalesim: its im2col tables.

@@ -83,10 +83,10 @@ std::vector<uint16_t> rtl_outputs(RtlScaleUnit& unit, const workload::GemmSpec& 
   return out;
 }
 
-std::vector<CosimRow> run_cosim(const workload::Workload& w, const timing::ArchSpec& arch,
-                                const std::vector<fn::GemmTensors>& tensors,
-                                const RtlOptions& rtl_options,
-                                const std::function<void(int64_t macs)>& on_rtl_gemm_done) {
+std::vector<CosimRow> run_cosim(
+    const workload::Workload& w, const timing::ArchSpec& arch,
+    const std::vector<fn::GemmTensors>& tensors, const RtlOptions& rtl_options,
+    const std::function<void(int64_t gemms, int64_t macs)>& on_rtl_progress) {
   check_cosim_input(w, arch);
   if (tensors.size() != w.gemms.size()) {
     throw std::invalid_argument("run_cosim: " + std::to_string(tensors.size()) + " tensors for " +
@@ -104,13 +104,25 @@ std::vector<CosimRow> run_cosim(const workload::Workload& w, const timing::ArchS
   const std::vector<sc::GemmResult> model = sc::run_engine({job}, engine_options).front();
 
   // The RTL, GEMM after GEMM on one array.
-  RtlArray array(arch.array.rows, arch.array.cols, arch.pe.lanes, rtl_options);
+  int64_t gemms_done = 0;
+  int64_t macs_done = 0;     // of the GEMMs done
+  int64_t running_macs = 0;  // of the GEMM running
+  RtlOptions options = rtl_options;
+  if (on_rtl_progress) {
+    options.on_progress = [&](double tiles_issued) {
+      on_rtl_progress(
+          gemms_done,
+          macs_done + static_cast<int64_t>(tiles_issued * static_cast<double>(running_macs)));
+    };
+  }
+  RtlArray array(arch.array.rows, arch.array.cols, arch.pe.lanes, options);
   RtlScaleUnit unit;
   num::GradScaleState grad;  // per GEMM name, as the model's scale unit keeps it
   std::vector<CosimRow> rows;
   for (size_t i = 0; i < w.gemms.size(); ++i) {
     const workload::GemmSpec& g = w.gemms[i];
     const fn::GemmTensors& t = tensors[i];
+    running_macs = g.macs() * g.repeat;
     const RtlGemm r = array.run(g, arch, t);
     const std::vector<uint16_t> out = rtl_outputs(unit, g, r.acc, t.scales, &grad);
     CosimRow row;
@@ -142,8 +154,10 @@ std::vector<CosimRow> run_cosim(const workload::Workload& w, const timing::ArchS
     row.rtl_output = out;
     row.model_output = want;
     rows.push_back(std::move(row));
-    if (on_rtl_gemm_done) {
-      on_rtl_gemm_done(g.macs() * g.repeat);
+    ++gemms_done;
+    macs_done += running_macs;
+    if (on_rtl_progress) {
+      on_rtl_progress(gemms_done, macs_done);
     }
   }
   array.finish_waves();

@@ -51,12 +51,13 @@ void check_cosim_input(const workload::Workload& w, const timing::ArchSpec& arch
 
 // Runs every GEMM (check_cosim_input first) on its tensors (tensors[i] of w.gemms[i], from
 // fn::make_gemm_tensors). The SystemC engine runs once per process, so this may be called once.
-// on_rtl_gemm_done, if set, is called after each GEMM's RTL run with its MACs times its repeat
-// (progress).
-std::vector<CosimRow> run_cosim(const workload::Workload& w, const timing::ArchSpec& arch,
-                                const std::vector<fn::GemmTensors>& tensors,
-                                const RtlOptions& rtl_options,
-                                const std::function<void(int64_t macs)>& on_rtl_gemm_done = {});
+// on_rtl_progress, if set, is called after each GEMM's RTL run and during a long one (every
+// RtlOptions::kProgressCycles cycles) with the GEMMs done and the MACs (times their repeat)
+// done: the finished GEMMs' and the running GEMM's share of its tiles issued.
+std::vector<CosimRow> run_cosim(
+    const workload::Workload& w, const timing::ArchSpec& arch,
+    const std::vector<fn::GemmTensors>& tensors, const RtlOptions& rtl_options,
+    const std::function<void(int64_t gemms, int64_t macs)>& on_rtl_progress = {});
 
 // The GEMM's output elements through the RTL scale unit after `repeat` repeats: the scales of
 // the tensors, or for FP4 outputs GradScale (docs/numerics.md), read from and updated in

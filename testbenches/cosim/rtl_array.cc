@@ -412,6 +412,11 @@ class Controller {
   }
 
   bool issued_all() const { return next_tile_ >= static_cast<int64_t>(tiles_.size()); }
+  // The fraction of the tiles issued, in [0, 1].
+  double issued_fraction() const {
+    return tiles_.empty() ? 1.0
+                          : static_cast<double>(next_tile_) / static_cast<double>(tiles_.size());
+  }
   int64_t tiles() const { return static_cast<int64_t>(tiles_.size()); }
 
   // What to issue in array cycle ta (the same answer until commit: the array may stall).
@@ -780,7 +785,12 @@ RtlGemm RtlArray::run(const workload::GemmSpec& g, const timing::ArchSpec& arch,
   int64_t idle = 0;
   bool ready = true;
   std::string early_read;
+  int64_t since_progress = 0;
   while (!ctl.issued_all() || ctl.outstanding() > 0) {
+    if (options_.on_progress && ++since_progress == RtlOptions::kProgressCycles) {
+      since_progress = 0;
+      options_.on_progress(ctl.issued_fraction());
+    }
     if (options_.stall_probability > 0) {
       ready = stall_rng_.next_unit() >= options_.stall_probability;
     }

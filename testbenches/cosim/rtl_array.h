@@ -13,6 +13,7 @@
 #define NIBBLE_TESTBENCHES_COSIM_RTL_ARRAY_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -62,6 +63,10 @@ struct RtlOptions {
   // (each time it does), so the co-simulation sees an RTL output that differs; -1: none.
   int64_t flip_m = -1, flip_n = -1;
   int flip_bit = 0;
+  // Progress of a long GEMM: if set, called every kProgressCycles clock cycles of a GEMM's run
+  // with the fraction of its tiles issued so far, in [0, 1].
+  std::function<void(double tiles_issued)> on_progress;
+  static constexpr int64_t kProgressCycles = 65536;
 };
 
 struct RtlGemm {

@@ -358,6 +358,39 @@ TEST(RtlArray, RejectsWhatItCannotRun) {
 // Where a result came from: the tile that last wrote C[m][n] (its final K fold), found here by
 // walking timing's tiles in order, against what the harness recorded; and a flipped result bit
 // (the RTL fault hook) changes that element only.
+// A long GEMM reports its progress every RtlOptions::kProgressCycles cycles: the fraction of
+// its tiles issued, rising, in [0, 1]; reporting changes no value and no cycle.
+TEST(RtlArray, LongGemmsReportTheirProgress) {
+  std::istringstream text("nibble-trace 1\nseed 3\ngemm g m=1024 n=64 k=256 a=int4 b=int4\n");
+  const workload::Workload w = frontend::parse_trace(text, "where");
+  const fn::GemmTensors t = fn::make_gemm_tensors(w, 0);
+  const timing::ArchSpec arch = arch_for(8, timing::Dataflow::kWs);
+  std::vector<double> reported;
+  RtlOptions options;
+  options.on_progress = [&reported](double f) { reported.push_back(f); };
+  RtlArray reporting(8, 8, options);
+  const RtlGemm r = reporting.run(w.gemms[0], arch, t);
+  // ws on 8x8: 32 K chunks x 8 column tiles of 1024 waves each, about 262,000 cycles.
+  ASSERT_GT(r.cycles, 3 * RtlOptions::kProgressCycles);
+  // One report per kProgressCycles cycles of the run (its cycles, give or take the first and
+  // last few).
+  EXPECT_GE(static_cast<int64_t>(reported.size()), r.cycles / RtlOptions::kProgressCycles - 1);
+  EXPECT_LE(static_cast<int64_t>(reported.size()), r.cycles / RtlOptions::kProgressCycles + 1);
+  for (size_t i = 0; i < reported.size(); ++i) {
+    EXPECT_GT(reported[i], 0.0);
+    EXPECT_LE(reported[i], 1.0);
+    if (i > 0) {
+      EXPECT_GE(reported[i], reported[i - 1]);
+    }
+  }
+  EXPECT_LT(reported.front(), 0.5);
+  EXPECT_GT(reported.back(), 0.5);
+  RtlArray quiet(8, 8);
+  const RtlGemm q = quiet.run(w.gemms[0], arch, t);
+  EXPECT_EQ(q.cycles, r.cycles);
+  EXPECT_EQ(q.acc.values, r.acc.values);
+}
+
 TEST(RtlArray, EachResultKnowsItsTileAndCycle) {
   std::istringstream text("nibble-trace 1\nseed 5\ngemm g m=20 n=19 k=13 a=int4 b=int4\n");
   const workload::Workload w = frontend::parse_trace(text, "where");
