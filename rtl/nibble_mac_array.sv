@@ -1,10 +1,10 @@
-// nibble_mac_array: the NumRows x NumCols systolic MAC array of nibble_pe, for the os, ws and is
+// nibble_mac_array: the NumRows x NumCols systolic MAC array of PEs, for the os, ws and is
 // dataflows (dataflow_i, held for a GEMM). docs/rtl.md ("The array") states the schedule and
 // the edge protocol; docs/datapath.md the same array in C++ (datapath::run_tile_detailed).
 //
 // Lanes. Every PE has Lanes (L) lanes (pe.lanes): an operand token carries a chunk of up to L
 // consecutive k (L 4-bit codes and a lane enable mask), and a PE step adds the chunk's products
-// (nibble_lanes, the chunk rule). ws/is: PE row i holds chunk i of the tile's k (the tile's
+// (nibble_arith_pkg::lanes::step, the chunk rule). ws/is: PE row i holds chunk i of the tile's k (the tile's
 // k0 + i*L ..); os: wave s brings chunk s. With L = 1 every token is one element.
 //
 // Edges. The controller drives one token per path and cycle, already skewed (row i's token of
@@ -22,8 +22,8 @@
 //
 // Configuration: dataflow_i, fmt_a_i and fmt_b_i are registered every cycle, and the PEs see
 // only the registers: they must be applied one cycle before a GEMM's first input and held for
-// the GEMM. (Then no PE's arithmetic depends combinationally on a top-level input, so a
-// simulator re-evaluates only the edge PEs when the inputs change.)
+// the GEMM. (No PE's logic depends combinationally on a top-level input: the PE loop reads the
+// edge inputs at the clock edge, so a simulator runs no PE code when only the inputs change.)
 //
 // Flow control: the array advances (every register updates) in a cycle when in_ready_o is 1.
 // in_ready_o is 0 only when a result is presented and res_ready_i is 0; the controller then

@@ -24,6 +24,11 @@ namespace nibble::cosim {
 
 namespace {
 
+// a + b for counts a, b >= 0, at most INT64_MAX.
+int64_t saturated_sum(int64_t a, int64_t b) {
+  return a > std::numeric_limits<int64_t>::max() - b ? std::numeric_limits<int64_t>::max() : a + b;
+}
+
 std::string where(const workload::GemmSpec& g) { return workload::gemm_where(g) + ": "; }
 
 }  // namespace
@@ -110,9 +115,12 @@ std::vector<CosimRow> run_cosim(
   RtlOptions options = rtl_options;
   if (on_rtl_progress) {
     options.on_progress = [&](double tiles_issued) {
-      on_rtl_progress(
-          gemms_done,
-          macs_done + static_cast<int64_t>(tiles_issued * static_cast<double>(running_macs)));
+      // The running GEMM's share of its MACs (a double near 2^63 may round past them), added
+      // to the GEMMs done without passing INT64_MAX (total_macs_saturated's total).
+      const double share = tiles_issued * static_cast<double>(running_macs);
+      const int64_t partial =
+          share >= static_cast<double>(running_macs) ? running_macs : static_cast<int64_t>(share);
+      on_rtl_progress(gemms_done, saturated_sum(macs_done, partial));
     };
   }
   RtlArray array(arch.array.rows, arch.array.cols, arch.pe.lanes, options);
@@ -122,7 +130,7 @@ std::vector<CosimRow> run_cosim(
   for (size_t i = 0; i < w.gemms.size(); ++i) {
     const workload::GemmSpec& g = w.gemms[i];
     const fn::GemmTensors& t = tensors[i];
-    running_macs = g.macs() * g.repeat;
+    running_macs = workload::checked_total_macs(g).value_or(std::numeric_limits<int64_t>::max());
     const RtlGemm r = array.run(g, arch, t);
     const std::vector<uint16_t> out = rtl_outputs(unit, g, r.acc, t.scales, &grad);
     CosimRow row;
@@ -155,7 +163,7 @@ std::vector<CosimRow> run_cosim(
     row.model_output = want;
     rows.push_back(std::move(row));
     ++gemms_done;
-    macs_done += running_macs;
+    macs_done = saturated_sum(macs_done, running_macs);
     if (on_rtl_progress) {
       on_rtl_progress(gemms_done, macs_done);
     }

@@ -714,9 +714,9 @@ std::string rtl_array_not_built(int64_t rows, int64_t cols, int64_t lanes) {
   const std::string size = std::to_string(rows) + "x" + std::to_string(cols);
   return "array.rows x array.cols x pe.lanes = " + size + "x" + std::to_string(lanes) +
          ": no RTL array of this size is built in (built: " + rtl_array_sizes() +
-         "); to build it, reconfigure the build folder with cmake -DNIBBLE_RTL_ARRAYS=\"" +
-         join_sizes(";") + ";" + size + (lanes == 1 ? "" : "x" + std::to_string(lanes)) +
-         "\" and rebuild (docs/cosim.md, \"Built arrays\")";
+         "); to build it: cmake -DNIBBLE_RTL_ARRAYS=\"" + join_sizes(";") + ";" + size +
+         (lanes == 1 ? "" : "x" + std::to_string(lanes)) +
+         "\" BUILD_FOLDER, then rebuild (docs/cosim.md, \"Built arrays\")";
 }
 
 RtlArray::RtlArray(int64_t rows, int64_t cols, int64_t lanes, const RtlOptions& options)

@@ -199,14 +199,13 @@ TEST(Cosim, BadInputIsOneLineAndExitCodeTwo) {
     cmake_list.replace(at, 2, ";");
   }
   expect_rejected("--trace " + kSuite + " --set array.rows=4 --set array.cols=4 --set pe.lanes=1",
-                  "); to build it, reconfigure the build folder with cmake -DNIBBLE_RTL_ARRAYS=\"" +
-                      cmake_list + ";4x4\" and rebuild (docs/cosim.md, \"Built arrays\")");
+                  "); to build it: cmake -DNIBBLE_RTL_ARRAYS=\"" + cmake_list +
+                      ";4x4\" BUILD_FOLDER, then rebuild (docs/cosim.md, \"Built arrays\")");
   // The default PE has 4 lanes.
   expect_rejected("--trace " + kSuite + " --set array.rows=4 --set array.cols=4",
                   "4x4x4: no RTL array of this size is built in (built: " + built_arrays() +
-                      "); to build it, reconfigure the build folder with cmake "
-                      "-DNIBBLE_RTL_ARRAYS=\"" +
-                      cmake_list + ";4x4x4\" and rebuild");
+                      "); to build it: cmake -DNIBBLE_RTL_ARRAYS=\"" + cmake_list +
+                      ";4x4x4\" BUILD_FOLDER, then rebuild");
   expect_rejected("--trace " + kSuite + " --set array.rows=8 --set array.cols=8 --set pe.lanes=2",
                   "8x8x2: no RTL array of this size is built in");
   expect_rejected("--trace " + kSuite +

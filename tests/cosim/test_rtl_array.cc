@@ -355,9 +355,6 @@ TEST(RtlArray, RejectsWhatItCannotRun) {
                std::invalid_argument);
 }
 
-// Where a result came from: the tile that last wrote C[m][n] (its final K fold), found here by
-// walking timing's tiles in order, against what the harness recorded; and a flipped result bit
-// (the RTL fault hook) changes that element only.
 // A long GEMM reports its progress every RtlOptions::kProgressCycles cycles: the fraction of
 // its tiles issued, rising, in [0, 1]; reporting changes no value and no cycle.
 TEST(RtlArray, LongGemmsReportTheirProgress) {
@@ -372,6 +369,7 @@ TEST(RtlArray, LongGemmsReportTheirProgress) {
   const RtlGemm r = reporting.run(w.gemms[0], arch, t);
   // ws on 8x8: 32 K chunks x 8 column tiles of 1024 waves each, about 262,000 cycles.
   ASSERT_GT(r.cycles, 3 * RtlOptions::kProgressCycles);
+  ASSERT_FALSE(reported.empty());
   // One report per kProgressCycles cycles of the run (its cycles, give or take the first and
   // last few).
   EXPECT_GE(static_cast<int64_t>(reported.size()), r.cycles / RtlOptions::kProgressCycles - 1);
@@ -391,6 +389,9 @@ TEST(RtlArray, LongGemmsReportTheirProgress) {
   EXPECT_EQ(q.acc.values, r.acc.values);
 }
 
+// Where a result came from: the tile that last wrote C[m][n] (its final K fold), found here by
+// walking timing's tiles in order, against what the harness recorded; and a flipped result bit
+// (the RTL fault hook) changes that element only.
 TEST(RtlArray, EachResultKnowsItsTileAndCycle) {
   std::istringstream text("nibble-trace 1\nseed 5\ngemm g m=20 n=19 k=13 a=int4 b=int4\n");
   const workload::Workload w = frontend::parse_trace(text, "where");
